@@ -1,0 +1,78 @@
+# Makefile - top-level, non-recursive build of the whole HVM (host launcher,
+# HRT kernel, ROS driver, libraries, tools, tests).  `make V=1` shows commands.
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+O ?= build
+V ?= 0
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+export Q O V
+
+CC ?= cc
+WARN := -Wall -Wextra -Werror
+# Host and ROS user-space C: every object gets a dependency file.
+HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -MMD -MP -Iinclude -D_GNU_SOURCE
+HOST_LDFLAGS :=
+
+# Debian ROS kernel, unpacked under $(KDIR_BASE) by tools/setup.sh.
+KDIR_BASE := $(O)/kernel
+KERNEL_STAMP := $(KDIR_BASE)/.stamp
+
+# Each part adds its outputs to these and its rules below.
+ALL_TARGETS :=
+TEST_SUITES :=
+CLEAN_DIRS :=
+DEPS :=
+
+define quiet
+	@$(if $(Q),printf '  %-8s %s\n' '$(1)' '$(2)',:)
+endef
+
+include hvm/build.mk
+-include hrt-kernel/build.mk
+-include ros-driver/build.mk
+-include libhvm/build.mk
+-include tools/build.mk
+-include benchmarks/build.mk
+include tests/build.mk
+
+.PHONY: all setup run test bench clean kernel
+all: $(ALL_TARGETS)
+
+# setup: host packages (installed when root, else the apt-get line printed)
+# and the ROS kernel, headers and kbuild (fetched once, cached under $(O)).
+setup: $(KERNEL_STAMP)
+	$(Q)tools/setup.sh packages
+
+$(KERNEL_STAMP): tools/setup.sh
+	$(Q)tools/setup.sh packages
+	$(Q)tools/setup.sh kernel $(KDIR_BASE)
+
+kernel: $(KERNEL_STAMP)
+
+run: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/demo.sh
+
+test: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run $(TEST_SUITES)
+
+bench: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/bench.sh
+
+clean:
+	$(Q)rm -rf $(filter-out $(KDIR_BASE),$(wildcard $(O)/*)) $(CLEAN_DIRS)
+
+# distclean also drops the cached kernel packages.
+distclean:
+	$(Q)rm -rf $(O)
+
+-include $(DEPS)

@@ -1,0 +1,1 @@
+# hvm/build.mk - the host launcher hvm-run.

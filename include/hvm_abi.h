@@ -1,0 +1,216 @@
+/* hvm_abi.h - the shared-memory ABI between hvm-run, hvm.ko, the HRT and libhvm. */
+#ifndef HVM_ABI_H
+#define HVM_ABI_H
+
+/*
+ * Self-contained on purpose: included by the host launcher, the Linux module
+ * (through <linux/types.h>), the freestanding HRT kernel and user programs.
+ * Only fixed-width C99 types; every structure has a static size check so a
+ * layout change is a compile error, not a silent mismatch between the halves.
+ */
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdint.h>
+#endif
+
+/* Bumped on any incompatible change to anything in this file. */
+#define HVM_ABI_VERSION 1u
+
+/* "HVMSHRD1" read as a little-endian u64: first word of the shared region. */
+#define HVM_ABI_MAGIC 0x31445248534d5648ull
+
+/* The ivshmem-doorbell device QEMU exposes (Red Hat vendor, ivshmem device). */
+#define HVM_PCI_VENDOR 0x1af4u
+#define HVM_PCI_DEVICE 0x1110u
+#define HVM_PCI_BAR_REGS 0 /* doorbell registers */
+#define HVM_PCI_BAR_MSIX 1
+#define HVM_PCI_BAR_SHM 2 /* the shared region this file describes */
+
+/* ivshmem BAR0 register offsets (QEMU docs/specs/ivshmem-spec). */
+#define HVM_IVSHMEM_REG_INTRMASK 0x0
+#define HVM_IVSHMEM_REG_INTRSTATUS 0x4
+#define HVM_IVSHMEM_REG_IVPOSITION 0x8
+#define HVM_IVSHMEM_REG_DOORBELL 0xc /* write (peer << 16) | vector */
+
+/*
+ * Peers on the ivshmem server.  hvm-run is peer 0 (the host); QEMU's device,
+ * i.e. the guest, is peer 1.  Doorbell vectors, in either direction:
+ */
+#define HVM_PEER_HOST 0u
+#define HVM_PEER_GUEST 1u
+#define HVM_NR_VECTORS 4u
+#define HVM_VEC_GUEST_STAGE 0u /* guest -> host: guest_stage/exit changed */
+#define HVM_VEC_HRT_EVENT 1u   /* HRT -> ROS/host: log, channel completion */
+#define HVM_VEC_HRT_STATE 2u   /* HRT -> ROS/host: hrt_state changed */
+#define HVM_VEC_SPARE 3u
+
+/* Upper bounds that size the fixed arrays below. */
+#define HVM_MAX_HRT_CPUS 64u
+#define HVM_MAX_ROS_RANGES 32u
+
+/* Region layout.  Offsets are from the start of the region (BAR2). */
+#define HVM_HEADER_OFF 0x0ull
+#define HVM_HEADER_SIZE 0x1000ull
+#define HVM_BOOTINFO_OFF 0x1000ull
+#define HVM_BOOTINFO_SIZE 0x1000ull
+#define HVM_LOG_OFF 0x10000ull
+#define HVM_LOG_SIZE 0x40000ull /* struct hvm_log + ring bytes */
+#define HVM_CHAN_OFF 0x80000ull
+#define HVM_CHAN_SIZE 0x80000ull
+#define HVM_IMAGE_OFF 0x100000ull /* pristine HRT ELF as hvm-run loaded it */
+#define HVM_IMAGE_SIZE 0x700000ull
+#define HVM_RUN_OFF 0x800000ull /* 2 MiB aligned: HRT kernel + its memory */
+#define HVM_REGION_MIN (16ull << 20)
+#define HVM_REGION_MAX (64ull << 30)
+
+/* Real-mode AP trampoline page reserved in ROS RAM by memmap=. */
+#define HVM_TRAMPOLINE_PHYS 0x70000ull
+#define HVM_TRAMPOLINE_SIZE 0x1000ull
+
+/* hvm_shm_header.guest_stage: how far the ROS's init got. */
+enum hvm_guest_stage {
+	HVM_GUEST_NONE = 0,	/* QEMU started, nothing from the guest yet */
+	HVM_GUEST_USERSPACE = 1, /* /init runs */
+	HVM_GUEST_READY = 2,	/* modules, shares, hvm.ko done; command starts */
+	HVM_GUEST_DONE = 3,	/* command ended; guest_exit_* are valid */
+	HVM_GUEST_FAILED = 4,	/* init could not set up; guest_exit_code = errno */
+};
+
+/* hvm_shm_header.guest_exit_kind */
+enum hvm_exit_kind {
+	HVM_EXIT_NONE = 0,
+	HVM_EXIT_CODE = 1,   /* guest_exit_code = exit status 0..255 */
+	HVM_EXIT_SIGNAL = 2, /* guest_exit_code = signal number */
+};
+
+/* hvm_shm_header.hrt_state: the HRT's life cycle, written by driver and HRT. */
+enum hvm_hrt_state {
+	HVM_HRT_EMPTY = 0,   /* no image loaded/booted */
+	HVM_HRT_LOADED = 1,  /* image slot holds a valid ELF */
+	HVM_HRT_BOOTING = 2, /* SIPI sent, waiting for ready */
+	HVM_HRT_READY = 3,   /* HRT serves; heartbeat advances */
+	HVM_HRT_CRASHED = 4, /* HRT's own code faulted */
+	HVM_HRT_HUNG = 5,    /* heartbeat stopped (set by the driver) */
+	HVM_HRT_FAILED = 6,  /* boot failed; see hrt_error */
+};
+
+/*
+ * The first page of the region.  hvm-run creates it before QEMU starts; the
+ * fields under "guest" are written by the ROS, those under "hrt" by hvm.ko
+ * and the HRT.  Single-writer fields; readers use acquire loads.
+ */
+struct hvm_shm_header {
+	uint64_t magic;	       /* HVM_ABI_MAGIC */
+	uint32_t abi_version;  /* HVM_ABI_VERSION */
+	uint32_t header_size;  /* sizeof(struct hvm_shm_header) */
+	uint64_t region_size;  /* bytes; a power of two */
+	uint64_t bootinfo_off; /* layout, copied from the HVM_*_OFF/SIZE above */
+	uint64_t bootinfo_size;
+	uint64_t log_off;
+	uint64_t log_size;
+	uint64_t chan_off;
+	uint64_t chan_size;
+	uint64_t image_off;
+	uint64_t image_size; /* capacity of the image slot */
+	uint64_t image_len;  /* bytes of the ELF in the slot; 0 = none */
+	uint64_t run_off;
+	uint64_t run_size;
+
+	/* The split as hvm-run planned it. */
+	uint32_t ros_cpus;
+	uint32_t hrt_cpus;
+	uint64_t ros_mem_bytes;
+	uint64_t trampoline_phys;
+	uint32_t hrt_apic_ids[HVM_MAX_HRT_CPUS];
+
+	/* guest: written by the ROS's /init. */
+	uint32_t guest_stage;	  /* enum hvm_guest_stage */
+	uint32_t guest_exit_kind; /* enum hvm_exit_kind */
+	int32_t guest_exit_code;
+	uint32_t guest_pad;
+
+	/* hrt: written by hvm.ko (state, counts, error) and the HRT (heartbeat). */
+	uint32_t hrt_state; /* enum hvm_hrt_state */
+	uint32_t hrt_boot_count;
+	int32_t hrt_error; /* negative errno of the last failed boot */
+	uint32_t hrt_pad;
+	uint64_t hrt_heartbeat; /* incremented by the HRT while it runs */
+	uint64_t hrt_ready_tsc;
+
+	uint8_t reserved[4096 - 440];
+};
+
+/* One physical range of ROS RAM, for the HRT's direct map. */
+struct hvm_mem_range {
+	uint64_t start;
+	uint64_t size;
+};
+
+/* "HVMBOOT1" as a little-endian u64. */
+#define HVM_BOOTINFO_MAGIC 0x31544f4f424d5648ull
+
+/* hvm_bootinfo.flags */
+#define HVM_BOOT_SELFTEST (1ull << 0) /* run the self-tests, report in log */
+
+/*
+ * Written by hvm.ko at HVM_BOOTINFO_OFF before it starts the first HRT core.
+ *
+ * Entry contract (HVM mode): the first HRT core (apic_ids[0]) enters the
+ * ELF entry point in 64-bit mode, CPL 0, interrupts off, with 4-level paging
+ * that maps (a) every PT_LOAD at its p_vaddr onto its load address
+ * kernel_phys + (p_paddr - lowest p_paddr), (b) the whole region at
+ * HVM_DIRECT_MAP_BASE + region_phys, (c) the trampoline page identity-mapped.
+ * %rdi = virtual address of this record (through the direct map),
+ * %rsi = HVM_BOOTINFO_MAGIC.  No stack is provided.  The driver sends INIT to
+ * all HRT cores and INIT-SIPI-SIPI only to the first; the HRT starts the rest
+ * itself and may overwrite the trampoline page to do so.
+ */
+struct hvm_bootinfo {
+	uint64_t magic; /* HVM_BOOTINFO_MAGIC */
+	uint32_t abi_version;
+	uint32_t size; /* sizeof(struct hvm_bootinfo) */
+	uint64_t flags;
+	uint64_t region_phys; /* guest-physical address of BAR2 */
+	uint64_t region_size;
+	uint64_t kernel_phys; /* where the lowest PT_LOAD was placed */
+	uint64_t kernel_end;  /* physical end of the loaded image (page aligned) */
+	uint64_t mem_phys;    /* free HRT memory: kernel_end .. region end */
+	uint64_t mem_size;
+	uint64_t tsc_khz;
+	uint64_t lapic_phys;
+	uint64_t trampoline_phys;
+	uint64_t doorbell_phys; /* BAR0 + HVM_IVSHMEM_REG_DOORBELL */
+	uint32_t ncpus;		/* HRT cores, apic_ids[0] is the boot core */
+	uint32_t ros_irq_vector; /* direct IPI fast path to the ROS ... */
+	uint32_t ros_irq_apic_id; /* ... and the CPU it targets; 0 vector = none */
+	uint32_t nr_ros_ranges;
+	uint32_t apic_ids[HVM_MAX_HRT_CPUS];
+	struct hvm_mem_range ros_ram[HVM_MAX_ROS_RANGES];
+	char cmdline[256]; /* HRT options, NUL-terminated */
+	uint8_t reserved[4096 - 1144];
+};
+
+/* Where the HRT maps all guest-physical memory, in HVM and standalone mode. */
+#define HVM_DIRECT_MAP_BASE 0xffff888000000000ull
+
+/*
+ * Log ring at HVM_LOG_OFF.  One writer (the HRT, under its log lock) stores
+ * bytes at data[head % size] and then publishes head with a release store;
+ * readers keep their own position and detect overrun by head - pos > size.
+ */
+struct hvm_log {
+	uint64_t head; /* total bytes ever written */
+	uint64_t size; /* bytes in data[] */
+	uint64_t reserved[6];
+	char data[];
+};
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+
+_Static_assert(sizeof(struct hvm_shm_header) == 4096, "header is one page");
+_Static_assert(sizeof(struct hvm_bootinfo) == 4096, "bootinfo is one page");
+_Static_assert(sizeof(struct hvm_log) == 64, "log header is a cache line");
+#endif
+
+#endif /* HVM_ABI_H */
