@@ -1,1 +1,25 @@
-# hvm/build.mk - the host launcher hvm-run.
+# hvm/build.mk - the host launcher hvm-run and the ROS's /init.
+
+HVM_SRCS := hvm/main.c hvm/options.c hvm/plan.c hvm/region.c hvm/ivshmem.c \
+	    hvm/initramfs.c hvm/vm.c hvm/qmp.c hvm/accel.c hvm/console.c \
+	    hvm/pin.c hvm/strv.c
+HVM_OBJS := $(HVM_SRCS:%.c=$(O)/%.o)
+HVM_LIBS := -lnuma -ljson-c
+
+ALL_TARGETS += $(O)/hvm/hvm-run $(O)/hvm/hvm-init
+DEPS += $(HVM_OBJS:.o=.d) $(O)/hvm/init.d
+
+$(O)/hvm/%.o: hvm/%.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(O)/hvm/hvm-run: $(HVM_OBJS)
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(HOST_LDFLAGS) $^ -o $@ $(HVM_LIBS)
+
+# PID 1 of the ROS: static, so the initramfs needs no libc for it.
+$(O)/hvm/hvm-init: hvm/init.c include/hvm_abi.h
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/hvm/init.d -static $< -o $@

@@ -80,6 +80,8 @@ do_kernel() {
 		/*) ln -sfn "$dir/root$t" "$l" ;;
 		esac
 	done
+	# The package leaves modules.dep to the installer: make it here.
+	/sbin/depmod -b "$dir/root" "$ver"
 	echo "$ver" >"$dir/release"
 	ln -sfn "root/usr/src/linux-headers-$ver" "$dir/build"
 	ln -sfn "root/boot/vmlinuz-$ver" "$dir/vmlinuz"

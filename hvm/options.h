@@ -1,0 +1,77 @@
+/* options.h - hvm-run's command-line options and the parsers behind them. */
+#ifndef HVM_OPTIONS_H
+#define HVM_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum accel {
+	ACCEL_AUTO,
+	ACCEL_KVM,
+	ACCEL_TCG,
+};
+
+/* A host path and where it appears in the guest. */
+struct path_map {
+	char *host;
+	char *guest;
+};
+
+#define OPTIONS_MAX_MAPS 64
+
+struct options {
+	unsigned int ros_cpus;
+	unsigned int hrt_cpus;
+	uint64_t ros_mem;
+	uint64_t hrt_mem;
+	const char *kernel;
+	const char *hrt_image;
+	const char *qemu;
+	const char *hrt_log;
+	struct path_map adds[OPTIONS_MAX_MAPS];
+	unsigned int nr_adds;
+	struct path_map shares[OPTIONS_MAX_MAPS];
+	unsigned int nr_shares;
+	bool host_root;
+	bool no_hrt;
+	bool pin;
+	int numa_node; /* -1: none */
+	enum accel accel;
+	unsigned int timeout;	   /* seconds for the command; 0 = none */
+	unsigned int boot_timeout; /* seconds to reach user space */
+	int gdb_port;		   /* 0 = none */
+	int verbose;		   /* -1 quiet, 0 normal, 1+ verbose */
+	char **cmd;		   /* NULL = interactive shell */
+	int cmd_argc;
+};
+
+/*
+ * Parses a size such as "512M", "1G", "4096", "64k" into bytes (out).
+ * Returns 0 or -EINVAL for garbage, a zero size or overflow.
+ */
+int parse_size(const char *s, uint64_t *out);
+
+/* Parses "R:H" (cpus) into (ros) and (hrt).  Returns 0 or -EINVAL. */
+int parse_cores(const char *s, unsigned int *ros, unsigned int *hrt);
+
+/* Parses "ROS:HRT" sizes.  Returns 0 or -EINVAL. */
+int parse_mem(const char *s, uint64_t *ros, uint64_t *hrt);
+
+/*
+ * Splits "HOST[:GUEST]" into (map); GUEST defaults to (def_dir)/basename(HOST)
+ * when def_dir is non-NULL, else to HOST.  Returns 0 or -EINVAL.
+ */
+int parse_path_map(const char *s, const char *def_dir, struct path_map *map);
+
+/*
+ * Fills (o) from argv.  On error returns -EINVAL and writes a one-line
+ * message into (err) (errlen bytes).  Returns 1 when --help or --version
+ * was handled (the caller exits 0).
+ */
+int options_parse(struct options *o, int argc, char **argv, char *err,
+		  size_t errlen);
+
+void options_free(struct options *o);
+
+#endif

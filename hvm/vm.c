@@ -1,0 +1,110 @@
+/* vm.c - builds the ROS command line and QEMU's argv for a planned split. */
+#include "vm.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hvm_abi.h"
+
+void vm_ros_cmdline(const struct plan *p, const struct options *o,
+		    struct strv *out)
+{
+	strv_add(out, "console=ttyS0,115200");
+	/* Linux onlines only the ROS cores; the rest stay present for the HRT. */
+	strv_addf(out, "maxcpus=%u", p->ros_cpus);
+	/* One low page for the real-mode AP trampoline; hvm.ko is told where. */
+	strv_addf(out, "memmap=%#llx$%#llx", HVM_TRAMPOLINE_SIZE,
+		  HVM_TRAMPOLINE_PHYS);
+	strv_addf(out, "hvm.trampoline=%#llx", HVM_TRAMPOLINE_PHYS);
+	/* The HRT merges 4-level page tables only; TCG offers LA57. */
+	strv_add(out, "no5lvl");
+	strv_add(out, "rdinit=/init");
+	strv_add(out, "panic=-1");
+	strv_add(out, "oops=panic");
+	/* No TSC calibration surprises under TCG; deterministic boot. */
+	strv_add(out, "tsc=reliable");
+	strv_add(out, "nokaslr");
+	if (o->verbose <= 0)
+		strv_add(out, "quiet");
+	if (o->verbose <= 0)
+		strv_add(out, "loglevel=1");
+}
+
+int vm_qemu_argv(const struct plan *p, const struct options *o,
+		 const struct vm_paths *paths, int kvm,
+		 const char *const *share_tags, struct strv *out)
+{
+	struct strv cmdline = { 0 };
+	char *append;
+	unsigned int i;
+
+	strv_add(out, o->qemu);
+	strv_add(out, "-name");
+	strv_add(out, "hvm,debug-threads=on");
+	strv_add(out, "-nodefaults");
+	strv_add(out, "-no-user-config");
+	strv_add(out, "-display");
+	strv_add(out, "none");
+	strv_add(out, "-no-reboot");
+	strv_add(out, "-machine");
+	strv_add(out, "q35");
+	strv_add(out, "-accel");
+	strv_add(out, kvm ? "kvm" : "tcg,thread=multi");
+	strv_add(out, "-cpu");
+	strv_add(out, kvm ? "host" : "max");
+	strv_add(out, "-smp");
+	strv_addf(out, "%u,sockets=1,cores=%u,threads=1", p->vcpus, p->vcpus);
+	strv_add(out, "-m");
+	strv_addf(out, "%" PRIu64 "M", p->ros_mem >> 20);
+	strv_add(out, "-kernel");
+	strv_add(out, paths->kernel);
+	strv_add(out, "-initrd");
+	strv_add(out, paths->initrd);
+	vm_ros_cmdline(p, o, &cmdline);
+	append = strv_join(&cmdline, " ");
+	strv_free(&cmdline);
+	if (!append)
+		return -ENOMEM;
+	strv_add(out, "-append");
+	strv_add(out, append);
+	free(append);
+
+	/* Order matters: hvm-run accepts the sockets in this order. */
+	strv_add(out, "-chardev");
+	strv_addf(out, "socket,id=klog,path=%s", paths->klog_sock);
+	strv_add(out, "-serial");
+	strv_add(out, "chardev:klog");
+	strv_add(out, "-chardev");
+	strv_addf(out, "socket,id=out,path=%s", paths->out_sock);
+	strv_add(out, "-serial");
+	strv_add(out, "chardev:out");
+	strv_add(out, "-chardev");
+	strv_addf(out, "socket,id=err,path=%s", paths->err_sock);
+	strv_add(out, "-serial");
+	strv_add(out, "chardev:err");
+	strv_add(out, "-chardev");
+	strv_addf(out, "socket,id=ivs,path=%s", paths->ivshmem_sock);
+	strv_add(out, "-device");
+	strv_addf(out, "ivshmem-doorbell,chardev=ivs,vectors=%u", HVM_NR_VECTORS);
+	strv_add(out, "-chardev");
+	strv_addf(out, "socket,id=qmp,path=%s", paths->qmp_sock);
+	strv_add(out, "-mon");
+	strv_add(out, "chardev=qmp,mode=control");
+
+	for (i = 0; i < o->nr_shares; i++) {
+		strv_add(out, "-virtfs");
+		strv_addf(out, "local,path=%s,mount_tag=%s,security_model=none,id=%s",
+			  o->shares[i].host, share_tags[i], share_tags[i]);
+	}
+	if (o->host_root) {
+		strv_add(out, "-virtfs");
+		strv_add(out, "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,id=hostroot");
+	}
+	if (o->gdb_port) {
+		strv_add(out, "-gdb");
+		strv_addf(out, "tcp::%d", o->gdb_port);
+	}
+	return out->oom ? -ENOMEM : 0;
+}
