@@ -1,1 +1,27 @@
 # tests/build.mk - hosted unit tests (cmocka) and the whole-VM integration suite.
+
+# Every tests/unit/test_*.c is linked in; tests register themselves.
+UNIT_SRCS := tests/unit/main.c $(wildcard tests/unit/test_*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(O)/%.o)
+# The launcher's objects minus its main().
+UNIT_HVM_OBJS := $(filter-out $(O)/hvm/main.o,$(HVM_OBJS))
+
+ALL_TARGETS += $(O)/tests/unit/hvm-unit
+DEPS += $(UNIT_OBJS:.o=.d)
+TEST_SUITES += $(O)/tests/unit/hvm-unit tests/vm/hvm-run.sh
+
+$(O)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -Ihvm -c $< -o $@
+
+$(O)/tests/unit/hvm-unit: $(UNIT_OBJS) $(UNIT_HVM_OBJS)
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(HOST_LDFLAGS) $^ -o $@ $(HVM_LIBS) -lcmocka
+
+.PHONY: unit-test vm-test
+unit-test: $(O)/tests/unit/hvm-unit
+	$(Q)$<
+
+vm-test: all
+	$(Q)tests/vm/hvm-run.sh
