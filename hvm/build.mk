@@ -23,3 +23,13 @@ $(O)/hvm/hvm-init: hvm/init.c include/hvm_abi.h
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)
 	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/hvm/init.d -static $< -o $@
+
+# The demo's partition report, run inside the ROS (dynamic on purpose: the
+# initramfs composer brings its shared libraries along).
+ALL_TARGETS += $(O)/guest/usr/bin/hvm-partition
+DEPS += $(O)/tools/hvm-partition.d
+
+$(O)/guest/usr/bin/hvm-partition: tools/hvm-partition.c
+	@mkdir -p $(@D) $(O)/tools
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/tools/hvm-partition.d $< -o $@

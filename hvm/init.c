@@ -226,11 +226,13 @@ static int open_port(const char *dev, int flags)
 	return fd;
 }
 
-static void stdio_setup(int interactive)
-{
-	int out = open_port("/dev/ttyS1", O_RDWR), err, in;
+/* The command's stdio, opened before "ready" so no typed byte is lost. */
+static int cmd_in = -1, cmd_out = -1, cmd_err = -1;
 
-	if (out < 0) {
+static void stdio_open(int interactive)
+{
+	cmd_out = open_port("/dev/ttyS1", O_RDWR);
+	if (cmd_out < 0) {
 		say("/dev/ttyS1: %s; command output goes to the console", strerror(errno));
 		return;
 	}
@@ -238,30 +240,36 @@ static void stdio_setup(int interactive)
 		struct termios t;
 
 		/* A real terminal for the shell: line editing, echo, ^C. */
-		if (!tcgetattr(out, &t)) {
+		if (!tcgetattr(cmd_out, &t)) {
 			t.c_iflag = ICRNL | IXON;
 			t.c_oflag = OPOST | ONLCR;
 			t.c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN | ECHOCTL | ECHOKE;
 			t.c_cflag |= CS8 | CREAD;
-			tcsetattr(out, TCSANOW, &t);
+			tcsetattr(cmd_out, TCSANOW, &t);
 		}
-		err = out;
-		in = out;
+		cmd_err = cmd_in = cmd_out;
 	} else {
-		err = open_port("/dev/ttyS2", O_WRONLY);
-		if (err < 0)
-			err = out;
-		in = open("/dev/null", O_RDONLY);
+		cmd_err = open_port("/dev/ttyS2", O_WRONLY);
+		if (cmd_err < 0)
+			cmd_err = cmd_out;
+		cmd_in = open("/dev/null", O_RDONLY);
 	}
-	dup2(in, 0);
-	dup2(out, 1);
-	dup2(err, 2);
-	if (in > 2)
-		close(in);
-	if (err > 2 && err != out)
-		close(err);
-	if (out > 2)
-		close(out);
+}
+
+/* In the child: the opened ports become fds 0..2. */
+static void stdio_setup(void)
+{
+	if (cmd_out < 0)
+		return;
+	dup2(cmd_in, 0);
+	dup2(cmd_out, 1);
+	dup2(cmd_err, 2);
+	if (cmd_in > 2)
+		close(cmd_in);
+	if (cmd_err > 2 && cmd_err != cmd_in)
+		close(cmd_err);
+	if (cmd_out > 2 && cmd_out != cmd_in && cmd_out != cmd_err)
+		close(cmd_out);
 }
 
 static void console_setup(void)
@@ -355,6 +363,7 @@ int main(void)
 	}
 
 	argv = read_argv();
+	stdio_open(interactive);
 	set_stage(HVM_GUEST_READY);
 
 	pid = fork();
@@ -369,7 +378,7 @@ int main(void)
 			_exit(126);
 		if (!argv || interactive)
 			argv = sh;
-		stdio_setup(interactive);
+		stdio_setup();
 		if (interactive) {
 			setsid();
 			ioctl(0, TIOCSCTTY, 1);

@@ -43,7 +43,7 @@ struct run {
 	struct ivshmem ivs;
 	struct qmp qmp;
 	struct console_tail tail;
-	char tmpdir[64];
+	char tmpdir[80];
 	char klog_path[96], out_path[96], err_path[96];
 	char ivs_path[96], qmp_path[96], initrd_path[96];
 	int klog_listen, out_listen, err_listen, qmp_listen;
@@ -496,7 +496,9 @@ static int run_vm(void)
 
 		p[np++] = (struct pollfd){ .fd = R.sigfd, .events = POLLIN };
 		p[np++] = (struct pollfd){ .fd = R.out_fd, .events = POLLIN };
-		p[np++] = (struct pollfd){ .fd = stdin_open ? 0 : -1, .events = POLLIN };
+		/* Typed input waits until the guest has opened its terminal. */
+		p[np++] = (struct pollfd){ .fd = stdin_open && ready_at ? 0 : -1,
+					   .events = POLLIN };
 		p[np++] = (struct pollfd){ .fd = R.qmp.fd, .events = POLLIN };
 		for (i = 0; i < (int)HVM_NR_VECTORS; i++)
 			p[np++] = (struct pollfd){ .fd = R.ivs.host_efd[i], .events = POLLIN };
@@ -662,10 +664,21 @@ int main(int argc, char **argv)
 	R.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	signal(SIGPIPE, SIG_IGN);
 
-	snprintf(R.tmpdir, sizeof(R.tmpdir), "/tmp/hvm-run.XXXXXX");
-	if (!mkdtemp(R.tmpdir)) {
-		R.tmpdir[0] = '\0';
-		die("cannot create a temporary folder in /tmp: %s", strerror(errno));
+	/* Unix socket paths are short: $TMPDIR must leave room for them. */
+	{
+		const char *tmp = getenv("TMPDIR");
+
+		if (!tmp || !*tmp)
+			tmp = "/tmp";
+		if (strlen(tmp) > 60)
+			die("TMPDIR %s is too long for unix socket paths (max 60 characters)",
+			    tmp);
+		snprintf(R.tmpdir, sizeof(R.tmpdir), "%s/hvm-run.XXXXXX", tmp);
+		if (!mkdtemp(R.tmpdir)) {
+			R.tmpdir[0] = '\0';
+			die("cannot create a temporary folder in %s: %s", tmp,
+			    strerror(errno));
+		}
 	}
 	snprintf(R.klog_path, sizeof(R.klog_path), "%s/klog.sock", R.tmpdir);
 	snprintf(R.out_path, sizeof(R.out_path), "%s/out.sock", R.tmpdir);

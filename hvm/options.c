@@ -18,7 +18,8 @@ int parse_size(const char *s, uint64_t *out)
 	unsigned long long v;
 	unsigned int shift = 0;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* strtoull would skip blanks and accept a sign: digits only. */
+	if (!s || *s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -215,7 +216,7 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 
 	optind = 0; /* full reset: also lets unit tests parse repeatedly */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+vqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_CORES:
 			if (parse_cores(optarg, &o->ros_cpus, &o->hrt_cpus))

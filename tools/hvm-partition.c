@@ -1,0 +1,127 @@
+/* hvm-partition.c - prints the ROS/HRT split as seen from inside the ROS. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hvm_abi.h"
+
+static const char *const hrt_states[] = {
+	"empty", "loaded", "booting", "ready", "crashed", "hung", "failed",
+};
+
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	int ok = f && fgets(buf, (int)len, f);
+
+	if (f)
+		fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static unsigned long read_ulong(const char *path, int base)
+{
+	char buf[64];
+
+	return read_line(path, buf, sizeof(buf)) ? 0 : strtoul(buf, NULL, base);
+}
+
+static void print_ros(void)
+{
+	char online[256] = "?", present[256] = "?", line[256];
+	unsigned long kb = 0;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	read_line("/sys/devices/system/cpu/online", online, sizeof(online));
+	read_line("/sys/devices/system/cpu/present", present, sizeof(present));
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %lu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	printf("ROS: %ld CPU(s) online (cpus %s of present %s), %lu MiB RAM\n",
+	       sysconf(_SC_NPROCESSORS_ONLN), online, present, kb / 1024);
+}
+
+/* Finds our ivshmem device; returns 0 with its BDF in (bdf). */
+static int find_device(char *bdf, size_t len, uint64_t *size)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *de;
+	char path[512];
+	struct stat st;
+	int found = -ENODEV;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", de->d_name);
+		if (read_ulong(path, 16) != HVM_PCI_VENDOR)
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", de->d_name);
+		if (read_ulong(path, 16) != HVM_PCI_DEVICE)
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", de->d_name);
+		if (stat(path, &st))
+			continue;
+		snprintf(bdf, len, "%s", de->d_name);
+		*size = (uint64_t)st.st_size;
+		found = 0;
+		break;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+int main(void)
+{
+	const struct hvm_shm_header *h;
+	char bdf[256], path[512];
+	uint64_t size;
+	unsigned int i;
+	int fd;
+
+	print_ros();
+	if (find_device(bdf, sizeof(bdf), &size)) {
+		printf("HRT: no ivshmem device (1af4:1110) in this VM\n");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", bdf);
+	fd = open(path, O_RDONLY);
+	h = fd < 0 ? MAP_FAILED :
+		     mmap(NULL, HVM_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	if (h == MAP_FAILED) {
+		printf("HRT: cannot map %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	printf("HRT device: %s, region %llu MiB, magic %s, ABI %u (this tool: %u)\n",
+	       bdf, (unsigned long long)(size >> 20),
+	       h->magic == HVM_ABI_MAGIC ? "ok" : "WRONG", h->abi_version,
+	       HVM_ABI_VERSION);
+	if (h->magic != HVM_ABI_MAGIC)
+		return 1;
+	printf("HRT: %u core(s), APIC IDs", h->hrt_cpus);
+	for (i = 0; i < h->hrt_cpus && i < HVM_MAX_HRT_CPUS; i++)
+		printf(" %u", h->hrt_apic_ids[i]);
+	printf("; image %llu bytes; state %s, boots %u\n",
+	       (unsigned long long)h->image_len,
+	       h->hrt_state < sizeof(hrt_states) / sizeof(hrt_states[0]) ?
+		       hrt_states[h->hrt_state] : "?",
+	       h->hrt_boot_count);
+	printf("Split planned by hvm-run: %u ROS + %u HRT vCPUs, ROS %llu MiB, HRT %llu MiB\n",
+	       h->ros_cpus, h->hrt_cpus,
+	       (unsigned long long)(h->ros_mem_bytes >> 20),
+	       (unsigned long long)(h->region_size >> 20));
+	return 0;
+}
