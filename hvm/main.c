@@ -730,6 +730,14 @@ int main(int argc, char **argv)
 		rc = -EIO;
 	if (rc)
 		die("initramfs: %s", err[0] ? err : strerror(-rc));
+	if (R.opt.save_initrd) {
+		char cmd[PATH_MAX * 2 + 16];
+
+		snprintf(cmd, sizeof(cmd), "cp -- '%s' '%s'", R.initrd_path,
+			 R.opt.save_initrd);
+		if (strchr(R.opt.save_initrd, '\'') || system(cmd))
+			die("--save-initrd %s: cannot write it", R.opt.save_initrd);
+	}
 
 	R.klog_listen = listen_unix(R.klog_path);
 	R.out_listen = listen_unix(R.out_path);

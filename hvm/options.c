@@ -155,17 +155,19 @@ static const char usage[] =
 "  --boot-timeout SECS  limit to reach guest user space (default 120)\n"
 "  --hrt-log FILE       save the HRT log to FILE\n"
 "  --gdb PORT           QEMU gdbstub on tcp::PORT\n"
+"  --save-initrd FILE   also write the composed initramfs to FILE\n"
 "  --qemu PATH          QEMU binary (default qemu-system-x86_64)\n"
 "  -v, -q               more / less output (-v streams the HRT log)\n"
 "  -h, --help, --version\n"
 "\n"
-"Exit status: the command's status; 128+N if a signal N killed it;\n"
-"124 timeout; 125 launcher error; 126 the guest ended without a status.\n";
+"Exit status: the command's status (127: not found in the ROS); 128+N if\n"
+"signal N killed it (or hvm-run); 124 --timeout; 125 hvm-run or VM error.\n";
 
 enum {
 	OPT_CORES = 256, OPT_MEM, OPT_KERNEL, OPT_HRT, OPT_NO_HRT, OPT_ADD,
 	OPT_SHARE, OPT_HOST_ROOT, OPT_ACCEL, OPT_PIN, OPT_NUMA, OPT_TIMEOUT,
 	OPT_BOOT_TIMEOUT, OPT_HRT_LOG, OPT_GDB, OPT_QEMU, OPT_VERSION,
+	OPT_SAVE_INITRD,
 };
 
 static const struct option longopts[] = {
@@ -185,6 +187,7 @@ static const struct option longopts[] = {
 	{ "hrt-log", required_argument, NULL, OPT_HRT_LOG },
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "qemu", required_argument, NULL, OPT_QEMU },
+	{ "save-initrd", required_argument, NULL, OPT_SAVE_INITRD },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -302,6 +305,9 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 			break;
 		case OPT_QEMU:
 			o->qemu = optarg;
+			break;
+		case OPT_SAVE_INITRD:
+			o->save_initrd = optarg;
 			break;
 		case 'v':
 			o->verbose++;

@@ -29,6 +29,7 @@ struct options {
 	const char *hrt_image;
 	const char *qemu;
 	const char *hrt_log;
+	const char *save_initrd; /* also write the composed initramfs here */
 	struct path_map adds[OPTIONS_MAX_MAPS];
 	unsigned int nr_adds;
 	struct path_map shares[OPTIONS_MAX_MAPS];
