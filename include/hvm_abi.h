@@ -138,7 +138,15 @@ struct hvm_shm_header {
 	uint64_t hrt_heartbeat; /* incremented by the HRT while it runs */
 	uint64_t hrt_ready_tsc;
 
-	uint8_t reserved[4096 - 440];
+	/*
+	 * Ping mailbox (added for hvm.ko, see HVM_HRT_VEC_PING_*): the driver
+	 * stores a new hrt_ping_seq, then IPIs an HRT core; the HRT copies it
+	 * to hrt_ping_ack (release store) before it interrupts the ROS back.
+	 */
+	uint64_t hrt_ping_seq; /* written by hvm.ko */
+	uint64_t hrt_ping_ack; /* written by the HRT */
+
+	uint8_t reserved[4096 - 456];
 };
 
 /* One physical range of ROS RAM, for the HRT's direct map. */
@@ -190,6 +198,24 @@ struct hvm_bootinfo {
 	char cmdline[256]; /* HRT options, NUL-terminated */
 	uint8_t reserved[4096 - 1144];
 };
+
+/*
+ * Fixed IPI vectors hvm.ko sends to HRT cores (xAPIC fixed delivery, edge).
+ * The HRT installs handlers for all four on every core and EOIs them.
+ *  PING_DOORBELL: hrt_ping_ack = hrt_ping_seq, then write
+ *                 (HVM_PEER_GUEST << 16) | HVM_VEC_HRT_EVENT to doorbell_phys
+ *                 (QEMU turns it into the ROS's MSI-X vector).
+ *  PING_IPI:      hrt_ping_ack = hrt_ping_seq, then send a fixed IPI with
+ *                 vector ros_irq_vector to APIC ID ros_irq_apic_id.
+ *  DEBUG_HANG:    disable interrupts and spin forever (tests the HUNG path:
+ *                 the heartbeat must stop, so the boot core must tick it).
+ *  DEBUG_CRASH:   fault in the HRT's own code (ud2); the HRT's exception
+ *                 handler sets hrt_state = HVM_HRT_CRASHED and halts.
+ */
+#define HVM_HRT_VEC_PING_DOORBELL 0xf0u
+#define HVM_HRT_VEC_PING_IPI 0xf1u
+#define HVM_HRT_VEC_DEBUG_HANG 0xf2u
+#define HVM_HRT_VEC_DEBUG_CRASH 0xf3u
 
 /* Where the HRT maps all guest-physical memory, in HVM and standalone mode. */
 #define HVM_DIRECT_MAP_BASE 0xffff888000000000ull
