@@ -1,0 +1,186 @@
+/* entry.S - 64-bit entry points, the 256 interrupt stubs and the thread context switch. */
+
+	.section .text.boot, "ax"
+	.code64
+
+/*
+ * HVM entry (ELF e_entry): long mode, CPL 0, IF=0, the driver's page tables,
+ * %rdi = boot-info record (direct-map address), %rsi = HVM_BOOTINFO_MAGIC,
+ * no stack.  The boot stack is in .bss, which the driver's mapping covers.
+ */
+	.globl hrt_start
+hrt_start:
+	cli
+	cld
+	leaq hrt_boot_stack_top(%rip), %rsp
+	xorl %ebp, %ebp
+	call hrt_hvm_main
+1:	cli
+	hlt
+	jmp 1b
+
+/* Standalone: pvh.S lands here in long mode on its boot page tables. */
+	.globl hrt_pvh_start64
+hrt_pvh_start64:
+	leaq hrt_boot_stack_top(%rip), %rsp
+	xorl %ebp, %ebp
+	movl hrt_pvh_info_phys(%rip), %edi
+	call hrt_pvh_main
+	jmp 1b
+
+/*
+ * Application processors: trampoline.S jumps here in long mode on the boot
+ * page tables (which map the image).  Switch to the kernel's own tables,
+ * then take the stack and per-CPU record the BSP left for this AP.
+ */
+	.globl hrt_ap_entry64
+hrt_ap_entry64:
+	movq hrt_kernel_cr3(%rip), %rax
+	movq %rax, %cr3
+	movq hrt_ap_boot_stack(%rip), %rsp
+	movq hrt_ap_boot_cpu(%rip), %rdi
+	xorl %ebp, %ebp
+	call hrt_ap_main
+	jmp 1b
+
+	.text
+
+/* Stubs, 16 bytes apart: push a dummy error code where the CPU pushes none. */
+	.p2align 4
+	.globl hrt_isr_stubs
+hrt_isr_stubs:
+	vec = 0
+	.rept 256
+	.p2align 4
+	.if (vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 || vec == 29 || vec == 30)
+	.else
+	pushq $0
+	.endif
+	pushq $vec
+	.if vec < 32
+	jmp hrt_exc_common
+	.else
+	jmp hrt_irq_entry
+	.endif
+	vec = vec + 1
+	.endr
+
+.macro SAVE_REGS
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+.endm
+
+.macro RESTORE_REGS
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+.endm
+
+/* Exceptions stay on their IST stack (a fault may mean the thread stack is bad). */
+hrt_exc_common:
+	cld
+	SAVE_REGS
+	movq %rsp, %rdi
+	call hrt_exception
+	RESTORE_REGS
+	addq $16, %rsp
+	iretq
+
+/*
+ * Interrupts arrive on the per-CPU IST_IRQ stack.  Copy the frame to the
+ * interrupted stack below its 128-byte red zone and continue there, so the
+ * handler may switch threads (the IST stack is reused by the next interrupt).
+ * Layout after the two pushes: rcx, rax, vector, error, rip, cs, rflags, rsp, ss.
+ */
+hrt_irq_entry:
+	pushq %rax
+	pushq %rcx
+	movq 56(%rsp), %rax
+	subq $128, %rax
+	andq $~15, %rax
+	subq $72, %rax
+	movq 8(%rsp), %rcx
+	movq %rcx, 8(%rax)
+	movq 16(%rsp), %rcx
+	movq %rcx, 16(%rax)
+	movq 24(%rsp), %rcx
+	movq %rcx, 24(%rax)
+	movq 32(%rsp), %rcx
+	movq %rcx, 32(%rax)
+	movq 40(%rsp), %rcx
+	movq %rcx, 40(%rax)
+	movq 48(%rsp), %rcx
+	movq %rcx, 48(%rax)
+	movq 56(%rsp), %rcx
+	movq %rcx, 56(%rax)
+	movq 64(%rsp), %rcx
+	movq %rcx, 64(%rax)
+	movq 0(%rsp), %rcx
+	movq %rcx, 0(%rax)
+	movq %rax, %rsp
+	popq %rcx
+	popq %rax
+	cld
+	SAVE_REGS
+	movq %rsp, %rdi
+	call hrt_irq
+	RESTORE_REGS
+	addq $16, %rsp
+	iretq
+
+/*
+ * void hrt_ctx_switch(u64 *save_rsp, u64 new_rsp): callee-saved registers
+ * on the old stack, then resume the other thread where it called us.
+ */
+	.globl hrt_ctx_switch
+hrt_ctx_switch:
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, (%rdi)
+	movq %rsi, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	ret
+
+/* First return of a new thread: %r12 = its struct hrt_thread. */
+	.globl hrt_thread_trampoline
+hrt_thread_trampoline:
+	movq %r12, %rdi
+	xorl %ebp, %ebp
+	call hrt_thread_start
+	ud2
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,31 @@
+/* idt.h - interrupt descriptor tables, exception reports and interrupt dispatch. */
+#ifndef HRT_IDT_H
+#define HRT_IDT_H
+
+#include "types.h"
+
+/* Saved by entry.S, lowest address first. */
+struct hrt_regs {
+	u64 r15, r14, r13, r12, r11, r10, r9, r8;
+	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 vector, error;
+	u64 rip, cs, rflags, rsp, ss;
+};
+
+#define HRT_VEC_TIMER 0x20
+#define HRT_VEC_RESCHED 0xf0
+#define HRT_VEC_CALL 0xf1
+#define HRT_VEC_STOP 0xf2
+#define HRT_VEC_SPURIOUS 0xff
+
+typedef void (*hrt_irq_handler)(struct hrt_regs *r);
+
+void hrt_idt_init_cpu(void);
+void hrt_irq_register(u8 vector, hrt_irq_handler h);
+/* Prints vector, error, RIP, CR2, registers and a symbolised stack walk. */
+void hrt_dump_regs(struct hrt_regs *r);
+
+void hrt_exception(struct hrt_regs *r);
+void hrt_irq(struct hrt_regs *r);
+
+#endif /* HRT_IDT_H */

@@ -1,0 +1,50 @@
+/* mm.h - address-space layout: kernel image mapping, direct map, page tables. */
+#ifndef HRT_MM_H
+#define HRT_MM_H
+
+#include "hvm_abi.h"
+#include "types.h"
+
+#define HRT_KERNEL_VBASE 0xffffffff80000000ull
+#define HRT_LINK_PHYS 0x100000ull /* lowest p_paddr in hrt.ld */
+#define HRT_DIRECT_MAP HVM_DIRECT_MAP_BASE
+
+#define PTE_P (1ull << 0)
+#define PTE_W (1ull << 1)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_PS (1ull << 7)
+#define PTE_G (1ull << 8)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+extern char hrt_image_start[], hrt_text_end[], hrt_rodata_end[];
+extern char hrt_image_end[], hrt_bss_end[];
+
+/* Where the lowest PT_LOAD really is (bootinfo.kernel_phys or the PVH load). */
+extern u64 hrt_kernel_phys;
+extern u64 hrt_kernel_cr3;
+extern u64 hrt_direct_map_bytes;
+
+static inline void *hrt_phys_to_virt(u64 p)
+{
+	return (void *)(p + HRT_DIRECT_MAP);
+}
+
+static inline u64 hrt_virt_to_phys(const void *v)
+{
+	u64 a = (u64)v;
+
+	if (a >= HRT_KERNEL_VBASE)
+		return a - HRT_KERNEL_VBASE - HRT_LINK_PHYS + hrt_kernel_phys;
+	return a - HRT_DIRECT_MAP;
+}
+
+/* Builds and loads the final page tables; needs the page allocator. */
+int hrt_mm_init(u64 direct_map_top);
+/* Per-CPU part: load the kernel CR3, set PGE and NXE. */
+void hrt_mm_init_cpu(void);
+/* Walks the current page tables; returns the PTE-level flags or 0. */
+u64 hrt_mm_lookup(u64 va, u64 *phys);
+
+#endif /* HRT_MM_H */

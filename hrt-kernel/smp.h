@@ -1,0 +1,70 @@
+/* smp.h - per-CPU state and bringing up the other HRT cores. */
+#ifndef HRT_SMP_H
+#define HRT_SMP_H
+
+#include "hvm_abi.h"
+#include "sched.h"
+#include "types.h"
+
+#define HRT_MAX_CPUS HVM_MAX_HRT_CPUS
+
+/* Per-CPU IST stacks.  Every IDT vector uses one (see idt.c for why). */
+#define HRT_IST_IRQ 1	/* interrupts: left for the interrupted stack at once */
+#define HRT_IST_EXC 2	/* exceptions */
+#define HRT_IST_NMI 3
+#define HRT_IST_DF 4
+#define HRT_IST_MC 5
+#define HRT_IST_STACK 8192
+
+struct hrt_tss {
+	u32 reserved0;
+	u64 rsp[3];
+	u64 reserved1;
+	u64 ist[7];
+	u64 reserved2;
+	u16 reserved3;
+	u16 iomap_base;
+} __attribute__((packed));
+
+struct hrt_thread;
+
+struct hrt_cpu {
+	struct hrt_cpu *self;	   /* %gs:0, see hrt_this_cpu() */
+	struct hrt_thread *current; /* %gs:8 */
+	u32 id;			   /* dense index 0..ncpus-1 */
+	u32 apic_id;
+	volatile bool online;
+	int exc_depth; /* nested exceptions on the IST_EXC stack */
+	struct hrt_runq rq;
+	struct hrt_thread *last_prev; /* handed from hrt_schedule to the next thread */
+	volatile u64 ticks;
+	volatile u64 ipi_count;
+	u64 gdt[7] __aligned(16);
+	struct hrt_tss tss __aligned(16);
+	void *idt;
+	void *ist[6];
+	struct hrt_thread *idle;
+} __aligned(64);
+
+extern struct hrt_cpu hrt_cpus[HRT_MAX_CPUS];
+extern u32 hrt_ncpus;		/* CPUs described by boot info */
+extern volatile u32 hrt_online_cpus;
+
+static inline struct hrt_cpu *hrt_this_cpu(void)
+{
+	struct hrt_cpu *c;
+
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+static inline u32 hrt_cpu_id(void)
+{
+	return hrt_this_cpu()->id;
+}
+
+void hrt_smp_init_bsp(void);
+void hrt_smp_boot_aps(u64 tramp_phys, u64 tramp_cr3);
+void hrt_cpu_setup_percpu(struct hrt_cpu *c);
+
+#endif /* HRT_SMP_H */
