@@ -549,9 +549,16 @@ static int run_vm(void)
 				qmp_close(&R.qmp);
 			}
 		}
-		for (i = 0; i < (int)HVM_NR_VECTORS; i++)
-			if (p[4 + i].revents & POLLIN)
-				ivshmem_drain(&R.ivs, (unsigned int)i);
+		for (i = 0; i < (int)HVM_NR_VECTORS; i++) {
+			if (!(p[4 + i].revents & POLLIN) ||
+			    ivshmem_drain(&R.ivs, (unsigned int)i) <= 0)
+				continue;
+			if (R.opt.verbose > 1)
+				note("doorbell: guest rang host vector %d", i);
+			/* The spare vector is an echo: the guest can time a host round trip. */
+			if (i == HVM_VEC_SPARE)
+				ivshmem_notify_guest(&R.ivs, HVM_VEC_SPARE);
+		}
 		if (R.out_fd < 0 && R.qemu > 0)
 			qemu_reaped() || (usleep(20000), 0);
 	}
@@ -791,6 +798,9 @@ int main(int argc, char **argv)
 
 	rc = run_vm();
 	fflush(stdout);
+	read_qemu_err();
+	if (R.opt.verbose > 1 && R.qemu_err[0])
+		note("QEMU's stderr:\n%s", R.qemu_err);
 	if (R.tio_saved)
 		tcsetattr(0, TCSANOW, &R.saved_tio);
 	R.tio_saved = 0;

@@ -156,6 +156,7 @@ static const char usage[] =
 "  --hrt-log FILE       save the HRT log to FILE\n"
 "  --gdb PORT           QEMU gdbstub on tcp::PORT\n"
 "  --save-initrd FILE   also write the composed initramfs to FILE\n"
+"  --qemu-arg ARG       append ARG to QEMU's command line (repeatable)\n"
 "  --qemu PATH          QEMU binary (default qemu-system-x86_64)\n"
 "  -v, -q               more / less output (-v streams the HRT log)\n"
 "  -h, --help, --version\n"
@@ -167,7 +168,7 @@ enum {
 	OPT_CORES = 256, OPT_MEM, OPT_KERNEL, OPT_HRT, OPT_NO_HRT, OPT_ADD,
 	OPT_SHARE, OPT_HOST_ROOT, OPT_ACCEL, OPT_PIN, OPT_NUMA, OPT_TIMEOUT,
 	OPT_BOOT_TIMEOUT, OPT_HRT_LOG, OPT_GDB, OPT_QEMU, OPT_VERSION,
-	OPT_SAVE_INITRD,
+	OPT_SAVE_INITRD, OPT_QEMU_ARG,
 };
 
 static const struct option longopts[] = {
@@ -188,6 +189,7 @@ static const struct option longopts[] = {
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "qemu", required_argument, NULL, OPT_QEMU },
 	{ "save-initrd", required_argument, NULL, OPT_SAVE_INITRD },
+	{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -308,6 +310,12 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 			break;
 		case OPT_SAVE_INITRD:
 			o->save_initrd = optarg;
+			break;
+		case OPT_QEMU_ARG:
+			if (o->nr_qemu_args >= OPTIONS_MAX_MAPS)
+				return fail(err, errlen, "too many --qemu-arg options (max %u)",
+					    OPTIONS_MAX_MAPS);
+			o->qemu_args[o->nr_qemu_args++] = optarg;
 			break;
 		case 'v':
 			o->verbose++;

@@ -30,6 +30,8 @@ struct options {
 	const char *qemu;
 	const char *hrt_log;
 	const char *save_initrd; /* also write the composed initramfs here */
+	const char *qemu_args[OPTIONS_MAX_MAPS]; /* extra QEMU arguments */
+	unsigned int nr_qemu_args;
 	struct path_map adds[OPTIONS_MAX_MAPS];
 	unsigned int nr_adds;
 	struct path_map shares[OPTIONS_MAX_MAPS];

@@ -107,5 +107,7 @@ int vm_qemu_argv(const struct plan *p, const struct options *o,
 		strv_add(out, "-gdb");
 		strv_addf(out, "tcp::%d", o->gdb_port);
 	}
+	for (i = 0; i < o->nr_qemu_args; i++)
+		strv_add(out, o->qemu_args[i]);
 	return out->oom ? -ENOMEM : 0;
 }

@@ -196,7 +196,14 @@ struct hvm_bootinfo {
 	uint32_t apic_ids[HVM_MAX_HRT_CPUS];
 	struct hvm_mem_range ros_ram[HVM_MAX_ROS_RANGES];
 	char cmdline[256]; /* HRT options, NUL-terminated */
-	uint8_t reserved[4096 - 1144];
+	/*
+	 * Page tables below 4 GiB that identity-map the low 2 MiB (so the
+	 * trampoline page), owned by hvm.ko and valid while the HRT runs: a
+	 * 32-bit mov to %cr3 cannot reach tables in a region above 4 GiB, so
+	 * an AP trampoline loads these, enters long mode, then its real CR3.
+	 */
+	uint64_t trampoline_cr3;
+	uint8_t reserved[4096 - 1152];
 };
 
 /*

@@ -74,7 +74,7 @@ static void *map_mmio(uint64_t pa)
 	}
 	t[(va >> 12) & 511] = va | 0x13; /* P RW PCD */
 	__asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
-	return (void *)(pa);
+	return (void *)va;
 }
 
 static void eoi(void)

@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0
+/* boot.c - boots the HRT: bootinfo, temporary page tables, trampoline, INIT/SIPI and the ready wait. */
+#include <linux/delay.h>
+#include <linux/elf.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/ktime.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/sizes.h>
+#include <asm/apic.h>
+#include <asm/e820/api.h>
+#include <asm/msr.h>
+
+#include "ros.h"
+
+/* Mirrors the data block at the end of trampoline.S. */
+struct ros_tramp_data {
+	u64 low_cr3;
+	u64 cr3;
+	u64 entry;
+	u64 bootinfo;
+	u64 magic;
+};
+
+extern const u8 ros_trampoline_start[], ros_trampoline_data[],
+	ros_trampoline_end[];
+
+#define PTE_P		0x001ull
+#define PTE_RW		0x002ull
+#define PTE_PS		0x080ull
+#define PTE_ADDR	0x000ffffffffff000ull
+
+/* Page-table pages handed out from a pool in the region, after the image. */
+struct ros_pt {
+	void *va;	/* pool start in our mapping */
+	u64 pa;		/* its guest-physical address */
+	unsigned int used, max;
+	u64 *root;
+	u64 root_pa;
+};
+
+static u64 *ros_pt_alloc(struct ros_pt *pt, u64 *pa)
+{
+	void *p;
+
+	if (pt->used >= pt->max)
+		return NULL;
+	p = pt->va + (size_t)pt->used * PAGE_SIZE;
+	*pa = pt->pa + (u64)pt->used * PAGE_SIZE;
+	pt->used++;
+	memset(p, 0, PAGE_SIZE);
+	return p;
+}
+
+static u64 *ros_pt_table(struct ros_pt *pt, u64 entry)
+{
+	return pt->va + ((entry & PTE_ADDR) - pt->pa);
+}
+
+/*
+ * Map one page of size 4 KiB (level 1) or 2 MiB (level 2).  A mapping that
+ * conflicts with an existing one is an error: it means two parts of the
+ * entry contract (image, direct map, trampoline) overlap in virtual space.
+ */
+static int ros_pt_map(struct ros_pt *pt, u64 va, u64 pa, int level)
+{
+	u64 *table = pt->root, want;
+	int l;
+
+	for (l = 4; l > level; l--) {
+		u64 *e = &table[(va >> (12 + 9 * (l - 1))) & 511];
+
+		if (!(*e & PTE_P)) {
+			u64 npa;
+
+			if (!ros_pt_alloc(pt, &npa))
+				return -ENOSPC;
+			*e = npa | PTE_P | PTE_RW;
+		} else if (*e & PTE_PS) {
+			return -EEXIST;
+		}
+		table = ros_pt_table(pt, *e);
+	}
+	want = pa | PTE_P | PTE_RW | (level == 2 ? PTE_PS : 0);
+	table += (va >> (12 + 9 * (level - 1))) & 511;
+	if (*table && *table != want)
+		return -EEXIST;
+	*table = want;
+	return 0;
+}
+
+/* Pool pages the mappings below can need, with slack for alignment. */
+static unsigned int ros_pt_pages(struct ros_dev *rd,
+				 const struct ros_elf_info *info)
+{
+	return 8 + DIV_ROUND_UP(rd->region_size, SZ_1G) +
+		3 * info->nload + 2 * DIV_ROUND_UP(info->span, SZ_2M) +
+		2 * DIV_ROUND_UP(info->span, SZ_1G);
+}
+
+static int ros_build_tables(struct ros_dev *rd, const void *img,
+			    const struct ros_elf_info *info, struct ros_pt *pt)
+{
+	const Elf64_Ehdr *eh = img;
+	const Elf64_Phdr *ph = img + eh->e_phoff;
+	u64 off, va;
+	unsigned int i;
+	int ret;
+
+	pt->root = ros_pt_alloc(pt, &pt->root_pa);
+	if (!pt->root)
+		return -ENOSPC;
+	/* (b) the whole region at the direct-map base, 2 MiB pages */
+	for (off = 0; off < rd->region_size; off += SZ_2M) {
+		ret = ros_pt_map(pt, HVM_DIRECT_MAP_BASE + rd->shm_phys + off,
+				 rd->shm_phys + off, 2);
+		if (ret)
+			return ret;
+	}
+	/* (c) the trampoline page, identity */
+	ret = ros_pt_map(pt, ros_trampoline_phys, ros_trampoline_phys, 1);
+	if (ret)
+		return ret;
+	/* (a) every PT_LOAD at its vaddr, 4 KiB pages */
+	for (i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *p = &ph[i];
+		u64 start, end;
+
+		if (p->p_type != PT_LOAD || p->p_memsz == 0)
+			continue;
+		start = p->p_vaddr & PAGE_MASK;
+		end = PAGE_ALIGN(p->p_vaddr + p->p_memsz);
+		for (va = start; va < end; va += PAGE_SIZE) {
+			u64 pa = rd->kernel_phys +
+				 ((p->p_paddr & PAGE_MASK) - info->low_paddr) +
+				 (va - start);
+
+			ret = ros_pt_map(pt, va, pa, 1);
+			if (ret) {
+				dev_err(&rd->pdev->dev,
+					"hrt image rejected: segment %u at %#llx collides with the direct map or trampoline\n",
+					i, va);
+				return ret;
+			}
+		}
+	}
+	return 0;
+}
+
+struct ros_ram_walk {
+	struct hvm_bootinfo *bi;
+	unsigned int dropped;
+};
+
+static int ros_ram_range(struct resource *res, void *arg)
+{
+	struct ros_ram_walk *w = arg;
+	struct hvm_bootinfo *bi = w->bi;
+	u64 start = res->start, size = resource_size(res);
+	unsigned int n = bi->nr_ros_ranges;
+
+	if (n && bi->ros_ram[n - 1].start + bi->ros_ram[n - 1].size == start) {
+		bi->ros_ram[n - 1].size += size;
+		return 0;
+	}
+	if (n >= HVM_MAX_ROS_RANGES) {
+		w->dropped++;
+		return 0;
+	}
+	bi->ros_ram[n].start = start;
+	bi->ros_ram[n].size = size;
+	bi->nr_ros_ranges = n + 1;
+	return 0;
+}
+
+static void ros_fill_bootinfo(struct ros_dev *rd, u64 flags,
+			      const char *cmdline)
+{
+	struct hvm_bootinfo *bi = rd->bi;
+	struct ros_ram_walk w = { .bi = bi };
+	unsigned int i;
+
+	memset(bi, 0, sizeof(*bi));
+	bi->abi_version = HVM_ABI_VERSION;
+	bi->size = sizeof(*bi);
+	bi->flags = flags;
+	bi->region_phys = rd->shm_phys;
+	bi->region_size = rd->region_size;
+	bi->kernel_phys = rd->kernel_phys;
+	bi->kernel_end = rd->kernel_end;
+	bi->mem_phys = rd->mem_phys;
+	bi->mem_size = rd->shm_phys + rd->region_size - rd->mem_phys;
+	bi->tsc_khz = tsc_khz;
+	bi->lapic_phys = rd->lapic_phys;
+	bi->trampoline_phys = ros_trampoline_phys;
+	/* The HRT starts its APs through these too: they stay while we do. */
+	bi->trampoline_cr3 = page_to_phys(rd->low_pt);
+	bi->doorbell_phys = rd->regs_phys ?
+			    rd->regs_phys + HVM_IVSHMEM_REG_DOORBELL : 0;
+	bi->ncpus = rd->ncpus;
+	bi->ros_irq_vector = rd->irq_vector;
+	bi->ros_irq_apic_id = rd->irq_apic_id;
+	for (i = 0; i < rd->ncpus; i++)
+		bi->apic_ids[i] = rd->apic_ids[i];
+	walk_iomem_res_desc(IORES_DESC_NONE,
+			    IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY, 0, U64_MAX,
+			    &w, ros_ram_range);
+	if (w.dropped)
+		dev_warn(&rd->pdev->dev, "%u ROS RAM ranges beyond %u not passed to the HRT\n",
+			 w.dropped, HVM_MAX_ROS_RANGES);
+	strscpy(bi->cmdline, cmdline, sizeof(bi->cmdline));
+	/* magic last: a half-written record never looks valid */
+	smp_wmb();
+	WRITE_ONCE(bi->magic, HVM_BOOTINFO_MAGIC);
+}
+
+static void ros_write_trampoline(struct ros_dev *rd, u64 cr3, u64 entry)
+{
+	size_t len = ros_trampoline_end - ros_trampoline_start;
+	struct ros_tramp_data *d;
+
+	memcpy(rd->tramp, ros_trampoline_start, len);
+	d = rd->tramp + (ros_trampoline_data - ros_trampoline_start);
+	d->low_cr3 = page_to_phys(rd->low_pt);
+	d->cr3 = cr3;
+	d->entry = entry;
+	d->bootinfo = HVM_DIRECT_MAP_BASE + rd->shm_phys + HVM_BOOTINFO_OFF;
+	d->magic = HVM_BOOTINFO_MAGIC;
+	wmb();	/* visible before the SIPI */
+}
+
+/* One ICR write, waiting for the previous and this one to be delivered. */
+static void ros_icr(u32 low, u32 apic_id)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	apic->wait_icr_idle();
+	apic->icr_write(low, apic_id);
+	apic->safe_wait_icr_idle();
+	local_irq_restore(flags);
+}
+
+int ros_send_ipi(struct ros_dev *rd, unsigned int idx, u32 vector)
+{
+	if (idx >= rd->ncpus || vector < 0x20 || vector > 0xff)
+		return -EINVAL;
+	ros_icr(APIC_DM_FIXED | vector, rd->apic_ids[idx]);
+	return 0;
+}
+
+/*
+ * INIT is not maskable: it stops an HRT core whatever it does (busy,
+ * spinning with interrupts off, halted after a crash) and leaves it waiting
+ * for a SIPI.  This is what makes reboot work from every state.
+ */
+static void ros_init_cores(struct ros_dev *rd)
+{
+	unsigned int i;
+
+	for (i = 0; i < rd->ncpus; i++)
+		ros_icr(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT,
+			rd->apic_ids[i]);
+	usleep_range(10000, 11000);
+	for (i = 0; i < rd->ncpus; i++)
+		ros_icr(APIC_INT_LEVELTRIG | APIC_DM_INIT, rd->apic_ids[i]);
+}
+
+static void ros_start_core(struct ros_dev *rd, unsigned int idx)
+{
+	u32 id = rd->apic_ids[idx];
+	int i;
+
+	ros_icr(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, id);
+	usleep_range(10000, 11000);
+	ros_icr(APIC_INT_LEVELTRIG | APIC_DM_INIT, id);
+	for (i = 0; i < 2; i++) {
+		ros_icr(APIC_DM_STARTUP | (ros_trampoline_phys >> 12), id);
+		udelay(200);
+	}
+}
+
+void ros_stop(struct ros_dev *rd)
+{
+	ros_init_cores(rd);
+}
+
+/* Copy the slot so validation and loading see the same bytes. */
+static void *ros_image_copy(struct ros_dev *rd, u64 *lenp)
+{
+	u64 len = READ_ONCE(rd->hdr->image_len);
+	void *img;
+
+	if (len == 0 || len > HVM_IMAGE_SIZE) {
+		dev_err(&rd->pdev->dev, "no usable image in the slot (image_len %llu)\n",
+			len);
+		return ERR_PTR(len ? -E2BIG : -ENOENT);
+	}
+	img = vmalloc(len);
+	if (!img)
+		return ERR_PTR(-ENOMEM);
+	memcpy(img, rd->shm + HVM_IMAGE_OFF, len);
+	*lenp = len;
+	return img;
+}
+
+static u64 ros_run_room(struct ros_dev *rd)
+{
+	/* Keep room for the page-table pool after the image. */
+	return rd->region_size - HVM_RUN_OFF - SZ_2M;
+}
+
+static int ros_prepare(struct ros_dev *rd, u64 flags, const char *cmdline,
+		       u64 *cr3, u64 *entry)
+{
+	struct ros_elf_info info;
+	struct ros_pt pt = {};
+	void *img;
+	u64 len, pool;
+	int ret;
+
+	img = ros_image_copy(rd, &len);
+	if (IS_ERR(img))
+		return PTR_ERR(img);
+	ret = ros_elf_check(rd, img, len, ros_run_room(rd), &info);
+	if (ret)
+		goto free_img;
+
+	rd->kernel_phys = rd->shm_phys + HVM_RUN_OFF;
+	rd->kernel_end = rd->kernel_phys + PAGE_ALIGN(info.span);
+	pool = (u64)ros_pt_pages(rd, &info) * PAGE_SIZE;
+	if (rd->kernel_end + pool > rd->shm_phys + rd->region_size) {
+		dev_err(&rd->pdev->dev, "hrt image rejected: no room for page tables after it\n");
+		ret = -E2BIG;
+		goto free_img;
+	}
+	ret = ros_elf_load(rd, img, len, &info, rd->shm + HVM_RUN_OFF);
+	if (ret)
+		goto free_img;
+
+	pt.va = rd->shm + (rd->kernel_end - rd->shm_phys);
+	pt.pa = rd->kernel_end;
+	pt.max = pool / PAGE_SIZE;
+	ret = ros_build_tables(rd, img, &info, &pt);
+	if (ret) {
+		if (ret == -ENOSPC)
+			dev_err(&rd->pdev->dev, "page-table pool of %u pages exhausted\n",
+				pt.max);
+		ret = -ENOEXEC;
+		goto free_img;
+	}
+	/* Free HRT memory starts after the tables, on a 2 MiB boundary. */
+	rd->mem_phys = ALIGN(pt.pa + (u64)pt.used * PAGE_SIZE, SZ_2M);
+	if (rd->mem_phys > rd->shm_phys + rd->region_size)
+		rd->mem_phys = rd->shm_phys + rd->region_size;
+	ros_fill_bootinfo(rd, flags, cmdline);
+	*cr3 = pt.root_pa;
+	*entry = info.entry;
+free_img:
+	vfree(img);
+	return ret;
+}
+
+/* Validate a new image (from user space) and put it in the slot. */
+int ros_image_store(struct ros_dev *rd, const void *img, u64 len)
+{
+	struct ros_elf_info info;
+	int ret;
+
+	if (len == 0 || len > HVM_IMAGE_SIZE)
+		return -EFBIG;
+	ret = ros_elf_check(rd, img, len, ros_run_room(rd), &info);
+	if (ret)
+		return ret;
+	if ((u64)ros_pt_pages(rd, &info) * PAGE_SIZE + PAGE_ALIGN(info.span) >
+	    rd->region_size - HVM_RUN_OFF)
+		return -EFBIG;
+	WRITE_ONCE(rd->hdr->image_len, 0);
+	smp_wmb();
+	memcpy(rd->shm + HVM_IMAGE_OFF, img, len);
+	smp_wmb();
+	WRITE_ONCE(rd->hdr->image_len, len);
+	if (ros_state(rd) == HVM_HRT_EMPTY)
+		ros_set_state(rd, HVM_HRT_LOADED);
+	return 0;
+}
+
+static const char *ros_state_name(u32 s)
+{
+	static const char * const names[] = {
+		"empty", "loaded", "booting", "ready", "crashed", "hung", "failed",
+	};
+
+	return s < ARRAY_SIZE(names) ? names[s] : "invalid";
+}
+
+/*
+ * Boot (or reboot: the same thing, INIT first) and wait for ready.  Caller
+ * holds rd->lock.  Returns 0 or a negative errno that is also left in
+ * hdr->hrt_error with hrt_state = FAILED.
+ */
+int ros_boot(struct ros_dev *rd, u64 flags, const char *cmdline,
+	     unsigned int timeout_ms, u64 *boot_ns)
+{
+	struct hvm_shm_header *hdr = rd->hdr;
+	u64 t0 = ktime_get_ns(), cr3 = 0, entry = 0, dt;
+	unsigned long deadline;
+	u32 s;
+	int ret;
+
+	ros_init_cores(rd);
+	WRITE_ONCE(hdr->hrt_error, 0);
+	WRITE_ONCE(hdr->hrt_boot_count, READ_ONCE(hdr->hrt_boot_count) + 1);
+	WRITE_ONCE(hdr->hrt_heartbeat, 0);
+	WRITE_ONCE(hdr->hrt_ready_tsc, 0);
+	ros_set_state(rd, HVM_HRT_BOOTING);
+	spin_lock(&rd->st_lock);
+	rd->st.boots++;
+	spin_unlock(&rd->st_lock);
+
+	ret = ros_prepare(rd, flags, cmdline, &cr3, &entry);
+	if (ret)
+		goto fail;
+	ros_write_trampoline(rd, cr3, entry);
+	ros_start_core(rd, 0);
+
+	deadline = jiffies + msecs_to_jiffies(timeout_ms);
+	for (;;) {
+		s = ros_state(rd);
+		if (s == HVM_HRT_READY)
+			break;
+		if (s != HVM_HRT_BOOTING) {
+			ret = READ_ONCE(hdr->hrt_error);
+			if (ret >= 0 || ret < -MAX_ERRNO)
+				ret = -EIO;
+			dev_err(&rd->pdev->dev, "hrt boot failed: the HRT reported state %s (error %d)\n",
+				ros_state_name(s), ret);
+			goto fail_stop;
+		}
+		if (time_after(jiffies, deadline)) {
+			ret = -ETIMEDOUT;
+			dev_err(&rd->pdev->dev, "hrt boot failed: not ready after %u ms (heartbeat %llu)\n",
+				timeout_ms, READ_ONCE(hdr->hrt_heartbeat));
+			goto fail_stop;
+		}
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			dev_err(&rd->pdev->dev, "hrt boot interrupted by a signal\n");
+			goto fail_stop;
+		}
+		usleep_range(100, 200);
+	}
+	dt = ktime_get_ns() - t0;
+	spin_lock(&rd->st_lock);
+	rd->st.last_boot_ns = dt;
+	if (!rd->st.min_boot_ns || dt < rd->st.min_boot_ns)
+		rd->st.min_boot_ns = dt;
+	rd->st.max_boot_ns = max(rd->st.max_boot_ns, dt);
+	spin_unlock(&rd->st_lock);
+	rd->hb_last = READ_ONCE(hdr->hrt_heartbeat);
+	rd->hb_changed = jiffies;
+	if (boot_ns)
+		*boot_ns = dt;
+	dev_info(&rd->pdev->dev, "hrt ready on %u core%s in %llu us (boot %u)\n",
+		 rd->ncpus, rd->ncpus == 1 ? "" : "s", dt / 1000,
+		 READ_ONCE(hdr->hrt_boot_count));
+	ros_event(rd);
+	return 0;
+
+fail_stop:
+	/* Do not leave a half-booted core running on memory we may reload. */
+	ros_init_cores(rd);
+fail:
+	WRITE_ONCE(hdr->hrt_error, ret);
+	ros_set_state(rd, HVM_HRT_FAILED);
+	spin_lock(&rd->st_lock);
+	rd->st.boot_failures++;
+	spin_unlock(&rd->st_lock);
+	ros_event(rd);
+	return ret;
+}
+
+int ros_boot_init(struct ros_dev *rd)
+{
+	struct device *dev = &rd->pdev->dev;
+	u64 *pml4, *pdpt, *pd, apicbase;
+	phys_addr_t tp = ros_trampoline_phys;
+
+	BUILD_BUG_ON(sizeof(struct ros_tramp_data) != 40);
+	if ((tp & ~PAGE_MASK) || tp == 0 || tp >= SZ_1M) {
+		dev_err(dev, "trampoline=%#llx must be a page below 1 MiB\n",
+			(u64)tp);
+		return -EINVAL;
+	}
+	/* Writing into ROS RAM would corrupt Linux: insist on memmap=. */
+	if (e820__mapped_any(tp, tp + PAGE_SIZE, E820_TYPE_RAM) ||
+	    !e820__mapped_any(tp, tp + PAGE_SIZE, E820_TYPE_RESERVED)) {
+		dev_err(dev, "trampoline page %#llx is not reserved (boot the ROS with memmap=4K$%#llx)\n",
+			(u64)tp, (u64)tp);
+		return -EINVAL;
+	}
+	if (ros_trampoline_end - ros_trampoline_start > PAGE_SIZE)
+		return -E2BIG;
+	rd->tramp = devm_memremap(dev, tp, PAGE_SIZE, MEMREMAP_WB);
+	if (IS_ERR(rd->tramp))
+		return PTR_ERR(rd->tramp);
+
+	/*
+	 * The trampoline loads %cr3 from 32-bit code, so its first tables
+	 * must sit below 4 GiB; the region may not.  Identity-map 0..2 MiB.
+	 */
+	rd->low_pt = alloc_pages(GFP_KERNEL | __GFP_DMA32 | __GFP_ZERO, 2);
+	if (!rd->low_pt)
+		return -ENOMEM;
+	pml4 = page_address(rd->low_pt);
+	pdpt = pml4 + 512;
+	pd = pml4 + 1024;
+	pml4[0] = page_to_phys(rd->low_pt + 1) | PTE_P | PTE_RW;
+	pdpt[0] = page_to_phys(rd->low_pt + 2) | PTE_P | PTE_RW;
+	pd[0] = PTE_P | PTE_RW | PTE_PS;
+
+	rdmsrl(MSR_IA32_APICBASE, apicbase);
+	rd->lapic_phys = apicbase & MSR_IA32_APICBASE_BASE;
+	if (!rd->lapic_phys)
+		rd->lapic_phys = APIC_DEFAULT_PHYS_BASE;
+	return 0;
+}
+
+void ros_boot_exit(struct ros_dev *rd)
+{
+	if (rd->low_pt)
+		__free_pages(rd->low_pt, 2);
+	rd->low_pt = NULL;
+}

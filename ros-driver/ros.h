@@ -1,0 +1,126 @@
+/* ros.h - internal declarations shared by the files of hvm.ko. */
+#ifndef ROS_H
+#define ROS_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/kref.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/miscdevice.h>
+#include <linux/atomic.h>
+#include <linux/pci.h>
+
+#include "hvm_abi.h"
+#include "hvm_uapi.h"
+
+/* Module parameters (main.c). */
+extern unsigned long ros_trampoline_phys;
+extern unsigned int ros_boot_timeout_ms;
+extern unsigned int ros_hung_timeout_ms;
+extern bool ros_selftest;
+extern char *ros_cmdline;
+extern int ros_group;
+
+/* Where the ELF loader put the image (loader.c -> boot.c). */
+struct ros_elf_info {
+	u64 entry;	/* virtual entry point */
+	u64 low_paddr;	/* lowest p_paddr, page aligned */
+	u64 span;	/* bytes from low_paddr to the end of the highest segment */
+	unsigned int nload;
+};
+
+struct ros_dev {
+	struct pci_dev *pdev;
+	struct kref ref;
+	/* Held for reading by every user of the mappings, for writing by remove. */
+	struct rw_semaphore gone_sem;
+	bool gone;
+	/* Serialises boot, reboot, stop, load, ping and debug. */
+	struct mutex lock;
+
+	void __iomem *regs;		/* BAR0: doorbell registers */
+	phys_addr_t regs_phys;
+	void *shm;			/* BAR2 mapped write-back */
+	phys_addr_t shm_phys;
+	u64 region_size;
+	struct hvm_shm_header *hdr;
+	struct hvm_bootinfo *bi;
+
+	unsigned int ncpus;
+	u32 apic_ids[HVM_MAX_HRT_CPUS];
+	int cpus[HVM_MAX_HRT_CPUS];	/* Linux CPU numbers */
+
+	void *tramp;			/* the reserved low page */
+	struct page *low_pt;		/* 3 pages below 4 GiB: trampoline tables */
+	u64 lapic_phys;
+
+	/* Interrupts (irq.c). */
+	int nvec;
+	u32 irq_vector;			/* HRT-event vector, 0 = no MSI-X */
+	u32 irq_apic_id;
+	atomic64_t irqs[HVM_NR_VECTORS];
+	atomic64_t events;
+	wait_queue_head_t wq;
+	u64 ping_expect;		/* seq the ISR is waiting for, 0 = none */
+	u64 ping_seen_ns;		/* set by the ISR */
+	u64 ping_seq;
+
+	/* Heartbeat watch (main.c). */
+	struct delayed_work hb_work;
+	u64 hb_last;
+	unsigned long hb_changed;	/* jiffies */
+	u32 last_state;
+
+	/* Loaded image (boot.c). */
+	u64 kernel_phys;
+	u64 kernel_end;
+	u64 mem_phys;
+
+	/* Counters (struct hvm_stats without the irq ones). */
+	struct hvm_stats st;
+	spinlock_t st_lock;
+
+	struct miscdevice misc;
+	char name[32];
+};
+
+static inline u32 ros_state(struct ros_dev *rd)
+{
+	return smp_load_acquire(&rd->hdr->hrt_state);
+}
+
+void ros_set_state(struct ros_dev *rd, u32 state);
+void ros_event(struct ros_dev *rd);
+void ros_dev_put(struct ros_dev *rd);
+
+/* loader.c */
+int ros_elf_check(struct ros_dev *rd, const void *img, u64 len, u64 room,
+		  struct ros_elf_info *info);
+int ros_elf_load(struct ros_dev *rd, const void *img, u64 len,
+		 const struct ros_elf_info *info, void *dst);
+
+/* boot.c */
+int ros_boot_init(struct ros_dev *rd);
+void ros_boot_exit(struct ros_dev *rd);
+int ros_boot(struct ros_dev *rd, u64 flags, const char *cmdline,
+	     unsigned int timeout_ms, u64 *boot_ns);
+void ros_stop(struct ros_dev *rd);
+int ros_send_ipi(struct ros_dev *rd, unsigned int idx, u32 vector);
+int ros_image_store(struct ros_dev *rd, const void *img, u64 len);
+
+/* irq.c */
+int ros_irq_init(struct ros_dev *rd);
+void ros_irq_exit(struct ros_dev *rd);
+int ros_ping(struct ros_dev *rd, struct hvm_ping *p);
+
+/* chardev.c */
+int ros_chardev_init(struct ros_dev *rd);
+void ros_chardev_exit(struct ros_dev *rd);
+long ros_log_read(struct ros_dev *rd, struct hvm_log_read *lr);
+
+/* sysfs.c */
+extern const struct attribute_group *ros_attr_groups[];
+
+#endif /* ROS_H */

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sysfs.c - HRT state and counters as attributes of the hvm misc device (/sys/class/misc/hvm/). */
+#include <linux/device.h>
+#include <linux/sysfs.h>
+
+#include "ros.h"
+
+static struct ros_dev *ros_from_dev(struct device *dev)
+{
+	struct miscdevice *misc = dev_get_drvdata(dev);
+
+	return container_of(misc, struct ros_dev, misc);
+}
+
+static const char * const ros_state_names[] = {
+	[HVM_HRT_EMPTY] = "empty",
+	[HVM_HRT_LOADED] = "loaded",
+	[HVM_HRT_BOOTING] = "booting",
+	[HVM_HRT_READY] = "ready",
+	[HVM_HRT_CRASHED] = "crashed",
+	[HVM_HRT_HUNG] = "hung",
+	[HVM_HRT_FAILED] = "failed",
+};
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	u32 s = ros_state(ros_from_dev(dev));
+
+	return sysfs_emit(buf, "%s\n", s < ARRAY_SIZE(ros_state_names) ?
+			  ros_state_names[s] : "invalid");
+}
+static DEVICE_ATTR_RO(state);
+
+#define ROS_HDR_ATTR(name, field, fmt)					\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, fmt "\n",				\
+			  READ_ONCE(ros_from_dev(dev)->hdr->field));	\
+}									\
+static DEVICE_ATTR_RO(name)
+
+ROS_HDR_ATTR(boot_count, hrt_boot_count, "%u");
+ROS_HDR_ATTR(hrt_error, hrt_error, "%d");
+ROS_HDR_ATTR(heartbeat, hrt_heartbeat, "%llu");
+ROS_HDR_ATTR(image_len, image_len, "%llu");
+
+#define ROS_STAT_ATTR(name)						\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	struct ros_dev *rd = ros_from_dev(dev);				\
+	u64 v;								\
+									\
+	spin_lock(&rd->st_lock);					\
+	v = rd->st.name;						\
+	spin_unlock(&rd->st_lock);					\
+	return sysfs_emit(buf, "%llu\n", v);				\
+}									\
+static DEVICE_ATTR_RO(name)
+
+ROS_STAT_ATTR(boots);
+ROS_STAT_ATTR(boot_failures);
+ROS_STAT_ATTR(reboots);
+ROS_STAT_ATTR(last_boot_ns);
+ROS_STAT_ATTR(pings);
+ROS_STAT_ATTR(ping_timeouts);
+ROS_STAT_ATTR(last_ping_ns);
+ROS_STAT_ATTR(hung_detected);
+ROS_STAT_ATTR(crashes_seen);
+
+static ssize_t hrt_apic_ids_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct ros_dev *rd = ros_from_dev(dev);
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < rd->ncpus; i++)
+		n += sysfs_emit_at(buf, n, "%s%u", i ? " " : "", rd->apic_ids[i]);
+	return n + sysfs_emit_at(buf, n, "\n");
+}
+static DEVICE_ATTR_RO(hrt_apic_ids);
+
+static ssize_t irqs_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct ros_dev *rd = ros_from_dev(dev);
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < HVM_NR_VECTORS; i++)
+		n += sysfs_emit_at(buf, n, "%s%lld", i ? " " : "",
+				   (long long)atomic64_read(&rd->irqs[i]));
+	return n + sysfs_emit_at(buf, n, "\n");
+}
+static DEVICE_ATTR_RO(irqs);
+
+static ssize_t region_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct ros_dev *rd = ros_from_dev(dev);
+
+	return sysfs_emit(buf, "%#llx %#llx\n", (u64)rd->shm_phys,
+			  rd->region_size);
+}
+static DEVICE_ATTR_RO(region);
+
+static struct attribute *ros_attrs[] = {
+	&dev_attr_state.attr,
+	&dev_attr_boot_count.attr,
+	&dev_attr_hrt_error.attr,
+	&dev_attr_heartbeat.attr,
+	&dev_attr_image_len.attr,
+	&dev_attr_boots.attr,
+	&dev_attr_boot_failures.attr,
+	&dev_attr_reboots.attr,
+	&dev_attr_last_boot_ns.attr,
+	&dev_attr_pings.attr,
+	&dev_attr_ping_timeouts.attr,
+	&dev_attr_last_ping_ns.attr,
+	&dev_attr_hung_detected.attr,
+	&dev_attr_crashes_seen.attr,
+	&dev_attr_hrt_apic_ids.attr,
+	&dev_attr_irqs.attr,
+	&dev_attr_region.attr,
+	NULL,
+};
+
+static const struct attribute_group ros_attr_group = {
+	.name = "hrt",
+	.attrs = ros_attrs,
+};
+
+const struct attribute_group *ros_attr_groups[] = {
+	&ros_attr_group,
+	NULL,
+};

@@ -1,0 +1,76 @@
+#!/bin/sh
+# driver-guest.sh - runs inside the ROS: checks hvm.ko end to end (boot, interrupts, reboots, bad input, reload).
+# usage: driver-guest.sh HRT_CORES full|boot
+H=${1:-1}
+MODE=${2:-full}
+PASS=0
+FAIL=0
+OUT=/tmp/driver-check.out
+
+ok() { echo "ok - $1"; PASS=$((PASS + 1)); }
+not_ok() { echo "not ok - $1"; FAIL=$((FAIL + 1)); sed 's/^/#   /' "$OUT" | tail -20; }
+# check NAME CMD...: verdict from the command's exit status
+check() {
+	name=$1
+	shift
+	if "$@" >"$OUT" 2>&1; then ok "$name"; else not_ok "$name"; fi
+}
+# driver-test prints its own ok/not ok lines; fold them into the counts
+sub() {
+	"$@" >"$OUT" 2>&1
+	cat "$OUT"
+	PASS=$((PASS + $(grep -c '^ok - ' "$OUT")))
+	FAIL=$((FAIL + $(grep -c '^not ok - ' "$OUT")))
+}
+hb() { hvmctl status | sed -n 's/^heartbeat: //p'; }
+beats() { a=$(hb); sleep 1; b=$(hb); [ -n "$a" ] && [ "$b" -gt "$a" ]; }
+field() { hvmctl status | sed -n "s/^$1: //p"; }
+
+check "HRT ready when insmod returned" hvmctl status
+check "status lists $H HRT cores" sh -c "hvmctl status | grep -qx 'hrt_cpus: $H'"
+check "heartbeat advances" beats
+cpu=$(hvmctl status | sed -n 's/^hrt_linux_cpus: \([0-9]*\).*/\1/p')
+check "Linux cannot online HRT CPU $cpu" sh -c "! echo 1 > /sys/devices/system/cpu/cpu$cpu/online"
+check "sysfs state is ready" sh -c 'grep -qx ready /sys/class/misc/hvm/hrt/state'
+check "HRT log readable" sh -c 'hvmctl log | grep -q .'
+check "selftest boot (HVM_BOOT_SELFTEST) ready" hvmctl reboot --selftest
+check "self-tests reported through the log" sh -c 'hvmctl log | grep -Eq "[0-9]+ passed, 0 failed"'
+check "ping ROS->HRT->ROS by doorbell/MSI-X" hvmctl ping -n 20
+check "ping ROS->HRT->ROS by direct IPI" hvmctl ping -i -n 20
+if [ "$H" -gt 1 ]; then
+	check "ping HRT core $((H - 1))" hvmctl ping -c $((H - 1))
+fi
+sub driver-test poll
+echo 1000 > /sys/module/hvm/parameters/hung_timeout_ms
+if [ "$MODE" = full ]; then
+	sub driver-test badargs
+	sub driver-test badimages /root/mini-hrt.elf
+	sub driver-test unpriv
+	check "20 reboots in a row, from ready, hung and crashed" driver-test reboots 20 1
+	check "hvmctl status says hung" sh -c 'hvmctl debug hang && sleep 3; hvmctl status | grep -q "state: hung"; [ $? = 0 ] && hvmctl status >/dev/null; [ $? = 4 ]'
+	check "reboot from hung" hvmctl reboot
+	bc=$(field boot_count)
+	check "rmmod while the HRT runs" rmmod hvm
+	check "insmod again (group=4242)" insmod /lib/hvm/hvm.ko group=4242
+	check "reloaded module adopts the running HRT" sh -c "dmesg | grep -q 'adopting the running HRT' && [ \"\$(hvmctl status | sed -n 's/^boot_count: //p')\" = $bc ]"
+	check "heartbeat still advances after reload" beats
+	check "ping after reload (doorbell)" hvmctl ping -n 5
+	check "ping after reload (direct IPI)" hvmctl ping -i -n 5
+	sub driver-test unpriv-group 4242
+	check "second image loaded" hvmctl load /root/mini-hrt.elf
+	check "second image booted" hvmctl reboot
+	check "second image runs (its log line)" sh -c 'hvmctl log | grep -q "mini-hrt: up"'
+	if [ -f /root/hrt.elf ]; then
+		check "original image reloaded and booted" sh -c 'hvmctl load /root/hrt.elf && hvmctl reboot'
+	fi
+	check "stop leaves the HRT loaded" sh -c 'hvmctl stop && hvmctl status | grep -qx "state: loaded"'
+	check "boot after stop" hvmctl boot
+	check "hvmctl: usage error is exit 2" sh -c 'hvmctl frobnicate; [ $? = 2 ]'
+	check "hvmctl: missing image is exit 1" sh -c 'hvmctl load /nonexistent; [ $? = 1 ]'
+else
+	check "3 reboots, from hung and crashed" driver-test reboots 3 1
+fi
+check "no BUG/Oops/WARNING in dmesg" sh -c '! dmesg | grep -Eq "BUG|Oops|WARNING|general protection|Call Trace"'
+hvmctl stats | sed 's/^/# /'
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
