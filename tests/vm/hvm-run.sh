@@ -38,6 +38,19 @@ else
 	ok "--accel auto kept KVM (fast here) # skip: not a slow KVM host"
 fi
 
+# --- hvm-run loads hvm.ko itself: the HRT is up before the command runs
+if [ -f "$O/guest/lib/hvm/hvm.ko" ] && [ -f "$O/hrt-kernel/hrt.elf" ]; then
+	vm "$O_" "$E_" -v --hrt-log "$T_TMP/hrt.log" -- hvm-partition
+	expect_match "HRT is ready before the command runs" 'state ready, boots 1' "$O_"
+	expect_match "-v streams the HRT log with a prefix" '^\[hrt\] ' "$E_"
+	expect_match "--hrt-log saves the HRT log" 'ready' "$T_TMP/hrt.log"
+	vm "$O_" "$E_" -q --no-hrt -- sh -c 'hvm-partition; test ! -e /dev/hvm'
+	expect_eq "--no-hrt leaves hvm.ko unloaded" 0 "$RC"
+	expect_match "--no-hrt boots no HRT" 'state empty, boots 0' "$O_"
+else
+	not_ok "HRT and hvm.ko built" "missing $O/guest/lib/hvm/hvm.ko or $O/hrt-kernel/hrt.elf"
+fi
+
 # --- stdout and stderr stay apart; no kernel chatter
 vm "$O_" "$E_" -q -- sh -c 'echo to-out; echo to-err >&2'
 expect_eq "command stdout reaches stdout only" to-out "$(cat "$O_")"
