@@ -224,6 +224,135 @@ struct hvm_bootinfo {
 #define HVM_HRT_VEC_DEBUG_HANG 0xf2u
 #define HVM_HRT_VEC_DEBUG_CRASH 0xf3u
 
+/*
+ * ---------------------------------------------------------------------
+ * Channels (HVM_CHAN_OFF): invocation and forwarding records.
+ *
+ * The channel area holds a struct hvm_chan_area: one kick word per HRT
+ * core, the context table, then HVM_CHAN_MAX channel records.  A channel
+ * is one conversation between one ROS thread and one HRT core, owned by
+ * hvm.ko's allocator (HVM_IOC_CHAN_OPEN) and mapped into the owning
+ * process.  Each cache line has a single writer; a writer fills a line's
+ * fields and then bumps its sequence word with a release store, the reader
+ * acquires the sequence word before reading the fields.
+ *
+ * Invocation:
+ *   ROS:  fills fn/arg/ctx/stack_top/fs_base/core_index, op = INVOKE,
+ *         t_submit, then req_seq++ (release); then kick[core]++ (release)
+ *         and, if the core may be halted, an IPI (HVM_IOC_KICK).
+ *   HRT:  sees req_seq != last, t_pickup; switches to the context; t_start;
+ *         runs fn.  On a forwarded system call or page fault it writes
+ *         nr/args, state = SYSCALL or FAULT, evt_seq++ (release) and, if
+ *         flags has HVM_CHAN_F_NOTIFY, interrupts the ROS.
+ *   ROS:  executes the call (or populates the page), writes reply,
+ *         op = REPLY, req_seq++ (release).  The HRT resumes fn.
+ *   HRT:  at the end writes result/status (and fault on a fault),
+ *         t_finish, state = DONE, evt_seq++ (release), interrupts if asked.
+ *   ROS:  t_seen.  A ROS that gives up (timeout, dying process) posts
+ *         op = ABORT and IPIs the core; the HRT ends the invocation with
+ *         status -ECANCELED.
+ * ---------------------------------------------------------------------
+ */
+#define HVM_CHAN_MAX 512u
+#define HVM_CTX_MAX 64u
+
+/* hvm_chan.op */
+enum hvm_chan_op {
+	HVM_OP_NONE = 0,
+	HVM_OP_INVOKE = 1, /* run fn(arg, core_index) in context ctx */
+	HVM_OP_REPLY = 2,  /* reply to the forwarded call in nr/args */
+	HVM_OP_ABORT = 3,  /* end the running invocation: -ECANCELED */
+};
+
+/* hvm_chan.state, written by the HRT */
+enum hvm_chan_state {
+	HVM_CHAN_IDLE = 0,
+	HVM_CHAN_RUNNING = 1,
+	HVM_CHAN_SYSCALL = 2, /* nr, args[0..5]: a system call to execute */
+	HVM_CHAN_FAULT = 3,   /* args[0] = address, args[1] = #PF error code */
+	HVM_CHAN_DONE = 4,    /* result, status (and fault) are valid */
+};
+
+/* hvm_chan.flags */
+#define HVM_CHAN_F_NOTIFY (1u << 0) /* interrupt the ROS on every event */
+
+/* What offloaded code did when it faulted (status -EFAULT etc.). */
+struct hvm_fault {
+	uint32_t vector;     /* x86 exception vector */
+	uint32_t error_code;
+	uint64_t address;    /* CR2 for #PF */
+	uint64_t rip;
+	uint64_t rsp;
+	uint64_t rflags;
+	uint64_t regs[16];   /* rax rbx rcx rdx rsi rdi rbp r8..r15 (rsp slot = rsp) */
+};
+
+struct hvm_chan {
+	/* Line 0-1: written by the ROS. */
+	uint64_t req_seq;
+	uint32_t op;	     /* enum hvm_chan_op */
+	uint32_t flags;	     /* HVM_CHAN_F_* */
+	uint64_t fn;	     /* user virtual address */
+	uint64_t arg;
+	uint64_t core_index; /* second argument of fn */
+	uint64_t stack_top;  /* user virtual address, 16-byte aligned */
+	uint64_t fs_base;
+	uint32_t ctx;	     /* context table index */
+	uint32_t core;	     /* HRT core index that serves this channel */
+	int64_t reply;	     /* result of the forwarded call */
+	uint64_t t_submit;   /* TSC, ROS side */
+	uint64_t t_seen;     /* TSC, ROS side: completion seen */
+	uint64_t ros_pad[5];
+
+	/* Line 2-3: written by the HRT. */
+	uint64_t evt_seq;
+	uint32_t state;	    /* enum hvm_chan_state */
+	int32_t status;	    /* 0 or negative errno of the invocation */
+	uint64_t result;    /* fn's return value */
+	uint64_t nr;	    /* forwarded system call number */
+	uint64_t args[6];   /* its arguments, or fault address/error code */
+	uint64_t t_pickup;  /* TSC: request seen */
+	uint64_t t_start;   /* TSC: fn entered */
+	uint64_t t_finish;  /* TSC: fn returned or faulted */
+	uint64_t nr_forwarded; /* calls/faults forwarded in this invocation */
+	uint64_t fwd_cycles;   /* TSC cycles spent waiting on the ROS */
+	uint64_t hrt_pad0;
+
+	/* Line 4-7: written by the HRT, valid when state is DONE. */
+	struct hvm_fault fault;
+	uint64_t hrt_pad[11];
+};
+
+/* hvm_ctx.state */
+enum hvm_ctx_state {
+	HVM_CTX_FREE = 0,
+	HVM_CTX_BOUND = 1, /* pgd_phys valid: invocations may run */
+	HVM_CTX_DEAD = 2,  /* process gone: running invocations abort */
+};
+
+/*
+ * A merged-address-space context: the ROS process's top-level page table.
+ * Written by hvm.ko; the HRT copies the lower 256 entries of pgd_phys into
+ * its context root (and again when a forwarded fault finds one missing).
+ * TLB coherence: before Linux frees or reuses pages hvm.ko bumps flush_seq
+ * and waits (bounded) until every HRT core that may cache the context has
+ * flushed and stored flush_seq into its flush_ack[core].
+ */
+struct hvm_ctx {
+	uint64_t pgd_phys;
+	uint32_t state;	 /* enum hvm_ctx_state */
+	uint32_t gen;	 /* bumped on every bind of this slot */
+	uint64_t flush_seq;
+	uint64_t pad[5];
+	uint64_t flush_ack[HVM_MAX_HRT_CPUS];
+};
+
+struct hvm_chan_area {
+	uint64_t kick[HVM_MAX_HRT_CPUS][8]; /* one cache line per HRT core */
+	struct hvm_ctx ctx[HVM_CTX_MAX];
+	struct hvm_chan chan[HVM_CHAN_MAX];
+};
+
 /* Where the HRT maps all guest-physical memory, in HVM and standalone mode. */
 #define HVM_DIRECT_MAP_BASE 0xffff888000000000ull
 
@@ -244,6 +373,9 @@ struct hvm_log {
 _Static_assert(sizeof(struct hvm_shm_header) == 4096, "header is one page");
 _Static_assert(sizeof(struct hvm_bootinfo) == 4096, "bootinfo is one page");
 _Static_assert(sizeof(struct hvm_log) == 64, "log header is a cache line");
+_Static_assert(sizeof(struct hvm_chan) == 512, "a channel is 8 cache lines");
+_Static_assert(sizeof(struct hvm_ctx) % 64 == 0, "contexts are cache-line sized");
+_Static_assert(sizeof(struct hvm_chan_area) <= HVM_CHAN_SIZE, "channels fit");
 #endif
 
 #endif /* HVM_ABI_H */
