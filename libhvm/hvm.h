@@ -46,8 +46,8 @@ struct hrt_opts {
 	struct hvm_fault *fault; /* out: filled when the function faulted */
 };
 
-/* What hvm_info() reports. */
-struct hvm_info {
+/* What hvm_info() reports (struct hvm_info is the driver's ioctl record). */
+struct hrt_info {
 	uint32_t abi_version;
 	uint32_t hrt_cores;
 	uint32_t hrt_state; /* enum hvm_hrt_state */
@@ -68,7 +68,7 @@ int hvm_open(void);
 void hvm_close(void);
 
 /* Fills (info).  Returns 0 or a negative errno. */
-int hvm_info(struct hvm_info *info);
+int hvm_info(struct hrt_info *info);
 
 /*
  * Runs fn(arg, 0) on an HRT core and waits for it.  (ret) receives fn's
