@@ -6,6 +6,7 @@
 #include "buddy.h"
 #include "console.h"
 #include "fpu.h"
+#include "hvmipi.h"
 #include "idt.h"
 #include "log.h"
 #include "mm.h"
@@ -26,7 +27,9 @@ struct hvm_shm_header *hrt_shm;
 
 /* Our own copy: the driver may rewrite its page for the next boot. */
 static struct hvm_bootinfo hrt_bi_copy;
-static u64 hrt_boot_cr3; /* entry page tables; the APs' trampoline reuses them */
+static struct hvm_bootinfo *hrt_bi_live; /* the driver's record (HVM mode) */
+/* Entry page tables: the APs' trampoline uses them in long mode. */
+static u64 hrt_boot_cr3;
 static volatile bool hrt_ready;
 
 /* PVH start_info (xen/include/public/arch-x86/hvm/start_info.h). */
@@ -85,6 +88,8 @@ int hrt_bootinfo_check(const struct hvm_bootinfo *bi, char *why, size_t n)
 	else if (bi->trampoline_phys >= 0x100000 ||
 		 (bi->trampoline_phys & 0xfff))
 		err = "trampoline not a page below 1 MiB";
+	else if ((bi->trampoline_cr3 >> 32) || (bi->trampoline_cr3 & 0xfff))
+		err = "trampoline page tables not a page below 4 GiB";
 	else if (!hrt_has_nul(bi->cmdline, sizeof(bi->cmdline)))
 		err = "command line not terminated";
 	for (i = 1; !err && i < bi->ncpus; i++)
@@ -137,13 +142,7 @@ bool hrt_cmdline_has(const char *key)
 
 static void hrt_doorbell(u32 vector)
 {
-	struct hvm_bootinfo *bi = hrt_bootinfo;
-
-	if (!hrt_hvm_mode || !bi->doorbell_phys ||
-	    bi->doorbell_phys >= hrt_direct_map_bytes || !hrt_kernel_cr3)
-		return;
-	*(volatile u32 *)hrt_phys_to_virt(bi->doorbell_phys) =
-		(HVM_PEER_HOST << 16) | vector;
+	hrt_hvm_doorbell(HVM_PEER_HOST, vector);
 }
 
 void hrt_boot_heartbeat(void)
@@ -189,21 +188,26 @@ static long hrt_main_thread(void *arg)
 	int failed = 0;
 	bool bench = hrt_cmdline_has("bench");
 
+	bool selftest = hrt_bootinfo->flags & HVM_BOOT_SELFTEST;
+
 	(void)arg;
-	if (hrt_bootinfo->flags & HVM_BOOT_SELFTEST)
-		failed = hrt_selftest_run();
+	if (!selftest && !bench)
+		hrt_printf("hrt: idle, serving\n");
 	if (bench)
 		hrt_bench_run();
+	/* Last, so "N passed, N failed" ends the log of a self-test run. */
+	if (selftest)
+		failed = hrt_selftest_run();
 	if (!hrt_hvm_mode)
 		hrt_exit(failed ? HRT_EXIT_FAIL : HRT_EXIT_PASS);
-	hrt_printf("hrt: idle, serving\n");
 	return 0;
 }
 
 static __noreturn void hrt_kmain(void)
 {
 	struct hvm_bootinfo *bi = hrt_bootinfo;
-	u64 top = bi->mem_phys + bi->mem_size;
+	u64 top = bi->mem_phys + bi->mem_size, low_cr3;
+	bool all_up;
 	u32 i;
 	int r;
 
@@ -227,11 +231,27 @@ static __noreturn void hrt_kmain(void)
 
 	hrt_tsc_khz = bi->tsc_khz;
 	hrt_smp_init_bsp();
+	hrt_hvm_irq_init(hrt_bi_live);
 	hrt_fpu_init_cpu();
 	hrt_sched_init_cpu();
 	hrt_timer_init_cpu();
 	hrt_sti();
-	hrt_smp_boot_aps(bi->trampoline_phys, hrt_boot_cr3);
+	/*
+	 * HVM: the entry tables may sit above 4 GiB, out of reach of the
+	 * trampoline's 32-bit mov to %cr3, so it enters long mode on the
+	 * driver's low tables and switches to the entry tables there.
+	 */
+	low_cr3 = hrt_hvm_mode && bi->trampoline_cr3 ? bi->trampoline_cr3 :
+						       hrt_boot_cr3;
+	all_up = hrt_smp_boot_aps(bi->trampoline_phys, low_cr3, hrt_boot_cr3);
+	if (hrt_hvm_mode && all_up && bi->mem_phys - bi->kernel_end >= (64u << 10)) {
+		/* Every core runs on our tables now: the entry tables are free. */
+		if (!hrt_pages_add_range(bi->kernel_end,
+					 bi->mem_phys - bi->kernel_end))
+			hrt_printf("hrt: reclaimed the entry page tables, "
+				   "%lx+%lx\n", bi->kernel_end,
+				   bi->mem_phys - bi->kernel_end);
+	}
 	hrt_printf("hrt: %u of %u cpu(s) online, %s, fpu %s %u bytes "
 		   "(xcr0 %lx), %lu symbols\n",
 		   hrt_online_cpus, hrt_ncpus, hrt_x2apic ? "x2APIC" : "xAPIC",
@@ -271,6 +291,7 @@ void hrt_hvm_main(struct hvm_bootinfo *bi, u64 magic)
 			      HVM_LOG_SIZE);
 	hrt_bi_copy = *bi;
 	hrt_bootinfo = &hrt_bi_copy;
+	hrt_bi_live = bi;
 	if (hrt_bootinfo_check(&hrt_bi_copy, why, sizeof(why))) {
 		hrt_printf("hrt: bad boot info: %s\n", why);
 		shm->hrt_error = -EINVAL;

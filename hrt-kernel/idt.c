@@ -146,7 +146,13 @@ void hrt_exception(struct hrt_regs *r)
 			   r->rip);
 		hrt_crash();
 	}
-	if (t && (t->flags & HRT_THREAD_ISOLATE_FAULTS) && r->vector != 8 &&
+	/*
+	 * Only the thread's own code is isolated: a fault inside an interrupt
+	 * handler that happened to interrupt it is the kernel's (that is how
+	 * HVM_HRT_VEC_DEBUG_CRASH must end, whatever thread it lands in).
+	 */
+	if (t && (t->flags & HRT_THREAD_ISOLATE_FAULTS) && !c->irq_depth &&
+	    r->vector != 8 &&
 	    r->vector != 18 && r->vector != 2) {
 		hrt_printf("hrt: exception in thread %s (id %u), thread ended\n",
 			   t->name, t->id);
@@ -170,14 +176,17 @@ void hrt_exception(struct hrt_regs *r)
 void hrt_irq(struct hrt_regs *r)
 {
 	hrt_irq_handler h = hrt_handlers[r->vector];
+	struct hrt_cpu *c = hrt_this_cpu();
 
 	if (r->vector == HRT_VEC_SPURIOUS)
 		return; /* spurious: no EOI by the LAPIC rules */
+	c->irq_depth++;
 	if (h)
 		h(r);
 	else
 		hrt_printf("hrt: stray interrupt %lu on cpu %u\n", r->vector,
 			   hrt_cpu_id());
+	c->irq_depth--;
 	/* EOI before a possible switch, or this CPU stops taking the vector. */
 	hrt_apic_eoi();
 	hrt_sched_tick_exit(r);

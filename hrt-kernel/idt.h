@@ -12,10 +12,14 @@ struct hrt_regs {
 	u64 rip, cs, rflags, rsp, ss;
 };
 
+/*
+ * The HRT's own vectors.  0xf0-0xf3 belong to hvm.ko (HVM_HRT_VEC_* in
+ * hvm_abi.h, handled in hvmipi.c), so ours sit one priority class lower.
+ */
 #define HRT_VEC_TIMER 0x20
-#define HRT_VEC_RESCHED 0xf0
-#define HRT_VEC_CALL 0xf1
-#define HRT_VEC_STOP 0xf2
+#define HRT_VEC_RESCHED 0xe0
+#define HRT_VEC_CALL 0xe1
+#define HRT_VEC_STOP 0xe2
 #define HRT_VEC_SPURIOUS 0xff
 
 typedef void (*hrt_irq_handler)(struct hrt_regs *r);

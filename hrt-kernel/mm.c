@@ -11,6 +11,15 @@ u64 hrt_direct_map_bytes;
 static u64 *hrt_pml4;
 static bool hrt_have_gbpages;
 
+/*
+ * Uncached MMIO window (doorbell registers): one preallocated page table,
+ * slots filled once and never changed, so mapping needs neither memory nor
+ * a lock nor a TLB shootdown and works in interrupt and crash context.
+ */
+static u64 *hrt_mmio_pt;
+static u64 hrt_mmio_key[HRT_MMIO_SLOTS]; /* page | 1 once the slot is live */
+static u32 hrt_mmio_used;
+
 #define PML4_IDX(va) (((va) >> 39) & 511)
 #define PDPT_IDX(va) (((va) >> 30) & 511)
 #define PD_IDX(va) (((va) >> 21) & 511)
@@ -103,9 +112,44 @@ int hrt_mm_init(u64 top)
 			return r;
 	}
 	/* The boot stack etc. live in .bss, which is inside the image range. */
+	{
+		u64 *pdpt = hrt_mm_next(&hrt_pml4[PML4_IDX(HRT_MMIO_BASE)]);
+		u64 *pd = pdpt ? hrt_mm_next(&pdpt[PDPT_IDX(HRT_MMIO_BASE)]) :
+				 NULL;
+
+		hrt_mmio_pt = pd ? hrt_mm_next(&pd[PD_IDX(HRT_MMIO_BASE)]) :
+				   NULL;
+		if (!hrt_mmio_pt)
+			return -ENOMEM;
+	}
 	hrt_kernel_cr3 = hrt_virt_to_phys(hrt_pml4);
 	hrt_mm_init_cpu();
 	return 0;
+}
+
+void *hrt_mm_map_uc(u64 phys)
+{
+	u64 page = phys & ~(u64)(PAGE_SIZE - 1), key = page | 1;
+	u32 i, n;
+
+	if (!hrt_mmio_pt || (page & ~PTE_ADDR))
+		return NULL;
+	n = MIN(__atomic_load_n(&hrt_mmio_used, __ATOMIC_ACQUIRE),
+		(u32)HRT_MMIO_SLOTS);
+	for (i = 0; i < n; i++)
+		if (__atomic_load_n(&hrt_mmio_key[i], __ATOMIC_ACQUIRE) == key)
+			goto found;
+	/* Two CPUs racing for the same page may both take a slot: harmless. */
+	i = __atomic_fetch_add(&hrt_mmio_used, 1, __ATOMIC_SEQ_CST);
+	if (i >= HRT_MMIO_SLOTS)
+		return NULL;
+	/* PCD|PWT = PAT entry 3, UC with the reset PAT we never change. */
+	hrt_mmio_pt[i] = page | PTE_P | PTE_W | PTE_PCD | PTE_PWT | PTE_G |
+			 PTE_NX;
+	__atomic_store_n(&hrt_mmio_key[i], key, __ATOMIC_RELEASE);
+found:
+	return (void *)(HRT_MMIO_BASE + (u64)i * PAGE_SIZE +
+			(phys & (PAGE_SIZE - 1)));
 }
 
 void hrt_mm_init_cpu(void)

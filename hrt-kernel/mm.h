@@ -8,6 +8,9 @@
 #define HRT_KERNEL_VBASE 0xffffffff80000000ull
 #define HRT_LINK_PHYS 0x100000ull /* lowest p_paddr in hrt.ld */
 #define HRT_DIRECT_MAP HVM_DIRECT_MAP_BASE
+/* Uncached MMIO mappings (hrt_mm_map_uc): HRT_MMIO_SLOTS pages from here. */
+#define HRT_MMIO_BASE 0xffffc90000000000ull
+#define HRT_MMIO_SLOTS 16
 
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
@@ -42,6 +45,12 @@ static inline u64 hrt_virt_to_phys(const void *v)
 
 /* Builds and loads the final page tables; needs the page allocator. */
 int hrt_mm_init(u64 direct_map_top);
+/*
+ * Uncached mapping of the page holding MMIO address phys; returns the
+ * address of phys itself, or NULL (before hrt_mm_init, or out of slots).
+ * Lock-free and allocation-free: usable from interrupt and crash context.
+ */
+void *hrt_mm_map_uc(u64 phys);
 /* Per-CPU part: load the kernel CR3, set PGE and NXE. */
 void hrt_mm_init_cpu(void);
 /* Walks the current page tables; returns the PTE-level flags or 0. */

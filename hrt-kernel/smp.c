@@ -24,6 +24,7 @@ u64 hrt_ap_boot_cpu;
 extern char hrt_tramp_start[], hrt_tramp_end[], hrt_tramp_32[];
 extern char hrt_tramp_64[], hrt_tramp_gdt[], hrt_tramp_gdtr[];
 extern char hrt_tramp_far32[], hrt_tramp_far64[], hrt_tramp_cr3[];
+extern char hrt_tramp_cr3_64[];
 extern char hrt_tramp_efer[], hrt_tramp_entry[];
 extern char hrt_ap_entry64[];
 
@@ -104,19 +105,20 @@ static void hrt_tramp_patch32(char *page, char *field, u64 v)
 	*(u32 *)(page + (field - hrt_tramp_start)) = (u32)v;
 }
 
-void hrt_smp_boot_aps(u64 tramp_phys, u64 tramp_cr3)
+bool hrt_smp_boot_aps(u64 tramp_phys, u64 low_cr3, u64 cr3)
 {
 	char *page = hrt_phys_to_virt(tramp_phys);
 	u64 efer = hrt_rdmsr(MSR_EFER) & (EFER_NXE | (1u << 8));
+	bool all = true;
 	u32 i;
 
 	if (hrt_ncpus < 2)
-		return;
-	/* The trampoline loads CR3 while still in 32-bit mode. */
-	if (tramp_cr3 >> 32) {
-		hrt_printf("hrt: entry page tables above 4 GiB (cr3 %lx): "
-			   "cannot start APs\n", tramp_cr3);
-		return;
+		return true;
+	/* The trampoline loads low_cr3 while still in 32-bit mode. */
+	if ((low_cr3 >> 32) || (low_cr3 & 0xfff) || !low_cr3) {
+		hrt_printf("hrt: no page tables below 4 GiB for the AP "
+			   "trampoline (cr3 %lx): cannot start APs\n", low_cr3);
+		return false;
 	}
 	memcpy(page, hrt_tramp_start, hrt_tramp_end - hrt_tramp_start);
 	hrt_tramp_patch32(page, hrt_tramp_gdtr + 2,
@@ -125,8 +127,9 @@ void hrt_smp_boot_aps(u64 tramp_phys, u64 tramp_cr3)
 			  tramp_phys + (hrt_tramp_32 - hrt_tramp_start));
 	hrt_tramp_patch32(page, hrt_tramp_far64,
 			  tramp_phys + (hrt_tramp_64 - hrt_tramp_start));
-	hrt_tramp_patch32(page, hrt_tramp_cr3, tramp_cr3);
+	hrt_tramp_patch32(page, hrt_tramp_cr3, low_cr3);
 	hrt_tramp_patch32(page, hrt_tramp_efer, efer | (1u << 8));
+	*(u64 *)(page + (hrt_tramp_cr3_64 - hrt_tramp_start)) = cr3;
 	*(u64 *)(page + (hrt_tramp_entry - hrt_tramp_start)) =
 		(u64)hrt_ap_entry64;
 
@@ -137,6 +140,7 @@ void hrt_smp_boot_aps(u64 tramp_phys, u64 tramp_cr3)
 
 		if (!stack || hrt_cpu_alloc(c)) {
 			hrt_printf("hrt: no memory for cpu %u\n", i);
+			all = false;
 			break;
 		}
 		c->idle = NULL;
@@ -154,8 +158,18 @@ void hrt_smp_boot_aps(u64 tramp_phys, u64 tramp_cr3)
 		while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE) &&
 		       hrt_rdtsc() - t0 < hrt_tsc_khz * 2000)
 			hrt_pause();
-		if (!c->online)
+		if (!c->online) {
 			hrt_printf("hrt: cpu %u (APIC %u) did not start\n", i,
 				   c->apic_id);
+			/*
+			 * It may still be in the trampoline: stop it, so it
+			 * cannot wake up later on tables we hand out, and
+			 * do not reuse the hand-off variables for another.
+			 */
+			hrt_apic_send_init(c->apic_id);
+			all = false;
+			break;
+		}
 	}
+	return all;
 }

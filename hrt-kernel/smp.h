@@ -35,6 +35,7 @@ struct hrt_cpu {
 	u32 apic_id;
 	volatile bool online;
 	int exc_depth; /* nested exceptions on the IST_EXC stack */
+	int irq_depth; /* > 0 while an interrupt handler runs (idt.c) */
 	struct hrt_runq rq;
 	struct hrt_thread *last_prev; /* handed from hrt_schedule to the next thread */
 	volatile u64 ticks;
@@ -64,7 +65,13 @@ static inline u32 hrt_cpu_id(void)
 }
 
 void hrt_smp_init_bsp(void);
-void hrt_smp_boot_aps(u64 tramp_phys, u64 tramp_cr3);
+/*
+ * Starts CPUs 1.. through the trampoline page: low_cr3 (below 4 GiB, maps
+ * the page identity) for the 32-bit part, then cr3 (any address; must map
+ * the page identity and the kernel image) in long mode.  Returns true when
+ * every AP came online, i.e. no CPU can still be using either table.
+ */
+bool hrt_smp_boot_aps(u64 tramp_phys, u64 low_cr3, u64 cr3);
 void hrt_cpu_setup_percpu(struct hrt_cpu *c);
 
 #endif /* HRT_SMP_H */

@@ -4,7 +4,11 @@
  * The BSP copies hrt_tramp_start..hrt_tramp_end to the trampoline page and
  * fills in the fields marked "patched".  SIPI starts us at CS:IP = page:0.
  * Real -> protected (flat 32-bit) -> long mode on tramp_cr3 (a 32-bit CR3,
- * which the CPU only accepts below 4 GiB) -> hrt_ap_entry64 in the image.
+ * which the CPU only accepts below 4 GiB; in HVM mode bootinfo.trampoline_cr3,
+ * which identity-maps only the low 2 MiB) -> 64-bit code loads tramp_cr3_64
+ * (any address: the entry page tables, which also map this page identity
+ * and the kernel image) -> hrt_ap_entry64 in the image, which moves on to the
+ * kernel's own tables.
  */
 	.section .rodata, "a"
 	.p2align 12
@@ -49,6 +53,8 @@ hrt_tramp_32:
 	.globl hrt_tramp_64
 hrt_tramp_64:
 	movl %ebx, %ebx
+	movq (hrt_tramp_cr3_64 - hrt_tramp_start)(%rbx), %rax
+	movq %rax, %cr3			/* maps this page too: we keep running */
 	movq (hrt_tramp_entry - hrt_tramp_start)(%rbx), %rax
 	jmp *%rax
 
@@ -76,10 +82,14 @@ hrt_tramp_far64:
 	.p2align 3
 	.globl hrt_tramp_cr3
 hrt_tramp_cr3:
-	.long 0				/* patched */
+	.long 0				/* patched: 32-bit CR3, below 4 GiB */
 	.globl hrt_tramp_efer
 hrt_tramp_efer:
 	.long 0				/* patched */
+	.p2align 3
+	.globl hrt_tramp_cr3_64
+hrt_tramp_cr3_64:
+	.quad 0				/* patched: long-mode CR3 */
 	.globl hrt_tramp_entry
 hrt_tramp_entry:
 	.quad 0				/* patched: hrt_ap_entry64 */

@@ -24,8 +24,7 @@ $(ROS_DRIVER_STAGED): $(ROS_DRIVER_KO)
 	$(Q)cp $< $@
 
 ALL_TARGETS += $(ROS_DRIVER_STAGED)
-# Enabled once the HRT answers the ping and debug vectors (hvm_abi.h).
-# TEST_SUITES += tests/vm/driver.sh
+TEST_SUITES += tests/vm/driver.sh
 
 .PHONY: ros-driver
 ros-driver: $(ROS_DRIVER_STAGED)
