@@ -56,7 +56,9 @@ struct run {
 	size_t qemu_err_len;
 	FILE *hrt_log;
 	uint64_t log_pos;
-	int log_bol; /* the HRT log stream is at the beginning of a line */
+	/* -v: partial lines of the kernel and HRT logs, so they never mix. */
+	char klog_line[512], hrt_line[512];
+	size_t klog_len, hrt_len;
 	struct termios saved_tio;
 	int tio_saved;
 	int interactive;
@@ -65,7 +67,7 @@ struct run {
 static struct run R = {
 	.klog_listen = -1, .out_listen = -1, .err_listen = -1, .qmp_listen = -1,
 	.klog_fd = -1, .out_fd = -1, .err_fd = -1, .sigfd = -1,
-	.qemu_err_fd = -1, .log_bol = 1,
+	.qemu_err_fd = -1,
 	.qmp = { .fd = -1 },
 	.region = { .fd = -1 },
 	.ivs = { .listen_fd = -1, .client_fd = -1 },
@@ -347,6 +349,31 @@ static void do_pin(void)
 	}
 }
 
+/*
+ * Appends (len) bytes to the line buffer (line, *used) and writes every
+ * completed line to stderr with (prefix); an overlong line is cut.
+ */
+static void line_out(char *line, size_t *used, size_t cap, const char *prefix,
+		     const char *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char ch = data[i];
+
+		if (ch == '\r')
+			continue;
+		if (ch != '\n' && *used < cap - 1) {
+			line[(*used)++] = ch;
+			continue;
+		}
+		if (ch != '\n' && *used < cap)
+			continue; /* drop the rest of an overlong line */
+		fprintf(stderr, "%s%.*s\n", prefix, (int)*used, line);
+		*used = 0;
+	}
+}
+
 /* Copies new HRT log bytes to stderr (-v) and the --hrt-log file. */
 static void pump_hrt_log(void)
 {
@@ -368,12 +395,9 @@ static void pump_hrt_log(void)
 
 		if (R.hrt_log)
 			fputc(ch, R.hrt_log);
-		if (R.opt.verbose > 0) {
-			if (R.log_bol)
-				fputs("[hrt] ", stderr);
-			fputc(ch, stderr);
-			R.log_bol = ch == '\n';
-		}
+		if (R.opt.verbose > 0)
+			line_out(R.hrt_line, &R.hrt_len, sizeof(R.hrt_line), "[hrt] ",
+				 &ch, 1);
 	}
 	if (R.hrt_log)
 		fflush(R.hrt_log);
@@ -389,8 +413,8 @@ static uint32_t guest_stage(void)
 static void klog_out(const char *buf, size_t n)
 {
 	console_tail_add(&R.tail, buf, n);
-	if (R.opt.verbose > 0 && fwrite(buf, 1, n, stderr) != n)
-		clearerr(stderr);
+	if (R.opt.verbose > 0)
+		line_out(R.klog_line, &R.klog_len, sizeof(R.klog_line), "", buf, n);
 }
 
 static void copy_out(FILE *f, const char *buf, size_t n)
