@@ -5,11 +5,11 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "version.h"
 
 int parse_size(const char *s, uint64_t *out)
@@ -124,16 +124,6 @@ int parse_path_map(const char *s, const char *def_dir, struct path_map *map)
 	return 0;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static const char usage[] =
 "usage: hvm-run [OPTIONS] [-- CMD ARGS...]\n"
 "Boots one VM split between a Linux ROS and the HRT aerokernel and runs CMD\n"
@@ -225,13 +215,13 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 		switch (c) {
 		case OPT_CORES:
 			if (parse_cores(optarg, &o->ros_cpus, &o->hrt_cpus))
-				return fail(err, errlen,
+				return errbuf_set(err, errlen,
 					    "--cores wants R:H, e.g. 1:1, not '%s'",
 					    optarg);
 			break;
 		case OPT_MEM:
 			if (parse_mem(optarg, &o->ros_mem, &o->hrt_mem))
-				return fail(err, errlen,
+				return errbuf_set(err, errlen,
 					    "--mem wants ROS:HRT sizes, e.g. 512M:64M, not '%s'",
 					    optarg);
 			break;
@@ -252,10 +242,10 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 			unsigned int *nr = add ? &o->nr_adds : &o->nr_shares;
 
 			if (*nr >= OPTIONS_MAX_MAPS)
-				return fail(err, errlen, "too many --%s options (max %u)",
+				return errbuf_set(err, errlen, "too many --%s options (max %u)",
 					    add ? "add" : "share", OPTIONS_MAX_MAPS);
 			if (parse_path_map(optarg, add ? "/root" : "/mnt", m))
-				return fail(err, errlen,
+				return errbuf_set(err, errlen,
 					    "--%s wants HOSTPATH[:/GUESTPATH], not '%s'",
 					    add ? "add" : "share", optarg);
 			(*nr)++;
@@ -272,7 +262,7 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 			else if (!strcmp(optarg, "tcg"))
 				o->accel = ACCEL_TCG;
 			else
-				return fail(err, errlen,
+				return errbuf_set(err, errlen,
 					    "--accel wants auto, kvm or tcg, not '%s'", optarg);
 			break;
 		case OPT_PIN:
@@ -280,7 +270,7 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 			break;
 		case OPT_NUMA:
 			if (parse_num(optarg, 1023, &n))
-				return fail(err, errlen, "--numa wants a node number, not '%s'",
+				return errbuf_set(err, errlen, "--numa wants a node number, not '%s'",
 					    optarg);
 			o->numa_node = (int)n;
 			break;
@@ -288,7 +278,7 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 		case OPT_BOOT_TIMEOUT:
 			if (parse_num(optarg, 7 * 24 * 3600, &n) ||
 			    (c == OPT_BOOT_TIMEOUT && n == 0))
-				return fail(err, errlen, "--%s wants seconds, not '%s'",
+				return errbuf_set(err, errlen, "--%s wants seconds, not '%s'",
 					    c == OPT_TIMEOUT ? "timeout" : "boot-timeout",
 					    optarg);
 			if (c == OPT_TIMEOUT)
@@ -301,7 +291,7 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 			break;
 		case OPT_GDB:
 			if (parse_num(optarg, 65535, &n) || n == 0)
-				return fail(err, errlen, "--gdb wants a TCP port, not '%s'",
+				return errbuf_set(err, errlen, "--gdb wants a TCP port, not '%s'",
 					    optarg);
 			o->gdb_port = (int)n;
 			break;
@@ -313,7 +303,7 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 			break;
 		case OPT_QEMU_ARG:
 			if (o->nr_qemu_args >= OPTIONS_MAX_MAPS)
-				return fail(err, errlen, "too many --qemu-arg options (max %u)",
+				return errbuf_set(err, errlen, "too many --qemu-arg options (max %u)",
 					    OPTIONS_MAX_MAPS);
 			o->qemu_args[o->nr_qemu_args++] = optarg;
 			break;
@@ -330,24 +320,24 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 			printf("hvm-run %s (HVM ABI %u)\n", HVM_VERSION, HVM_ABI_VERSION);
 			return 1;
 		case ':':
-			return fail(err, errlen, "option %s needs an argument",
+			return errbuf_set(err, errlen, "option %s needs an argument",
 				    argv[optind - 1]);
 		default:
-			return fail(err, errlen, "unknown option '%s' (see --help)",
+			return errbuf_set(err, errlen, "unknown option '%s' (see --help)",
 				    argv[optind - 1]);
 		}
 	}
 	if (optind < argc) {
 		/* getopt stops at "--" (consumed) or at the first non-option. */
 		if (optind > 0 && strcmp(argv[optind - 1], "--"))
-			return fail(err, errlen,
+			return errbuf_set(err, errlen,
 				    "unexpected argument '%s': put the guest command after --",
 				    argv[optind]);
 		o->cmd = &argv[optind];
 		o->cmd_argc = argc - optind;
 	}
 	if (o->host_root && !o->cmd)
-		return fail(err, errlen, "--host-root needs a command after --");
+		return errbuf_set(err, errlen, "--host-root needs a command after --");
 	return 0;
 }
 

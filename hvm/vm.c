@@ -72,19 +72,19 @@ int vm_qemu_argv(const struct plan *p, const struct options *o,
 	strv_add(out, append);
 	free(append);
 
-	/* Order matters: hvm-run accepts the sockets in this order. */
-	strv_add(out, "-chardev");
-	strv_addf(out, "socket,id=klog,path=%s", paths->klog_sock);
-	strv_add(out, "-serial");
-	strv_add(out, "chardev:klog");
-	strv_add(out, "-chardev");
-	strv_addf(out, "socket,id=out,path=%s", paths->out_sock);
-	strv_add(out, "-serial");
-	strv_add(out, "chardev:out");
-	strv_add(out, "-chardev");
-	strv_addf(out, "socket,id=err,path=%s", paths->err_sock);
-	strv_add(out, "-serial");
-	strv_add(out, "chardev:err");
+	/* ttyS0..2; order matters: hvm-run accepts the sockets in this order. */
+	{
+		const char *const ids[] = { "klog", "out", "err" };
+		const char *const socks[] = { paths->klog_sock, paths->out_sock,
+					      paths->err_sock };
+
+		for (i = 0; i < 3; i++) {
+			strv_add(out, "-chardev");
+			strv_addf(out, "socket,id=%s,path=%s", ids[i], socks[i]);
+			strv_add(out, "-serial");
+			strv_addf(out, "chardev:%s", ids[i]);
+		}
+	}
 	strv_add(out, "-chardev");
 	strv_addf(out, "socket,id=ivs,path=%s", paths->ivshmem_sock);
 	strv_add(out, "-device");
