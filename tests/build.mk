@@ -4,10 +4,11 @@
 UNIT_SRCS := tests/unit/main.c $(wildcard tests/unit/test_*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(O)/%.o)
 # The launcher's objects minus its main().
-UNIT_HVM_OBJS := $(filter-out $(O)/hvm/main.o,$(HVM_OBJS)) $(O)/tools/stats.o
+UNIT_HVM_OBJS := $(filter-out $(O)/hvm/main.o,$(HVM_OBJS)) $(O)/tools/stats.o \
+		 $(O)/tools/profile.o
 
 ALL_TARGETS += $(O)/tests/unit/hvm-unit
-DEPS += $(UNIT_OBJS:.o=.d) $(O)/tools/stats.d
+DEPS += $(UNIT_OBJS:.o=.d) $(O)/tools/stats.d $(O)/tools/profile.d
 TEST_SUITES += $(O)/tests/unit/hvm-unit tests/vm/hvm-run.sh
 
 $(O)/tests/unit/%.o: tests/unit/%.c
@@ -19,7 +20,7 @@ $(O)/tests/unit/hvm-unit: $(UNIT_OBJS) $(UNIT_HVM_OBJS)
 	$(call quiet,LD,$@)
 	$(Q)$(CC) $(HOST_LDFLAGS) $^ -o $@ $(HVM_LIBS) -lcmocka -lm
 
-$(O)/tools/stats.o: tools/stats.c
+$(O)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)
 	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
