@@ -4,6 +4,7 @@
 #include "apic.h"
 #include "bench.h"
 #include "buddy.h"
+#include "chan.h"
 #include "console.h"
 #include "fpu.h"
 #include "hvmipi.h"
@@ -257,6 +258,8 @@ static __noreturn void hrt_kmain(void)
 		   hrt_online_cpus, hrt_ncpus, hrt_x2apic ? "x2APIC" : "xAPIC",
 		   hrt_fpu_xsave ? "xsave" : "fxsave", hrt_fpu_size, hrt_xcr0,
 		   hrt_symbol_count());
+	/* Before READY: a request posted right after must not be missed. */
+	hrt_chan_start();
 	if (hrt_hvm_mode) {
 		hrt_shm->hrt_ready_tsc = hrt_rdtsc();
 		hrt_ready = true;

@@ -91,3 +91,18 @@ void hrt_hvm_irq_init(struct hvm_bootinfo *live)
 	hrt_irq_register(HVM_HRT_VEC_DEBUG_HANG, hrt_debug_hang_irq);
 	hrt_irq_register(HVM_HRT_VEC_DEBUG_CRASH, hrt_debug_crash_irq);
 }
+
+void hrt_hvm_notify_ros(void)
+{
+	u32 vector, apic_id;
+
+	if (!hrt_hvm_mode || !hrt_bi_live)
+		return;
+	vector = hrt_bi_live->ros_irq_vector;
+	apic_id = hrt_bi_live->ros_irq_apic_id;
+	/* The direct IPI skips QEMU's doorbell path; both end in the same ISR. */
+	if (vector >= 0x20 && vector <= 0xff && (hrt_x2apic || apic_id < 0xff))
+		hrt_apic_send_ipi(apic_id, (u8)vector);
+	else
+		hrt_hvm_doorbell(HVM_PEER_GUEST, HVM_VEC_HRT_EVENT);
+}

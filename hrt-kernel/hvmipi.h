@@ -9,7 +9,8 @@
 _Static_assert(HRT_VEC_RESCHED < HVM_HRT_VEC_PING_DOORBELL &&
 		       HRT_VEC_CALL < HVM_HRT_VEC_PING_DOORBELL &&
 		       HRT_VEC_STOP < HVM_HRT_VEC_PING_DOORBELL &&
-		       HVM_HRT_VEC_DEBUG_CRASH < HRT_VEC_SPURIOUS,
+		       HVM_HRT_VEC_DEBUG_CRASH < HRT_VEC_SPURIOUS &&
+		       HVM_HRT_VEC_CHAN < HRT_VEC_SPURIOUS,
 	       "HRT vectors collide with hvm.ko's");
 
 /*
@@ -23,5 +24,12 @@ void hrt_hvm_irq_init(struct hvm_bootinfo *live);
  * bootinfo.doorbell_phys through an uncached mapping.  No-op without one.
  */
 void hrt_hvm_doorbell(u32 peer, u32 vector);
+
+/*
+ * Interrupts the ROS's HRT-event handler (channel completions): a direct
+ * IPI to ros_irq_vector/ros_irq_apic_id when the driver gave one, else the
+ * doorbell.  No-op standalone.
+ */
+void hrt_hvm_notify_ros(void);
 
 #endif /* HRT_HVMIPI_H */

@@ -2,6 +2,7 @@
 #include "idt.h"
 #include "apic.h"
 #include "boot.h"
+#include "chan.h"
 #include "gdt.h"
 #include "log.h"
 #include "sched.h"
@@ -141,6 +142,9 @@ void hrt_exception(struct hrt_regs *r)
 		hrt_printf("hrt: trap %lu at %lx\n", r->vector, r->rip);
 		return;
 	}
+	/* Offloaded user code: forward its page fault or end its invocation. */
+	if (hrt_chan_exception(r))
+		return;
 	if (c && ++c->exc_depth > 1) {
 		hrt_printf("hrt: nested exception %lu at %lx\n", r->vector,
 			   r->rip);

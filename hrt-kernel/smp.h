@@ -31,6 +31,9 @@ struct hrt_thread;
 struct hrt_cpu {
 	struct hrt_cpu *self;	   /* %gs:0, see hrt_this_cpu() */
 	struct hrt_thread *current; /* %gs:8 */
+	/* Offloaded calls (chan.c, usercall.S), at fixed %gs offsets. */
+	u64 ucall_rsp;	   /* %gs:16 kernel rsp saved by hrt_user_call */
+	u64 sc_user_rsp;   /* %gs:24 rsp of the syscall being served */
 	u32 id;			   /* dense index 0..ncpus-1 */
 	u32 apic_id;
 	volatile bool online;
@@ -46,6 +49,13 @@ struct hrt_cpu {
 	void *ist[6];
 	struct hrt_thread *idle;
 } __aligned(64);
+
+#define HRT_CPU_UCALL_RSP 16
+#define HRT_CPU_SC_USER_RSP 24
+_Static_assert(__builtin_offsetof(struct hrt_cpu, ucall_rsp) == HRT_CPU_UCALL_RSP &&
+		       __builtin_offsetof(struct hrt_cpu, sc_user_rsp) ==
+			       HRT_CPU_SC_USER_RSP,
+	       "usercall.S knows these offsets");
 
 extern struct hrt_cpu hrt_cpus[HRT_MAX_CPUS];
 extern u32 hrt_ncpus;		/* CPUs described by boot info */

@@ -21,7 +21,9 @@ typedef int64_t s64;
 #define ENODEV 19
 #define EINVAL 22
 #define ENOSPC 28
+#define ENOSYS 38
 #define ETIMEDOUT 110
+#define ECANCELED 125
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))

@@ -223,6 +223,13 @@ struct hvm_bootinfo {
 #define HVM_HRT_VEC_PING_IPI 0xf1u
 #define HVM_HRT_VEC_DEBUG_HANG 0xf2u
 #define HVM_HRT_VEC_DEBUG_CRASH 0xf3u
+/*
+ * CHAN: "look at the channel area": new requests on this core's channels
+ * (a halted core), ABORT ops, contexts whose flush_seq moved (TLB flush,
+ * then flush_ack) or that became DEAD (end their invocations, leave them).
+ * No payload: the handler rescans, so IPIs may be merged.
+ */
+#define HVM_HRT_VEC_CHAN 0xf4u
 
 /*
  * ---------------------------------------------------------------------
@@ -251,6 +258,14 @@ struct hvm_bootinfo {
  *   ROS:  t_seen.  A ROS that gives up (timeout, dying process) posts
  *         op = ABORT and IPIs the core; the HRT ends the invocation with
  *         status -ECANCELED.
+ *
+ * kick[core][0] is the kick count (any ROS thread, atomic add);
+ * kick[core][1] is written by hvm.ko only: every open channel served by
+ * that core has an index below it, so the HRT scans no further.
+ * kick[core][2] is written by the HRT: nonzero while the core halts
+ * waiting for an IPI.  The HRT stores it, fences, then rechecks kick[0];
+ * the ROS increments kick[0] (a locked op), then reads kick[2] and sends
+ * HVM_IOC_KICK only when it is set: no lost wake-up, no IPI per call.
  * ---------------------------------------------------------------------
  */
 #define HVM_CHAN_MAX 512u
@@ -343,7 +358,13 @@ struct hvm_ctx {
 	uint32_t state;	 /* enum hvm_ctx_state */
 	uint32_t gen;	 /* bumped on every bind of this slot */
 	uint64_t flush_seq;
-	uint64_t pad[5];
+	/*
+	 * Written by the HRT (atomic or/and): bit n set while HRT core n has
+	 * this context's root loaded.  A clear bit means that core holds no
+	 * TLB entries of it (leaving reloads CR3), so hvm.ko need not wait.
+	 */
+	uint64_t hrt_active;
+	uint64_t pad[4];
 	uint64_t flush_ack[HVM_MAX_HRT_CPUS];
 };
 

@@ -132,6 +132,60 @@ struct hvm_stats {
 	__u64 reserved[8];
 };
 
+/*
+ * HVM_IOC_BIND binds the calling process's address space to a context slot
+ * (struct hvm_ctx in the channel area) for as long as this file is open or
+ * until HVM_IOC_UNBIND; one binding per open file (-EBUSY otherwise).
+ */
+struct hvm_bind {
+	__u32 flags;	/* in: 0 */
+	__u32 ctx;	/* out: context index for hvm_chan.ctx */
+	__u32 gen;	/* out: generation of the slot */
+	__u32 hrt_cpus;	/* out: HRT cores */
+	__u64 pgd_phys;	/* out: the root the HRT merges (user copy under PTI) */
+	__u64 reserved[4];
+};
+
+/*
+ * HVM_IOC_CHAN_OPEN allocates a channel served by HRT core (core), owned by
+ * this file until HVM_IOC_CHAN_CLOSE or close.  Its record is at
+ * chan[index] of the channel area, which mmap(2) of /dev/hvm at offset 0
+ * (length up to HVM_CHAN_SIZE, MAP_SHARED) maps.  The sequence words keep
+ * counting across owners: read req_seq/evt_seq before the first use.
+ */
+struct hvm_chan_open {
+	__u32 core;	/* in: HRT core index */
+	__u32 index;	/* out */
+	__u64 reserved[2];
+};
+
+/* HVM_IOC_CHAN_CLOSE: index of a channel of this file; reserved zero. */
+struct hvm_chan_ref {
+	__u32 index;
+	__u32 reserved;
+};
+
+/* HVM_IOC_KICK: IPI HRT core (core) so a halted core looks at its channels. */
+struct hvm_kick {
+	__u32 core;
+	__u32 reserved;
+};
+
+/*
+ * HVM_IOC_CHAN_WAIT sleeps until evt_seq of channel (index) differs from
+ * (seen) or (timeout_ms) passes (0: do not sleep, just check).  Returns 0
+ * with (events) = evt_seq, -ETIMEDOUT, -EINTR, or -ECANCELED when the HRT
+ * is not ready or rebooted since the channel was opened.  Set
+ * HVM_CHAN_F_NOTIFY in the channel's flags first, or nothing wakes you.
+ */
+struct hvm_chan_wait {
+	__u32 index;
+	__u32 timeout_ms; /* at most 600000 */
+	__u64 seen;
+	__u64 events;	  /* out */
+	__u64 reserved[2];
+};
+
 #define HVM_IOC_INFO _IOR(HVM_IOC_MAGIC, 0x00, struct hvm_info)
 #define HVM_IOC_BOOT _IOWR(HVM_IOC_MAGIC, 0x01, struct hvm_boot)
 #define HVM_IOC_REBOOT _IOWR(HVM_IOC_MAGIC, 0x02, struct hvm_boot)
@@ -141,6 +195,12 @@ struct hvm_stats {
 #define HVM_IOC_STATS _IOR(HVM_IOC_MAGIC, 0x06, struct hvm_stats)
 #define HVM_IOC_PING _IOWR(HVM_IOC_MAGIC, 0x07, struct hvm_ping)
 #define HVM_IOC_DEBUG _IOW(HVM_IOC_MAGIC, 0x08, struct hvm_debug)
+#define HVM_IOC_BIND _IOWR(HVM_IOC_MAGIC, 0x09, struct hvm_bind)
+#define HVM_IOC_UNBIND _IO(HVM_IOC_MAGIC, 0x0a)
+#define HVM_IOC_CHAN_OPEN _IOWR(HVM_IOC_MAGIC, 0x0b, struct hvm_chan_open)
+#define HVM_IOC_CHAN_CLOSE _IOW(HVM_IOC_MAGIC, 0x0c, struct hvm_chan_ref)
+#define HVM_IOC_KICK _IOW(HVM_IOC_MAGIC, 0x0d, struct hvm_kick)
+#define HVM_IOC_CHAN_WAIT _IOWR(HVM_IOC_MAGIC, 0x0e, struct hvm_chan_wait)
 
 /*
  * read(2) on /dev/hvm returns one __u64: the event counter (HRT interrupts

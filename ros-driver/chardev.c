@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* chardev.c - /dev/hvm: open policy, ioctls (info, boot, reboot, load, log, stats, ping, debug), read and poll of events. */
+/* chardev.c - /dev/hvm: open policy, ioctls (info, boot, reboot, load, log, stats, ping, debug, bind, channels), mmap, read and poll of events. */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/poll.h>
@@ -11,11 +11,6 @@
 #include <linux/cpumask.h>
 
 #include "ros.h"
-
-struct ros_file {
-	struct ros_dev *rd;
-	u64 seen;	/* event counter value last returned by read() */
-};
 
 /*
  * Anything run in the HRT is kernel-mode code with access to all guest
@@ -37,6 +32,7 @@ static int ros_open(struct inode *inode, struct file *file)
 	/* misc_open() holds misc_mtx, so remove cannot have dropped rd yet. */
 	kref_get(&rd->ref);
 	f->rd = rd;
+	mutex_init(&f->lock);
 	f->seen = atomic64_read(&rd->events);
 	file->private_data = f;
 	return stream_open(inode, file);
@@ -45,7 +41,16 @@ static int ros_open(struct inode *inode, struct file *file)
 static int ros_release(struct inode *inode, struct file *file)
 {
 	struct ros_file *f = file->private_data;
+	struct ros_dev *rd = f->rd;
 
+	/* Abort what still runs for this file, then let go of its mm. */
+	down_read(&rd->gone_sem);
+	if (!rd->gone)
+		ros_chan_release_all(f);
+	mutex_lock(&f->lock);
+	ros_unbind(f);
+	mutex_unlock(&f->lock);
+	up_read(&rd->gone_sem);
 	ros_dev_put(f->rd);
 	kfree(f);
 	return 0;
@@ -366,6 +371,28 @@ static long ros_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case HVM_IOC_DEBUG:
 		ret = ros_ioc_debug(rd, up);
 		break;
+	case HVM_IOC_BIND:
+		ret = ros_ioc_bind(f, up);
+		break;
+	case HVM_IOC_UNBIND:
+		ros_chan_release_all(f);
+		mutex_lock(&f->lock);
+		ret = f->bind ? 0 : -EINVAL;
+		ros_unbind(f);
+		mutex_unlock(&f->lock);
+		break;
+	case HVM_IOC_CHAN_OPEN:
+		ret = ros_ioc_chan_open(f, up);
+		break;
+	case HVM_IOC_CHAN_CLOSE:
+		ret = ros_ioc_chan_close(f, up);
+		break;
+	case HVM_IOC_KICK:
+		ret = ros_ioc_kick(f, up);
+		break;
+	case HVM_IOC_CHAN_WAIT:
+		ret = ros_ioc_chan_wait(f, up);
+		break;
 	default:
 		ret = -ENOTTY;
 	}
@@ -415,6 +442,18 @@ static __poll_t ros_poll(struct file *file, poll_table *wait)
 	return atomic64_read(&rd->events) != f->seen ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
+static int ros_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct ros_file *f = file->private_data;
+	struct ros_dev *rd = f->rd;
+	int ret;
+
+	down_read(&rd->gone_sem);
+	ret = rd->gone ? -ENODEV : ros_chan_mmap(f, vma);
+	up_read(&rd->gone_sem);
+	return ret;
+}
+
 static const struct file_operations ros_fops = {
 	.owner = THIS_MODULE,
 	.open = ros_open,
@@ -423,6 +462,7 @@ static const struct file_operations ros_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.read = ros_read,
 	.poll = ros_poll,
+	.mmap = ros_mmap,
 	.llseek = no_llseek,
 };
 
@@ -441,6 +481,8 @@ int ros_chardev_init(struct ros_dev *rd)
 void ros_chardev_exit(struct ros_dev *rd)
 {
 	misc_deregister(&rd->misc);
+	/* Notifiers of still-open files must stop touching the region. */
+	ros_bind_exit(rd);
 	/* Wake readers so they notice the device is gone. */
 	WRITE_ONCE(rd->gone, true);
 	wake_up_interruptible_all(&rd->wq);

@@ -302,6 +302,7 @@ static int ros_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	kref_init(&rd->ref);
 	init_rwsem(&rd->gone_sem);
 	mutex_init(&rd->lock);
+	ros_bind_init(rd);
 	spin_lock_init(&rd->st_lock);
 	init_waitqueue_head(&rd->wq);
 	INIT_DELAYED_WORK(&rd->hb_work, ros_hb_work);

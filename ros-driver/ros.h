@@ -78,6 +78,13 @@ struct ros_dev {
 	u64 kernel_end;
 	u64 mem_phys;
 
+	/* Contexts and channels (bind.c, chan.c), under ctx_lock. */
+	struct mutex ctx_lock;
+	struct ros_bind *ctxs[HVM_CTX_MAX];
+	DECLARE_BITMAP(chan_used, HVM_CHAN_MAX);
+	u32 chan_boot[HVM_CHAN_MAX];	/* hrt_boot_count when opened */
+	atomic64_t flush_timeouts;
+
 	/* Counters (struct hvm_stats without the irq ones). */
 	struct hvm_stats st;
 	spinlock_t st_lock;
@@ -85,6 +92,22 @@ struct ros_dev {
 	struct miscdevice misc;
 	char name[32];
 };
+
+struct ros_bind;
+
+/* One open /dev/hvm. */
+struct ros_file {
+	struct ros_dev *rd;
+	u64 seen;	/* event counter value last returned by read() */
+	struct mutex lock;	/* bind and channel ownership below */
+	struct ros_bind *bind;
+	DECLARE_BITMAP(chans, HVM_CHAN_MAX);
+};
+
+static inline struct hvm_chan_area *ros_chan_area(struct ros_dev *rd)
+{
+	return rd->shm + HVM_CHAN_OFF;
+}
 
 static inline u32 ros_state(struct ros_dev *rd)
 {
@@ -119,6 +142,20 @@ int ros_ping(struct ros_dev *rd, struct hvm_ping *p);
 int ros_chardev_init(struct ros_dev *rd);
 void ros_chardev_exit(struct ros_dev *rd);
 long ros_log_read(struct ros_dev *rd, struct hvm_log_read *lr);
+
+/* bind.c */
+void ros_bind_init(struct ros_dev *rd);
+long ros_ioc_bind(struct ros_file *f, void __user *up);
+void ros_unbind(struct ros_file *f);
+void ros_bind_exit(struct ros_dev *rd);
+
+/* chan.c */
+long ros_ioc_chan_open(struct ros_file *f, void __user *up);
+long ros_ioc_chan_close(struct ros_file *f, void __user *up);
+long ros_ioc_kick(struct ros_file *f, void __user *up);
+long ros_ioc_chan_wait(struct ros_file *f, void __user *up);
+void ros_chan_release_all(struct ros_file *f);
+int ros_chan_mmap(struct ros_file *f, struct vm_area_struct *vma);
 
 /* sysfs.c */
 extern const struct attribute_group *ros_attr_groups[];

@@ -1,0 +1,61 @@
+# libhvm/build.mk - libhvm.so/libhvm.a (exports only hvm.h), hvm.pc, the invoke tests and benchmark, staged into the guest.
+
+LIBHVM_OUT := $(O)/libhvm
+LIBHVM_SRCS := libhvm/hvm.c
+LIBHVM_HDRS := libhvm/hvm.h include/hvm_abi.h include/hvm_chan.h include/hvm_uapi.h
+LIBHVM_CFLAGS := $(HOST_CFLAGS) -Ilibhvm -fPIC -fvisibility=hidden -pthread
+LIBHVM_SO := $(LIBHVM_OUT)/libhvm.so
+LIBHVM_A := $(LIBHVM_OUT)/libhvm.a
+LIBHVM_PC := $(LIBHVM_OUT)/hvm.pc
+LIBHVM_STAGED := $(O)/guest/usr/lib/libhvm.so
+
+$(LIBHVM_OUT)/%.o: libhvm/%.c $(LIBHVM_HDRS)
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(LIBHVM_CFLAGS) -c $< -o $@
+
+$(LIBHVM_SO): $(LIBHVM_OUT)/hvm.o libhvm/libhvm.map
+	$(call quiet,LD,$@)
+	$(Q)$(CC) -shared -pthread -Wl,--version-script=libhvm/libhvm.map \
+		-Wl,-soname,libhvm.so $(LIBHVM_OUT)/hvm.o -o $@
+
+$(LIBHVM_A): $(LIBHVM_OUT)/hvm.o
+	$(call quiet,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBHVM_PC): libhvm/hvm.pc.in libhvm/build.mk
+	@mkdir -p $(@D)
+	$(call quiet,GEN,$@)
+	$(Q)sed -e 's|@PREFIX@|$(abspath .)|' -e 's|@INCLUDEDIR@|$(abspath libhvm)|' \
+		-e 's|@LIBDIR@|$(abspath $(LIBHVM_OUT))|' \
+		-e "s|@VERSION@|$$(sed -n 's/.*HVM_ABI_VERSION \([0-9]*\)u.*/\1/p' include/hvm_abi.h).0|" $< > $@
+
+$(LIBHVM_STAGED): $(LIBHVM_SO)
+	$(call quiet,STAGE,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
+
+ALL_TARGETS += $(LIBHVM_SO) $(LIBHVM_A) $(LIBHVM_PC) $(LIBHVM_STAGED)
+DEPS += $(LIBHVM_OUT)/hvm.d
+
+# In-guest test and benchmark programs.  They link libhvm.a: hvm-run
+# resolves a staged program's shared libraries on the host only, and
+# libhvm.so lives in the guest tree.
+INVOKE_TEST := $(O)/guest/usr/bin/hvm-invoke-test
+INVOKE_BENCH := $(O)/guest/usr/bin/hvm-invoke-bench
+
+$(O)/guest/usr/bin/hvm-invoke-test: tests/vm/guest/invoke-test.c $(LIBHVM_A) libhvm/hvm.h
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -Ilibhvm -pthread $< -o $@ $(LIBHVM_A) -lm
+
+$(O)/guest/usr/bin/hvm-invoke-bench: benchmarks/invoke-bench.c $(LIBHVM_A) libhvm/hvm.h
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -Ilibhvm -pthread $< -o $@ $(LIBHVM_A) -lm
+
+ALL_TARGETS += $(INVOKE_TEST) $(if $(wildcard benchmarks/invoke-bench.c),$(INVOKE_BENCH))
+TEST_SUITES += tests/vm/invoke.sh
+
+.PHONY: libhvm
+libhvm: $(LIBHVM_STAGED) $(LIBHVM_A) $(LIBHVM_PC)

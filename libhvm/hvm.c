@@ -1,0 +1,852 @@
+/* hvm.c - libhvm: binding, channels, invocation and the forwarding service for offloaded functions. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hvm.h"
+#include "hvm_chan.h"
+#include "hvm_uapi.h"
+
+#define HVM_EXPORT __attribute__((visibility("default")))
+
+/* Invocation stacks: this much usable, one PROT_NONE guard page below. */
+#define HVM_STACK_SIZE (256u << 10)
+#define HVM_GUARD_SIZE 4096u
+/* Default spin before blocking, and how long an ABORT may take. */
+#define HVM_DEFAULT_SPIN_US 50u
+#define HVM_ABORT_GRACE_MS 2000u
+/* Blocking waits sleep in slices so a dead HRT is noticed. */
+#define HVM_WAIT_SLICE_MS 200u
+
+/*
+ * Raw system calls: the invocation path must not touch errno, because in
+ * synchronous mode the offloaded function shares this thread's TLS and the
+ * errno it leaves is the caller's result.
+ */
+static long hvm_sys(long nr, long a, long b, long c, long d, long e, long f)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
+			   "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static long hvm_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return hvm_sys(SYS_ioctl, fd, cmd, (long)arg, 0, 0, 0);
+}
+
+static uint64_t hvm_now_ns(void)
+{
+	struct timespec ts;
+
+	hvm_sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0, 0);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static uint64_t hvm_fs_base(void)
+{
+	uint64_t fs;
+
+	/* glibc keeps the TCB's own address at %fs:0, i.e. the FS base. */
+	__asm__ volatile("mov %%fs:0, %0" : "=r"(fs));
+	return fs;
+}
+
+/* ------------------------------------------------------------ session */
+
+static pthread_mutex_t hvm_lock = PTHREAD_MUTEX_INITIALIZER;
+static int hvm_fd = -1;
+static struct hvm_chan_area *hvm_area;
+static unsigned int hvm_ctx, hvm_ncores;
+static unsigned int hvm_gen; /* bumped per open: stale TLS channels die */
+static unsigned int hvm_rr;  /* round-robin core choice */
+static uint64_t hvm_stack_top[HVM_CHAN_MAX];
+static pthread_key_t hvm_key;
+static pthread_once_t hvm_key_once = PTHREAD_ONCE_INIT;
+
+/* Per thread: its channel to each core, as index + 1 (0 = none). */
+struct hvm_tls {
+	unsigned int gen;
+	uint16_t chan[HVM_MAX_HRT_CPUS];
+};
+static __thread struct hvm_tls hvm_tls;
+
+static void hvm_chan_close(int idx)
+{
+	struct hvm_chan_ref r = { .index = (uint32_t)idx };
+
+	hvm_ioctl(hvm_fd, HVM_IOC_CHAN_CLOSE, &r);
+	if (hvm_stack_top[idx]) {
+		munmap((void *)(hvm_stack_top[idx] - HVM_STACK_SIZE -
+				HVM_GUARD_SIZE),
+		       HVM_STACK_SIZE + HVM_GUARD_SIZE);
+		hvm_stack_top[idx] = 0;
+	}
+}
+
+/* Thread exit: give this thread's channels back (if still this session). */
+static void hvm_tls_dtor(void *p)
+{
+	unsigned int i;
+
+	(void)p;
+	pthread_mutex_lock(&hvm_lock);
+	if (hvm_fd >= 0 && hvm_tls.gen == hvm_gen)
+		for (i = 0; i < HVM_MAX_HRT_CPUS; i++)
+			if (hvm_tls.chan[i])
+				hvm_chan_close(hvm_tls.chan[i] - 1);
+	memset(&hvm_tls, 0, sizeof(hvm_tls));
+	pthread_mutex_unlock(&hvm_lock);
+}
+
+static void hvm_partners_stop(void);
+static void hvm_partners_forget(unsigned int core);
+
+/*
+ * A forked child has no binding (the channel area is not inherited, the
+ * partner threads do not exist there): it starts a session of its own.
+ */
+static void hvm_atfork_child(void)
+{
+	unsigned int i;
+
+	pthread_mutex_init(&hvm_lock, NULL);
+	if (hvm_fd >= 0)
+		close(hvm_fd);
+	hvm_fd = -1;
+	hvm_area = NULL;
+	hvm_gen++;
+	memset(hvm_stack_top, 0, sizeof(hvm_stack_top));
+	for (i = 0; i < HVM_MAX_HRT_CPUS; i++)
+		hvm_partners_forget(i);
+}
+
+static void hvm_key_init(void)
+{
+	pthread_key_create(&hvm_key, hvm_tls_dtor);
+	pthread_atfork(NULL, NULL, hvm_atfork_child);
+}
+
+
+static int hvm_open_locked(void)
+{
+	struct hvm_info info;
+	struct hvm_bind b;
+	struct timespec ts;
+	void *map;
+	int fd, ret;
+
+	if (hvm_fd >= 0)
+		return 0;
+	fd = open(HVM_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENXIO ? -ENOENT :
+		       errno == EPERM ? -EACCES : -errno;
+	if (ioctl(fd, HVM_IOC_INFO, &info)) {
+		ret = -errno;
+		goto close_fd;
+	}
+	if (info.abi_version != HVM_ABI_VERSION) {
+		ret = -EPROTO;
+		goto close_fd;
+	}
+	if (info.state != HVM_HRT_READY || !info.hrt_cpus) {
+		ret = -ENODEV;
+		goto close_fd;
+	}
+	map = mmap(NULL, HVM_CHAN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   0);
+	if (map == MAP_FAILED) {
+		ret = -errno;
+		goto close_fd;
+	}
+	memset(&b, 0, sizeof(b));
+	if (ioctl(fd, HVM_IOC_BIND, &b)) {
+		ret = -errno;
+		munmap(map, HVM_CHAN_SIZE);
+		goto close_fd;
+	}
+	/*
+	 * The vDSO's data pages are VM_PFNMAP: a forwarded fault could not
+	 * populate them, so have Linux map them now by using them once.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	(void)time(NULL);
+	hvm_fd = fd;
+	hvm_area = map;
+	hvm_ctx = b.ctx;
+	hvm_ncores = info.hrt_cpus;
+	hvm_gen++;
+	pthread_once(&hvm_key_once, hvm_key_init);
+	return 0;
+
+close_fd:
+	close(fd);
+	return ret;
+}
+
+HVM_EXPORT int hvm_open(void)
+{
+	int ret, saved = errno;
+
+	pthread_mutex_lock(&hvm_lock);
+	ret = hvm_open_locked();
+	pthread_mutex_unlock(&hvm_lock);
+	errno = saved;
+	return ret;
+}
+
+HVM_EXPORT void hvm_close(void)
+{
+	int saved = errno;
+
+	hvm_partners_stop();
+	pthread_mutex_lock(&hvm_lock);
+	if (hvm_fd >= 0) {
+		/* The driver aborts what still runs and frees every channel. */
+		close(hvm_fd);
+		munmap(hvm_area, HVM_CHAN_SIZE);
+		for (unsigned int i = 0; i < HVM_CHAN_MAX; i++)
+			if (hvm_stack_top[i]) {
+				munmap((void *)(hvm_stack_top[i] - HVM_STACK_SIZE -
+						HVM_GUARD_SIZE),
+				       HVM_STACK_SIZE + HVM_GUARD_SIZE);
+				hvm_stack_top[i] = 0;
+			}
+		hvm_fd = -1;
+		hvm_area = NULL;
+		hvm_gen++;
+	}
+	pthread_mutex_unlock(&hvm_lock);
+	errno = saved;
+}
+
+HVM_EXPORT int hvm_info(struct hrt_info *out)
+{
+	struct hvm_info in;
+	int ret, saved = errno;
+
+	if (!out)
+		return -EINVAL;
+	ret = hvm_open();
+	if (ret)
+		return ret;
+	if (ioctl(hvm_fd, HVM_IOC_INFO, &in))
+		ret = -errno;
+	if (!ret) {
+		memset(out, 0, sizeof(*out));
+		out->abi_version = in.abi_version;
+		out->hrt_cores = in.hrt_cpus;
+		out->hrt_state = in.state;
+		out->boot_count = in.boot_count;
+		out->hrt_mem_bytes = in.mem_size;
+		out->tsc_khz = in.tsc_khz;
+	}
+	errno = saved;
+	return ret;
+}
+
+/* Opens a channel to (core) with its own invocation stack. */
+static int hvm_chan_open_locked(unsigned int core)
+{
+	struct hvm_chan_open o = { .core = core };
+	char *m;
+	long r;
+
+	r = hvm_ioctl(hvm_fd, HVM_IOC_CHAN_OPEN, &o);
+	if (r < 0)
+		return (int)r;
+	m = mmap(NULL, HVM_STACK_SIZE + HVM_GUARD_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_STACK, -1, 0);
+	if (m == MAP_FAILED) {
+		r = -ENOMEM;
+		goto close;
+	}
+	/*
+	 * Overflow must fault, not run into whatever lies below; and fork
+	 * must not make the stack copy-on-write under a running function.
+	 */
+	if (mprotect(m, HVM_GUARD_SIZE, PROT_NONE) ||
+	    madvise(m, HVM_STACK_SIZE + HVM_GUARD_SIZE, MADV_DONTFORK)) {
+		munmap(m, HVM_STACK_SIZE + HVM_GUARD_SIZE);
+		r = -ENOMEM;
+		goto close;
+	}
+	hvm_stack_top[o.index] = (uint64_t)m + HVM_STACK_SIZE + HVM_GUARD_SIZE;
+	return (int)o.index;
+close:
+	{
+		struct hvm_chan_ref ref = { .index = o.index };
+
+		hvm_ioctl(hvm_fd, HVM_IOC_CHAN_CLOSE, &ref);
+	}
+	return (int)r;
+}
+
+/* The calling thread's channel to (core), opened on first use. */
+static int hvm_thread_chan(unsigned int core)
+{
+	int idx, ret;
+
+	if (hvm_tls.gen == hvm_gen && hvm_tls.chan[core])
+		return hvm_tls.chan[core] - 1;
+	pthread_mutex_lock(&hvm_lock);
+	ret = hvm_open_locked();
+	if (ret) {
+		pthread_mutex_unlock(&hvm_lock);
+		return ret;
+	}
+	if (hvm_tls.gen != hvm_gen) {
+		memset(&hvm_tls, 0, sizeof(hvm_tls));
+		hvm_tls.gen = hvm_gen;
+	}
+	idx = hvm_chan_open_locked(core);
+	if (idx >= 0) {
+		hvm_tls.chan[core] = (uint16_t)(idx + 1);
+		pthread_setspecific(hvm_key, &hvm_tls);
+	}
+	pthread_mutex_unlock(&hvm_lock);
+	return idx;
+}
+
+static int hvm_pick_core(const struct hrt_opts *o)
+{
+	if (o && o->core >= 0)
+		return (unsigned int)o->core < hvm_ncores ? o->core : -EINVAL;
+	return (int)(__atomic_fetch_add(&hvm_rr, 1, __ATOMIC_RELAXED) %
+		     hvm_ncores);
+}
+
+/* ------------------------------------------------------------ forwarding */
+
+/*
+ * Calls that cannot be executed faithfully by another thread on the
+ * function's behalf: they would create or end ROS threads, replace the
+ * image, return from a signal frame that is not there, or change the
+ * waiting thread's own TLS, stack or registrations.  They get -ENOSYS.
+ */
+static bool hvm_sys_refused(uint64_t nr)
+{
+	switch (nr) {
+	case SYS_clone:
+	case SYS_clone3:
+	case SYS_fork:
+	case SYS_vfork:
+	case SYS_execve:
+	case SYS_execveat:
+	case SYS_exit:
+	case SYS_exit_group:
+	case SYS_rt_sigreturn:
+	case SYS_arch_prctl:
+	case SYS_set_tid_address:
+	case SYS_set_robust_list:
+	case SYS_rseq:
+	case SYS_sigaltstack:
+	case SYS_seccomp:
+		return true;
+	default:
+		return nr >= 1024;
+	}
+}
+
+static long hvm_forward_syscall(const struct hvm_chan *c)
+{
+	if (hvm_sys_refused(c->nr))
+		return -ENOSYS;
+	return hvm_sys((long)c->nr, c->args[0], c->args[1], c->args[2],
+		       c->args[3], c->args[4], c->args[5]);
+}
+
+/* A page fault of the function: let Linux populate the page, or -EFAULT. */
+static long hvm_forward_fault(const struct hvm_chan *c)
+{
+	uint64_t addr = c->args[0] & ~4095ull, err = c->args[1];
+	long r;
+
+	if (addr >= (1ull << 47))
+		return -EFAULT;
+	r = hvm_sys(SYS_madvise, (long)addr, 4096,
+		    (err & 2) ? MADV_POPULATE_WRITE : MADV_POPULATE_READ, 0, 0, 0);
+	return r ? -EFAULT : 0;
+}
+
+/* Lets a possibly halted HRT core know that channel work is waiting. */
+static void hvm_kick(unsigned int core)
+{
+	struct hvm_kick k = { .core = core };
+
+	hvm_chan_kick(hvm_area, core);
+	/* The add above is a full barrier; only a halted core needs an IPI. */
+	if (__atomic_load_n(&hvm_area->kick[core][2], __ATOMIC_ACQUIRE))
+		hvm_ioctl(hvm_fd, HVM_IOC_KICK, &k);
+}
+
+/* Waits until evt_seq of (idx) moves past (seen), by (mode); returns it or <0. */
+static long long hvm_wait_event(int idx, uint64_t seen, int mode,
+				uint64_t spin_ns, uint64_t deadline)
+{
+	struct hvm_chan *c = &hvm_area->chan[idx];
+	struct hvm_chan_wait w;
+	uint64_t e, t0 = 0, now;
+	unsigned int n = 0;
+	long r;
+
+	if (mode != HRT_WAIT_BLOCK) {
+		for (;;) {
+			e = hvm_chan_events(c);
+			if (e != seen)
+				return (long long)e;
+			hvm_cpu_relax();
+			if (++n < 256)
+				continue;
+			n = 0;
+			now = hvm_now_ns();
+			if (!t0)
+				t0 = now;
+			if (deadline && now >= deadline)
+				return -ETIMEDOUT;
+			if (mode != HRT_WAIT_POLL && now - t0 >= spin_ns)
+				break;
+			if (mode == HRT_WAIT_POLL && now - t0 >= 100000000ull) {
+				/* A cheap check that the HRT still exists. */
+				memset(&w, 0, sizeof(w));
+				w.index = (uint32_t)idx;
+				w.seen = seen;
+				r = hvm_ioctl(hvm_fd, HVM_IOC_CHAN_WAIT, &w);
+				if (r == -ECANCELED)
+					return r;
+				t0 = now;
+			}
+		}
+	}
+	/* Ask for interrupts, then re-check: the HRT reads flags after evt_seq. */
+	__atomic_store_n(&c->flags, HVM_CHAN_F_NOTIFY, __ATOMIC_SEQ_CST);
+	for (;;) {
+		uint32_t ms = HVM_WAIT_SLICE_MS;
+
+		e = hvm_chan_events(c);
+		if (e != seen)
+			return (long long)e;
+		if (deadline) {
+			now = hvm_now_ns();
+			if (now >= deadline)
+				return -ETIMEDOUT;
+			if ((deadline - now) / 1000000 + 1 < ms)
+				ms = (uint32_t)((deadline - now) / 1000000 + 1);
+		}
+		memset(&w, 0, sizeof(w));
+		w.index = (uint32_t)idx;
+		w.seen = seen;
+		w.timeout_ms = ms;
+		r = hvm_ioctl(hvm_fd, HVM_IOC_CHAN_WAIT, &w);
+		if (r == 0)
+			return (long long)w.events;
+		if (r != -ETIMEDOUT && r != -EINTR)
+			return r;
+	}
+}
+
+/*
+ * Runs one invocation on channel (idx) and serves its forwarded calls and
+ * faults in this thread until it ends.  Returns the status.
+ */
+static int hvm_run(int idx, hrt_fn fn, void *arg, unsigned int core_index,
+		   uint64_t fs_base, const struct hrt_opts *o, long *ret,
+		   bool *stale)
+{
+	struct hvm_chan *c = &hvm_area->chan[idx];
+	int mode = o ? o->wait : HRT_WAIT_DEFAULT;
+	uint64_t spin_ns = (uint64_t)(o && o->spin_us ? o->spin_us :
+				      HVM_DEFAULT_SPIN_US) * 1000;
+	uint64_t deadline = 0, seen;
+	bool aborted = false;
+	long long e;
+	long r;
+
+	if (mode < HRT_WAIT_DEFAULT || mode > HRT_WAIT_SPIN_BLOCK)
+		return -EINVAL;
+	if (o && o->timeout_ms)
+		deadline = hvm_now_ns() + (uint64_t)o->timeout_ms * 1000000;
+	seen = hvm_chan_events(c);
+	c->fn = (uint64_t)fn;
+	c->arg = (uint64_t)arg;
+	c->core_index = core_index;
+	c->stack_top = hvm_stack_top[idx];
+	c->fs_base = fs_base;
+	c->ctx = hvm_ctx;
+	c->flags = mode == HRT_WAIT_BLOCK ? HVM_CHAN_F_NOTIFY : 0;
+	hvm_chan_post(c, HVM_OP_INVOKE);
+	hvm_kick(c->core);
+	for (;;) {
+		e = hvm_wait_event(idx, seen, mode, spin_ns, deadline);
+		if (e == -ETIMEDOUT && !aborted) {
+			/* Give up: the HRT ends fn with -ECANCELED; wait for that. */
+			hvm_chan_post(c, HVM_OP_ABORT);
+			hvm_kick(c->core);
+			struct hvm_kick k = { .core = c->core };
+			hvm_ioctl(hvm_fd, HVM_IOC_KICK, &k);
+			aborted = true;
+			deadline = hvm_now_ns() + HVM_ABORT_GRACE_MS * 1000000ull;
+			continue;
+		}
+		if (e < 0) {
+			/* The channel may still be busy: never reuse it. */
+			*stale = true;
+			return (int)e;
+		}
+		seen = (uint64_t)e;
+		switch (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE)) {
+		case HVM_CHAN_SYSCALL:
+			r = aborted ? -ECANCELED : hvm_forward_syscall(c);
+			hvm_chan_reply(c, r);
+			break;
+		case HVM_CHAN_FAULT:
+			r = aborted ? -ECANCELED : hvm_forward_fault(c);
+			hvm_chan_reply(c, r);
+			break;
+		case HVM_CHAN_DONE:
+			c->t_seen = hvm_rdtsc();
+			if (ret)
+				*ret = (long)c->result;
+			if (o && o->fault && c->status == -EFAULT)
+				*o->fault = c->fault;
+			if (aborted && c->status == -ECANCELED)
+				return -ETIMEDOUT;
+			return c->status;
+		default:
+			break;
+		}
+	}
+}
+
+/*
+ * hvm_run in the calling thread with its FS base; a channel left in an
+ * unknown state is closed (the driver aborts what may still run there and
+ * retires it if need be) so the thread's next call opens a fresh one.
+ */
+static int hvm_run_thread(int idx, unsigned int core, hrt_fn fn, void *arg,
+			  unsigned int core_index, const struct hrt_opts *o,
+			  long *ret)
+{
+	bool stale = false;
+	int st;
+
+	st = hvm_run(idx, fn, arg, core_index, hvm_fs_base(), o, ret, &stale);
+	if (stale) {
+		pthread_mutex_lock(&hvm_lock);
+		if (hvm_fd >= 0 && hvm_tls.gen == hvm_gen &&
+		    hvm_tls.chan[core] == idx + 1) {
+			hvm_chan_close(idx);
+			hvm_tls.chan[core] = 0;
+		}
+		pthread_mutex_unlock(&hvm_lock);
+	}
+	return st;
+}
+
+HVM_EXPORT int hrt_invoke_opts(hrt_fn fn, void *arg, long *ret,
+			       const struct hrt_opts *opts)
+{
+	int core, idx;
+
+	if (!fn)
+		return -EINVAL;
+	if (hvm_fd < 0) {
+		int r = hvm_open();
+
+		if (r)
+			return r;
+	}
+	core = hvm_pick_core(opts);
+	if (core < 0)
+		return core;
+	idx = hvm_thread_chan((unsigned int)core);
+	if (idx < 0)
+		return idx;
+	return hvm_run_thread(idx, (unsigned int)core, fn, arg, 0, opts, ret);
+}
+
+HVM_EXPORT int hrt_invoke(hrt_fn fn, void *arg, long *ret)
+{
+	return hrt_invoke_opts(fn, arg, ret, NULL);
+}
+
+/* ------------------------------------------------------------ partners */
+
+/*
+ * Asynchronous and all-core calls run on a partner thread per HRT core:
+ * the function gets that thread's FS base (its own TLS and errno) and the
+ * partner serves its forwarded calls, so the caller is free meanwhile.
+ */
+struct hrt_call {
+	hrt_fn fn;
+	void *arg;
+	unsigned int core_index;
+	struct hrt_opts opts;
+	struct hvm_fault fault;
+	struct hvm_fault *user_fault;
+	long result;
+	int status;
+	uint32_t done; /* futex word */
+	struct hrt_call *next;
+};
+
+struct hvm_partner {
+	pthread_t th;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	struct hrt_call *head, *tail;
+	bool started, stop;
+	unsigned int core;
+};
+
+static struct hvm_partner hvm_partners[HVM_MAX_HRT_CPUS];
+static pthread_mutex_t hvm_partner_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void hvm_call_done(struct hrt_call *call, int status)
+{
+	call->status = status;
+	__atomic_store_n(&call->done, 1, __ATOMIC_RELEASE);
+	hvm_sys(SYS_futex, (long)&call->done, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+}
+
+static void *hvm_partner_main(void *p)
+{
+	struct hvm_partner *pt = p;
+	struct hrt_call *call;
+	int idx, st;
+
+	for (;;) {
+		pthread_mutex_lock(&pt->lock);
+		while (!pt->head && !pt->stop) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&pt->cv, &pt->lock, &ts);
+		}
+		call = pt->head;
+		if (call) {
+			pt->head = call->next;
+			if (!pt->head)
+				pt->tail = NULL;
+		}
+		pthread_mutex_unlock(&pt->lock);
+		if (!call)
+			break; /* stop with an empty queue */
+		idx = hvm_thread_chan(pt->core);
+		if (idx < 0) {
+			hvm_call_done(call, idx);
+			continue;
+		}
+		call->opts.fault = &call->fault;
+		st = hvm_run_thread(idx, pt->core, call->fn, call->arg,
+				    call->core_index, &call->opts, &call->result);
+		hvm_call_done(call, st);
+	}
+	return NULL;
+}
+
+static int hvm_submit(unsigned int core, struct hrt_call *call)
+{
+	struct hvm_partner *pt = &hvm_partners[core];
+	int ret = 0;
+
+	pthread_mutex_lock(&hvm_partner_lock);
+	if (!pt->started) {
+		pthread_mutex_init(&pt->lock, NULL);
+		pthread_cond_init(&pt->cv, NULL);
+		pt->core = core;
+		pt->stop = false;
+		pt->head = pt->tail = NULL;
+		ret = -pthread_create(&pt->th, NULL, hvm_partner_main, pt);
+		pt->started = !ret;
+	}
+	pthread_mutex_unlock(&hvm_partner_lock);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&pt->lock);
+	call->next = NULL;
+	if (pt->tail)
+		pt->tail->next = call;
+	else
+		pt->head = call;
+	pt->tail = call;
+	pthread_cond_signal(&pt->cv);
+	pthread_mutex_unlock(&pt->lock);
+	return 0;
+}
+
+static void hvm_partners_forget(unsigned int core)
+{
+	hvm_partners[core].started = false;
+	pthread_mutex_init(&hvm_partner_lock, NULL);
+}
+
+static void hvm_partners_stop(void)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&hvm_partner_lock);
+	for (i = 0; i < HVM_MAX_HRT_CPUS; i++) {
+		struct hvm_partner *pt = &hvm_partners[i];
+
+		if (!pt->started)
+			continue;
+		pthread_mutex_lock(&pt->lock);
+		pt->stop = true;
+		pthread_cond_signal(&pt->cv);
+		pthread_mutex_unlock(&pt->lock);
+		/* Queued calls finish first; each has its own timeout. */
+		pthread_join(pt->th, NULL);
+		pt->started = false;
+	}
+	pthread_mutex_unlock(&hvm_partner_lock);
+}
+
+static struct hrt_call *hvm_call_new(hrt_fn fn, void *arg,
+				     unsigned int core_index,
+				     const struct hrt_opts *opts)
+{
+	struct hrt_call *call = calloc(1, sizeof(*call));
+
+	if (!call)
+		return NULL;
+	call->fn = fn;
+	call->arg = arg;
+	call->core_index = core_index;
+	if (opts) {
+		call->opts = *opts;
+		call->user_fault = opts->fault;
+	} else {
+		call->opts.core = -1;
+	}
+	return call;
+}
+
+HVM_EXPORT int hrt_invoke_async(hrt_fn fn, void *arg,
+				const struct hrt_opts *opts,
+				struct hrt_call **out)
+{
+	struct hrt_call *call;
+	int core, ret, saved = errno;
+
+	if (!fn || !out)
+		return -EINVAL;
+	ret = hvm_open();
+	if (ret)
+		return ret;
+	if (opts && (opts->wait < HRT_WAIT_DEFAULT ||
+		     opts->wait > HRT_WAIT_SPIN_BLOCK))
+		return -EINVAL;
+	core = hvm_pick_core(opts);
+	if (core < 0)
+		return core;
+	call = hvm_call_new(fn, arg, 0, opts);
+	if (!call)
+		return -ENOMEM;
+	ret = hvm_submit((unsigned int)core, call);
+	if (ret) {
+		free(call);
+		errno = saved;
+		return ret;
+	}
+	*out = call;
+	errno = saved;
+	return 0;
+}
+
+HVM_EXPORT int hrt_poll(struct hrt_call *call)
+{
+	if (!call)
+		return -EINVAL;
+	return __atomic_load_n(&call->done, __ATOMIC_ACQUIRE) ? 0 : -EAGAIN;
+}
+
+/* Sleeps until (call) is done; the partner's own timeout bounds it. */
+static void hvm_call_wait(struct hrt_call *call)
+{
+	struct timespec ts = { .tv_sec = 1 };
+
+	while (!__atomic_load_n(&call->done, __ATOMIC_ACQUIRE))
+		hvm_sys(SYS_futex, (long)&call->done, FUTEX_WAIT_PRIVATE, 0,
+			(long)&ts, 0, 0);
+}
+
+HVM_EXPORT int hrt_wait(struct hrt_call *call, long *ret)
+{
+	int st;
+
+	if (!call)
+		return -EINVAL;
+	hvm_call_wait(call);
+	if (ret)
+		*ret = call->result;
+	if (call->user_fault && call->status == -EFAULT)
+		*call->user_fault = call->fault;
+	st = call->status;
+	free(call);
+	return st;
+}
+
+HVM_EXPORT int hrt_invoke_all(hrt_fn fn, void *arg, unsigned int ncores,
+			      long *rets, const struct hrt_opts *opts)
+{
+	struct hrt_call *calls[HVM_MAX_HRT_CPUS];
+	unsigned int i, n;
+	int ret, first = 0, saved = errno;
+
+	if (!fn)
+		return -EINVAL;
+	ret = hvm_open();
+	if (ret)
+		return ret;
+	if (opts && (opts->wait < HRT_WAIT_DEFAULT ||
+		     opts->wait > HRT_WAIT_SPIN_BLOCK))
+		return -EINVAL;
+	n = ncores ? ncores : hvm_ncores;
+	if (n > hvm_ncores)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		calls[i] = hvm_call_new(fn, arg, i, opts);
+		if (!calls[i] || (ret = hvm_submit(i, calls[i]))) {
+			free(calls[i]);
+			first = calls[i] ? ret : -ENOMEM;
+			n = i;
+			break;
+		}
+		calls[i]->user_fault = NULL; /* one fault record cannot take n */
+	}
+	for (i = 0; i < n; i++) {
+		hvm_call_wait(calls[i]);
+		if (rets)
+			rets[i] = calls[i]->result;
+		if (calls[i]->status && !first) {
+			first = calls[i]->status;
+			if (opts && opts->fault && first == -EFAULT)
+				*opts->fault = calls[i]->fault;
+		}
+		free(calls[i]);
+	}
+	errno = saved;
+	return first ? first : (int)n;
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/* chan.c - invocation channels: allocation per open file, mmap of the channel area, kicks, blocking waits, abort on close. */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/delay.h>
+#include <linux/ktime.h>
+#include <linux/uaccess.h>
+
+#include "ros.h"
+#include "hvm_chan.h"
+
+/* How long close waits for an aborted invocation to end on the HRT. */
+#define ROS_ABORT_TIMEOUT_MS 200
+
+/* Recomputes kick[core][1]: one past the highest open channel of (core). */
+static void ros_chan_bound(struct ros_dev *rd, u32 core)
+{
+	struct hvm_chan_area *a = ros_chan_area(rd);
+	unsigned int i, hi = 0;
+
+	for_each_set_bit(i, rd->chan_used, HVM_CHAN_MAX)
+		if (READ_ONCE(a->chan[i].core) == core)
+			hi = i + 1;
+	smp_store_release(&a->kick[core][1], hi);
+}
+
+long ros_ioc_chan_open(struct ros_file *f, void __user *up)
+{
+	struct ros_dev *rd = f->rd;
+	struct hvm_chan_open o;
+	struct hvm_chan *c;
+	unsigned int idx;
+	long ret = 0;
+
+	if (copy_from_user(&o, up, sizeof(o)))
+		return -EFAULT;
+	if (o.index || memchr_inv(o.reserved, 0, sizeof(o.reserved)) ||
+	    o.core >= rd->ncpus)
+		return -EINVAL;
+	mutex_lock(&f->lock);
+	mutex_lock(&rd->ctx_lock);
+	idx = find_first_zero_bit(rd->chan_used, HVM_CHAN_MAX);
+	if (idx >= HVM_CHAN_MAX) {
+		ret = -ENOSPC;
+		goto unlock;
+	}
+	c = &ros_chan_area(rd)->chan[idx];
+	/*
+	 * Only the ROS half is reset; the sequence words keep counting so the
+	 * HRT, which remembers the last req_seq per channel, sees no replay.
+	 */
+	WRITE_ONCE(c->op, HVM_OP_NONE);
+	WRITE_ONCE(c->flags, 0);
+	WRITE_ONCE(c->ctx, HVM_CTX_MAX);
+	WRITE_ONCE(c->core, o.core);
+	rd->chan_boot[idx] = READ_ONCE(rd->hdr->hrt_boot_count);
+	set_bit(idx, rd->chan_used);
+	set_bit(idx, f->chans);
+	ros_chan_bound(rd, o.core);
+	o.index = idx;
+unlock:
+	mutex_unlock(&rd->ctx_lock);
+	mutex_unlock(&f->lock);
+	if (!ret && copy_to_user(up, &o, sizeof(o)))
+		ret = -EFAULT; /* the channel stays open; close frees it */
+	return ret;
+}
+
+/* The HRT is inside an invocation on (c). */
+static bool ros_chan_busy(struct hvm_chan *c)
+{
+	u32 s = smp_load_acquire(&c->state);
+
+	return s == HVM_CHAN_RUNNING || s == HVM_CHAN_SYSCALL ||
+	       s == HVM_CHAN_FAULT;
+}
+
+/*
+ * Frees channel (idx) of (f); caller holds f->lock.  An invocation still
+ * running there is aborted first.  A channel the HRT does not let go of in
+ * time stays allocated (to nobody) so a late completion cannot confuse the
+ * next owner.
+ */
+static void ros_chan_free(struct ros_file *f, unsigned int idx)
+{
+	struct ros_dev *rd = f->rd;
+	struct hvm_chan *c = &ros_chan_area(rd)->chan[idx];
+	bool stuck = false;
+	unsigned long end;
+	u32 core = READ_ONCE(c->core);
+
+	if (ros_state(rd) == HVM_HRT_READY && ros_chan_busy(c) &&
+	    core < rd->ncpus) {
+		/* The owner is gone or closing: we are the ROS side now. */
+		hvm_chan_post(c, HVM_OP_ABORT);
+		hvm_chan_kick(ros_chan_area(rd), core);
+		ros_send_ipi(rd, core, HVM_HRT_VEC_CHAN);
+		end = jiffies + msecs_to_jiffies(ROS_ABORT_TIMEOUT_MS);
+		while (ros_chan_busy(c) && ros_state(rd) == HVM_HRT_READY) {
+			if (time_after(jiffies, end)) {
+				stuck = true;
+				break;
+			}
+			usleep_range(200, 500);
+		}
+		if (stuck)
+			dev_warn(&rd->pdev->dev,
+				 "channel %u: HRT core %u did not end the aborted invocation; channel retired\n",
+				 idx, core);
+	}
+	mutex_lock(&rd->ctx_lock);
+	clear_bit(idx, f->chans);
+	if (!stuck) {
+		WRITE_ONCE(c->flags, 0);
+		clear_bit(idx, rd->chan_used);
+	}
+	if (core < rd->ncpus)
+		ros_chan_bound(rd, core);
+	mutex_unlock(&rd->ctx_lock);
+}
+
+static long ros_chan_owned(struct ros_file *f, u32 idx)
+{
+	if (idx >= HVM_CHAN_MAX || !test_bit(idx, f->chans))
+		return -EINVAL;
+	return 0;
+}
+
+long ros_ioc_chan_close(struct ros_file *f, void __user *up)
+{
+	struct hvm_chan_ref r;
+	long ret;
+
+	if (copy_from_user(&r, up, sizeof(r)))
+		return -EFAULT;
+	if (r.reserved)
+		return -EINVAL;
+	mutex_lock(&f->lock);
+	ret = ros_chan_owned(f, r.index);
+	if (!ret)
+		ros_chan_free(f, r.index);
+	mutex_unlock(&f->lock);
+	return ret;
+}
+
+void ros_chan_release_all(struct ros_file *f)
+{
+	unsigned int i;
+
+	mutex_lock(&f->lock);
+	for_each_set_bit(i, f->chans, HVM_CHAN_MAX)
+		ros_chan_free(f, i);
+	mutex_unlock(&f->lock);
+}
+
+long ros_ioc_kick(struct ros_file *f, void __user *up)
+{
+	struct ros_dev *rd = f->rd;
+	struct hvm_kick k;
+
+	if (copy_from_user(&k, up, sizeof(k)))
+		return -EFAULT;
+	if (k.reserved || k.core >= rd->ncpus)
+		return -EINVAL;
+	if (ros_state(rd) != HVM_HRT_READY)
+		return -EAGAIN;
+	return ros_send_ipi(rd, k.core, HVM_HRT_VEC_CHAN);
+}
+
+/* -ECANCELED when the HRT that served channel (idx) is no longer there. */
+static long ros_chan_alive(struct ros_dev *rd, u32 idx)
+{
+	if (ros_state(rd) != HVM_HRT_READY ||
+	    READ_ONCE(rd->hdr->hrt_boot_count) != rd->chan_boot[idx])
+		return -ECANCELED;
+	return 0;
+}
+
+long ros_ioc_chan_wait(struct ros_file *f, void __user *up)
+{
+	struct ros_dev *rd = f->rd;
+	struct hvm_chan_wait w;
+	struct hvm_chan *c;
+	long ret, left;
+
+	if (copy_from_user(&w, up, sizeof(w)))
+		return -EFAULT;
+	if (w.events || memchr_inv(w.reserved, 0, sizeof(w.reserved)) ||
+	    w.timeout_ms > 600000)
+		return -EINVAL;
+	/* Ownership is stable enough without the lock: closing is ours too. */
+	ret = ros_chan_owned(f, w.index);
+	if (ret)
+		return ret;
+	c = &ros_chan_area(rd)->chan[w.index];
+#define ROS_WAIT_DONE (hvm_chan_events(c) != w.seen || \
+		       ros_chan_alive(rd, w.index) || READ_ONCE(rd->gone))
+	if (!ROS_WAIT_DONE && w.timeout_ms) {
+		left = wait_event_interruptible_timeout(rd->wq, ROS_WAIT_DONE,
+							msecs_to_jiffies(w.timeout_ms));
+		if (left < 0)
+			return -EINTR;
+	}
+#undef ROS_WAIT_DONE
+	w.events = hvm_chan_events(c);
+	if (w.events == w.seen) {
+		ret = ros_chan_alive(rd, w.index);
+		if (!ret)
+			ret = -ETIMEDOUT;
+		return ret;
+	}
+	return copy_to_user(up, &w, sizeof(w)) ? -EFAULT : 0;
+}
+
+/*
+ * Maps the channel area (nothing else of the region) into the caller.
+ * Shared and not inherited by fork: a child has no binding of its own.
+ */
+int ros_chan_mmap(struct ros_file *f, struct vm_area_struct *vma)
+{
+	struct ros_dev *rd = f->rd;
+	unsigned long len = vma->vm_end - vma->vm_start;
+
+	if (vma->vm_pgoff || len > HVM_CHAN_SIZE || !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	vma->vm_flags |= VM_IO | VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
+	return remap_pfn_range(vma, vma->vm_start,
+			       (rd->shm_phys + HVM_CHAN_OFF) >> PAGE_SHIFT,
+			       len, vma->vm_page_prot);
+}

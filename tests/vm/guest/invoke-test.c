@@ -1,0 +1,701 @@
+/* invoke-test.c - in-guest tests of libhvm/hvm.ko/HRT invocation: every API call, forwarding, faults, threads, processes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hvm.h"
+#include "hvm_uapi.h"
+#include <sys/ioctl.h>
+
+static int npass, nfail;
+
+static void check(int cond, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#include <stdarg.h>
+static void check(int cond, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cond) {
+		npass++;
+		printf("ok - %s\n", name);
+	} else {
+		nfail++;
+		printf("not ok - %s # ", name);
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+/* ------------------------------------------------------------ functions */
+
+static long f_add(void *arg, unsigned int i)
+{
+	long *v = arg;
+
+	return v[0] + v[1] + i;
+}
+
+static long f_write(void *arg, unsigned int i)
+{
+	const char *s = arg;
+
+	(void)i;
+	return write(1, s, strlen(s));
+}
+
+static long f_getpid(void *arg, unsigned int i)
+{
+	(void)arg;
+	(void)i;
+	return getpid();
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Real libc inside: snprintf, qsort, malloc/free. */
+static long f_libc(void *arg, unsigned int i)
+{
+	char *buf = arg;
+	int v[64], k;
+	void *p[256];
+
+	(void)i;
+	for (k = 0; k < 64; k++)
+		v[k] = (k * 7919) % 64;
+	qsort(v, 64, sizeof(v[0]), cmp_int);
+	for (k = 0; k < 64; k++)
+		if (v[k] != k)
+			return -1;
+	for (int round = 0; round < 20; round++) {
+		for (k = 0; k < 256; k++) {
+			p[k] = malloc(16 + (k * 37 + round) % 5000);
+			if (!p[k])
+				return -2;
+			memset(p[k], k, 16);
+		}
+		for (k = 0; k < 256; k++) {
+			if (((unsigned char *)p[k])[15] != (unsigned char)k)
+				return -3;
+			free(p[k]);
+		}
+	}
+	/* A big one: mmap'd by malloc, so forwarded mmap/munmap + faults. */
+	p[0] = malloc(1 << 20);
+	if (!p[0])
+		return -4;
+	memset(p[0], 0x5a, 1 << 20);
+	free(p[0]);
+	return snprintf(buf, 64, "pi=%.3f n=%d s=%s", 3.14159, 42, "hrt");
+}
+
+static long f_stdio(void *arg, unsigned int i)
+{
+	FILE *f = fopen(arg, "w");
+
+	(void)i;
+	if (!f)
+		return -errno;
+	for (int k = 0; k < 100; k++)
+		fprintf(f, "line %d\n", k);
+	if (fclose(f))
+		return -errno;
+	return 0;
+}
+
+static long f_time(void *arg, unsigned int i)
+{
+	struct timespec ts;
+	time_t *out = arg;
+
+	(void)i;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts))
+		return -1;
+	if (clock_gettime(CLOCK_REALTIME, &ts))
+		return -2;
+	out[0] = ts.tv_sec;
+	out[1] = time(NULL);
+	/* A forwarded sleep: 20 ms of nanosleep in the waiting thread. */
+	struct timespec d = { 0, 20 * 1000 * 1000 };
+	if (nanosleep(&d, NULL))
+		return -3;
+	return 0;
+}
+
+static long f_touch(void *arg, unsigned int i)
+{
+	volatile char *p = arg;
+	long sum = 0;
+
+	(void)i;
+	for (int k = 0; k < 16; k++) {
+		p[k * 4096] = (char)k;
+		sum += p[k * 4096];
+	}
+	return sum;
+}
+
+static long f_read(void *arg, unsigned int i)
+{
+	(void)i;
+	return *(volatile long *)arg;
+}
+
+static long f_write1(void *arg, unsigned int i)
+{
+	(void)i;
+	*(volatile long *)arg = 7;
+	return 0;
+}
+
+static long f_null(void *arg, unsigned int i)
+{
+	(void)arg;
+	(void)i;
+	return *(volatile long *)0;
+}
+
+static long f_gp(void *arg, unsigned int i)
+{
+	(void)arg;
+	(void)i;
+	return *(volatile long *)0x8000000000000000ull;
+}
+
+static volatile long zero;
+
+static long f_div(void *arg, unsigned int i)
+{
+	(void)arg;
+	(void)i;
+	return 100 / zero;
+}
+
+/* Recursion bounded only by an absurd depth: the guard page comes first. */
+static long f_recurse(void *arg, unsigned int i)
+{
+	volatile char buf[1024];
+
+	buf[0] = (char)i;
+	if (i > (1u << 30))
+		return 0;
+	return f_recurse(arg, i + 1) + buf[0];
+}
+
+static long f_loop(void *arg, unsigned int i)
+{
+	(void)arg;
+	(void)i;
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+	return 0;
+}
+
+static long f_errno(void *arg, unsigned int i)
+{
+	(void)arg;
+	(void)i;
+	errno = 0;
+	if (open("/nonexistent/x", O_RDONLY) >= 0)
+		return -1;
+	return errno;
+}
+
+static __thread long tls_var;
+
+static long f_tls(void *arg, unsigned int i)
+{
+	(void)arg;
+	tls_var = 1000 + i;
+	errno = 0;
+	if (close(-1) == 0 || errno != EBADF)
+		return -1;
+	return (long)&tls_var;
+}
+
+static long f_fork(void *arg, unsigned int i)
+{
+	(void)arg;
+	(void)i;
+	return syscall(SYS_fork);
+}
+
+static long f_exit(void *arg, unsigned int i)
+{
+	(void)arg;
+	(void)i;
+	syscall(SYS_exit, 33);
+	return 0;
+}
+
+static long f_sum(void *arg, unsigned int i)
+{
+	long n = (long)arg, s = 0;
+
+	for (long k = 0; k <= n; k++)
+		s += k ^ i;
+	return s;
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void t_basic(void)
+{
+	struct hrt_info info;
+	long v[2] = { 40, 2 }, r = 0;
+	int rc;
+
+	rc = hvm_open();
+	check(rc == 0, "hvm_open binds", "rc %d", rc);
+	check(hvm_open() == 0, "hvm_open is idempotent", " ");
+	rc = hvm_info(&info);
+	check(rc == 0 && info.hrt_cores >= 1 && info.hrt_state == HVM_HRT_READY &&
+		      info.abi_version == HVM_ABI_VERSION,
+	      "hvm_info", "rc %d cores %u state %u", rc, info.hrt_cores,
+	      info.hrt_state);
+	check(hvm_info(NULL) == -EINVAL, "hvm_info(NULL) is -EINVAL", " ");
+	rc = hrt_invoke(f_add, v, &r);
+	check(rc == 0 && r == 42, "hrt_invoke sync", "rc %d r %ld", rc, r);
+	check(hrt_invoke(NULL, v, &r) == -EINVAL, "hrt_invoke(NULL fn) is -EINVAL", " ");
+	rc = hrt_invoke(f_write, "hello from the HRT\n", &r);
+	check(rc == 0 && r == 19, "forwarded write()", "rc %d r %ld", rc, r);
+	rc = hrt_invoke(f_getpid, NULL, &r);
+	check(rc == 0 && r == getpid(), "forwarded getpid()", "rc %d r %ld pid %d",
+	      rc, r, getpid());
+}
+
+static void t_modes(void)
+{
+	static const enum hrt_wait_mode modes[] = { HRT_WAIT_DEFAULT, HRT_WAIT_POLL,
+						    HRT_WAIT_BLOCK,
+						    HRT_WAIT_SPIN_BLOCK };
+	static const char *names[] = { "default", "poll", "block", "spin-block" };
+	struct hrt_info info;
+	long v[2] = { 1, 2 }, r;
+	char name[64];
+	int rc;
+
+	hvm_info(&info);
+	for (unsigned int m = 0; m < 4; m++) {
+		struct hrt_opts o = { .core = -1, .wait = modes[m], .spin_us = 10 };
+		int bad = 0;
+
+		for (int k = 0; k < 50; k++) {
+			v[0] = k;
+			r = -1;
+			rc = hrt_invoke_opts(f_add, v, &r, &o);
+			if (rc || r != k + 2)
+				bad++;
+		}
+		/* and with a forwarded call, which needs a round trip inside */
+		rc = hrt_invoke_opts(f_getpid, NULL, &r, &o);
+		snprintf(name, sizeof(name), "wait mode %s: 50 invokes + forwarded call",
+			 names[m]);
+		check(!bad && rc == 0 && r == getpid(), name, "bad %d rc %d", bad, rc);
+	}
+	v[0] = 1;
+	for (unsigned int c = 0; c < info.hrt_cores; c++) {
+		struct hrt_opts o = { .core = (int)c };
+
+		rc = hrt_invoke_opts(f_add, v, &r, &o);
+		snprintf(name, sizeof(name), "invoke on HRT core %u", c);
+		check(rc == 0 && r == 3, name, "rc %d", rc);
+	}
+	{
+		struct hrt_opts o = { .core = (int)info.hrt_cores };
+
+		check(hrt_invoke_opts(f_add, v, &r, &o) == -EINVAL,
+		      "invoke on a core that does not exist is -EINVAL", " ");
+	}
+}
+
+/* HRT-event interrupts the driver has taken so far. */
+static long long hrt_irqs(void)
+{
+	struct hvm_stats st;
+	int fd = open(HVM_DEV_PATH, O_RDWR), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = ioctl(fd, HVM_IOC_STATS, &st);
+	close(fd);
+	return rc ? -1 : (long long)st.irqs[HVM_VEC_HRT_EVENT];
+}
+
+/* Blocking really sleeps in the driver and is woken by the HRT's interrupt. */
+static void t_block(void)
+{
+	struct hrt_opts o = { .core = -1, .wait = HRT_WAIT_BLOCK };
+	long v[2] = { 1, 1 }, r;
+	long long before = hrt_irqs(), after;
+	struct timespec t0, t1;
+	int bad = 0;
+	double s;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int k = 0; k < 50; k++)
+		if (hrt_invoke_opts(f_add, v, &r, &o) || r != 2)
+			bad++;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	after = hrt_irqs();
+	s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	/* Missed wake-ups would cost a 200 ms sleep slice each: 10 s. */
+	check(!bad && before >= 0 && after - before >= 50 && s < 5.0,
+	      "blocking wait: 50 invocations, each woken by an HRT interrupt",
+	      "bad %d irqs %lld -> %lld, %.2f s", bad, before, after, s);
+}
+
+static void t_libc(void)
+{
+	char buf[64] = "", line[64];
+	time_t t[2] = { 0, 0 };
+	long r = 0;
+	int rc, n = 0, ok = 1;
+	FILE *f;
+
+	rc = hrt_invoke(f_libc, buf, &r);
+	check(rc == 0 && r == (long)strlen("pi=3.142 n=42 s=hrt") &&
+		      !strcmp(buf, "pi=3.142 n=42 s=hrt"),
+	      "libc: snprintf, qsort, malloc/free storm, 1 MiB malloc", "rc %d r %ld buf '%s'",
+	      rc, r, buf);
+	unlink("/tmp/hrt-stdio.txt");
+	rc = hrt_invoke(f_stdio, "/tmp/hrt-stdio.txt", &r);
+	f = fopen("/tmp/hrt-stdio.txt", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "line %d\n", n);
+		if (strcmp(line, want))
+			ok = 0;
+		n++;
+	}
+	if (f)
+		fclose(f);
+	check(rc == 0 && r == 0 && n == 100 && ok,
+	      "stdio to a file in the HRT, read back natively", "rc %d r %ld lines %d", rc,
+	      r, n);
+	rc = hrt_invoke(f_time, t, &r);
+	check(rc == 0 && r == 0 && t[0] > 1000000000 && labs(t[1] - time(NULL)) < 5,
+	      "clock_gettime, time(), nanosleep", "rc %d r %ld t %ld %ld", rc, r,
+	      (long)t[0], (long)t[1]);
+}
+
+static void t_memory(void)
+{
+	struct hvm_fault fault;
+	struct hrt_opts o = { .core = -1, .fault = &fault };
+	long r = 0;
+	int rc;
+	char *p;
+
+	/* Mapped after binding, never touched by Linux: forwarded faults. */
+	p = mmap(NULL, 16 * 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	rc = hrt_invoke(f_touch, p, &r);
+	check(rc == 0 && r == 120 && p[15 * 4096] == 15,
+	      "memory mapped after binding: faults forwarded", "rc %d r %ld", rc, r);
+	*(long *)p = 99;
+	rc = hrt_invoke(f_read, p, &r);
+	check(rc == 0 && r == 99, "HRT reads what Linux wrote", "rc %d r %ld", rc, r);
+	munmap(p, 16 * 4096);
+	memset(&fault, 0, sizeof(fault));
+	rc = hrt_invoke_opts(f_read, p, &r, &o);
+	check(rc == -EFAULT && fault.vector == 14 && fault.address == (uint64_t)p &&
+		      fault.rip >= (uint64_t)f_read && fault.rip < (uint64_t)f_read + 64,
+	      "munmap then access: fault report", "rc %d vector %u addr %lx", rc,
+	      fault.vector, (unsigned long)fault.address);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	*(long *)p = 5;
+	rc = hrt_invoke(f_read, p, &r); /* the HRT caches the writable page */
+	mprotect(p, 4096, PROT_READ);
+	memset(&fault, 0, sizeof(fault));
+	rc = hrt_invoke_opts(f_write1, p, &r, &o);
+	check(rc == -EFAULT && fault.vector == 14 && fault.address == (uint64_t)p &&
+		      (fault.error_code & 2) && *(long *)p == 5,
+	      "mprotect read-only then write: fault report", "rc %d vector %u addr %lx err %x val %ld",
+	      rc, fault.vector, (unsigned long)fault.address, fault.error_code, *(long *)p);
+	munmap(p, 4096);
+}
+
+static void t_faults(void)
+{
+	struct hvm_fault fault;
+	struct hrt_opts o = { .core = -1, .fault = &fault };
+	long v[2] = { 1, 1 }, r;
+	int rc;
+
+	memset(&fault, 0, sizeof(fault));
+	rc = hrt_invoke_opts(f_null, NULL, &r, &o);
+	check(rc == -EFAULT && fault.vector == 14 && fault.address == 0 &&
+		      fault.rip >= (uint64_t)f_null && fault.rip < (uint64_t)f_null + 64,
+	      "NULL dereference: -EFAULT, #PF at 0, RIP in the function",
+	      "rc %d vector %u addr %lx rip %lx fn %p", rc, fault.vector,
+	      (unsigned long)fault.address, (unsigned long)fault.rip, (void *)f_null);
+	check(hrt_invoke(f_add, v, &r) == 0 && r == 2, "invoke after NULL dereference works", " ");
+	memset(&fault, 0, sizeof(fault));
+	rc = hrt_invoke_opts(f_gp, NULL, &r, &o);
+	check(rc == -EFAULT && fault.vector == 13, "non-canonical access: #GP report",
+	      "rc %d vector %u", rc, fault.vector);
+	memset(&fault, 0, sizeof(fault));
+	rc = hrt_invoke_opts(f_div, NULL, &r, &o);
+	check(rc == -EFAULT && fault.vector == 0, "divide by zero: #DE report",
+	      "rc %d vector %u", rc, fault.vector);
+	memset(&fault, 0, sizeof(fault));
+	rc = hrt_invoke_opts(f_recurse, NULL, &r, &o);
+	check(rc == -EFAULT && fault.vector == 14, "stack overflow hits the guard page",
+	      "rc %d vector %u addr %lx", rc, fault.vector, (unsigned long)fault.address);
+	check(hrt_invoke(f_add, v, &r) == 0 && r == 2, "invoke after stack overflow works", " ");
+	o.timeout_ms = 300;
+	rc = hrt_invoke_opts(f_loop, NULL, &r, &o);
+	check(rc == -ETIMEDOUT, "endless loop with a timeout: -ETIMEDOUT", "rc %d", rc);
+	o.wait = HRT_WAIT_BLOCK;
+	rc = hrt_invoke_opts(f_loop, NULL, &r, &o);
+	check(rc == -ETIMEDOUT, "endless loop, blocking wait, timeout: -ETIMEDOUT", "rc %d", rc);
+	check(hrt_invoke(f_add, v, &r) == 0 && r == 2, "invoke after timeouts works", " ");
+	rc = hrt_invoke(f_fork, NULL, &r);
+	check(rc == 0 && r == -1, "fork from offloaded code is refused (ENOSYS)", "rc %d r %ld", rc, r);
+	rc = hrt_invoke(f_exit, NULL, &r);
+	check(rc == -ENOSYS && r == 33, "exit from offloaded code ends the invocation: -ENOSYS, code", "rc %d r %ld", rc, r);
+}
+
+static void t_errno_tls(void)
+{
+	struct hrt_info info;
+	long r = 0, rets[HVM_MAX_HRT_CPUS];
+	int rc, good = 1;
+
+	errno = 0;
+	rc = hrt_invoke(f_errno, NULL, &r);
+	check(rc == 0 && r == ENOENT && errno == ENOENT,
+	      "errno set in sync mode is the caller's", "rc %d r %ld errno %d", rc, r, errno);
+	tls_var = 5;
+	rc = hrt_invoke(f_tls, NULL, &r);
+	check(rc == 0 && r == (long)&tls_var && tls_var == 1000,
+	      "TLS in sync mode is the caller's", "rc %d r %lx &tls %p tls %ld", rc, r,
+	      (void *)&tls_var, tls_var);
+	hvm_info(&info);
+	tls_var = 5;
+	rc = hrt_invoke_all(f_tls, NULL, 0, rets, NULL);
+	for (unsigned int i = 0; i < info.hrt_cores && rc > 0; i++) {
+		if (rets[i] <= 0 || rets[i] == (long)&tls_var)
+			good = 0;
+		for (unsigned int j = 0; j < i; j++)
+			if (rets[i] == rets[j])
+				good = 0;
+	}
+	check(rc == (int)info.hrt_cores && good && tls_var == 5,
+	      "TLS/errno in parallel mode are the partners', one per core", "rc %d", rc);
+}
+
+static void t_async_all(void)
+{
+	struct hrt_info info;
+	struct hrt_call *call[4];
+	long v[2] = { 20, 3 }, r = 0, rets[HVM_MAX_HRT_CPUS];
+	int rc, ok = 1;
+
+	hvm_info(&info);
+	rc = hrt_invoke_async(f_add, v, NULL, &call[0]);
+	check(rc == 0, "hrt_invoke_async starts", "rc %d", rc);
+	if (!rc) {
+		rc = hrt_wait(call[0], &r);
+		check(rc == 0 && r == 23, "hrt_wait returns the result", "rc %d r %ld", rc, r);
+	}
+	{
+		struct hrt_opts o = { .core = -1, .wait = HRT_WAIT_BLOCK };
+
+		rc = hrt_invoke_async(f_sum, (void *)200000L, &o, &call[0]);
+		if (!rc) {
+			int polls = 0, p;
+
+			while ((p = hrt_poll(call[0])) == -EAGAIN && polls < 100000000)
+				polls++;
+			rc = hrt_wait(call[0], &r);
+			long want = 0;
+			for (long k = 0; k <= 200000; k++)
+				want += k;
+			check(p == 0 && rc == 0 && r == want, "hrt_poll until done, blocking partner",
+			      "p %d rc %d r %ld", p, rc, r);
+		}
+	}
+	for (int k = 0; k < 4; k++)
+		if (hrt_invoke_async(f_getpid, NULL, NULL, &call[k]))
+			ok = 0;
+	for (int k = 0; k < 4 && ok; k++)
+		if (hrt_wait(call[k], &r) || r != getpid())
+			ok = 0;
+	check(ok, "4 async calls with forwarded syscalls", " ");
+	check(hrt_poll(NULL) == -EINVAL && hrt_wait(NULL, NULL) == -EINVAL,
+	      "hrt_poll/hrt_wait(NULL) are -EINVAL", " ");
+	rc = hrt_invoke_all(f_add, v, 0, rets, NULL);
+	for (unsigned int i = 0; i < info.hrt_cores && rc > 0; i++)
+		if (rets[i] != 23 + (long)i)
+			ok = 0;
+	check(rc == (int)info.hrt_cores && ok, "hrt_invoke_all on all cores", "rc %d", rc);
+	rc = hrt_invoke_all(f_add, v, 1, rets, NULL);
+	check(rc == 1 && rets[0] == 23, "hrt_invoke_all on 1 core", "rc %d", rc);
+	check(hrt_invoke_all(f_add, v, info.hrt_cores + 1, rets, NULL) == -EINVAL,
+	      "hrt_invoke_all on too many cores is -EINVAL", " ");
+	{
+		struct hvm_fault fault;
+		struct hrt_opts o = { .core = -1, .fault = &fault };
+
+		memset(&fault, 0, sizeof(fault));
+		rc = hrt_invoke_all(f_null, NULL, 0, NULL, &o);
+		check(rc == -EFAULT && fault.vector == 14, "hrt_invoke_all: a fault is reported",
+		      "rc %d vector %u", rc, fault.vector);
+	}
+}
+
+#define ITERS 200
+
+static void *stress_thread(void *arg)
+{
+	long id = (long)arg, v[2], r;
+	long bad = 0;
+
+	for (int k = 0; k < ITERS; k++) {
+		struct hrt_opts o = { .core = -1, .wait = k & 1 ? HRT_WAIT_BLOCK : HRT_WAIT_DEFAULT };
+
+		v[0] = id * 100000;
+		v[1] = k;
+		r = -1;
+		if (hrt_invoke_opts(f_add, v, &r, &o) || r != id * 100000 + k)
+			bad++;
+		if (k % 20 == 0 && (hrt_invoke(f_getpid, NULL, &r) || r != getpid()))
+			bad++;
+	}
+	return (void *)bad;
+}
+
+static int stress(int nthreads)
+{
+	pthread_t th[8];
+	long bad = 0;
+	void *b;
+
+	for (long i = 0; i < nthreads; i++)
+		pthread_create(&th[i], NULL, stress_thread, (void *)i);
+	for (int i = 0; i < nthreads; i++) {
+		pthread_join(th[i], &b);
+		bad += (long)b;
+	}
+	return (int)bad;
+}
+
+static void t_concurrency(void)
+{
+	int bad, st1 = -1, st2 = -1;
+	pid_t a, b;
+
+	bad = stress(4);
+	check(bad == 0, "4 threads x 200 invocations, every result checked", "bad %d", bad);
+	/* Two processes at once (each binds its own context). */
+	fflush(stdout);
+	a = fork();
+	if (a == 0) {
+		hvm_close(); /* the parent's binding is not ours */
+		_exit(stress(2) ? 1 : 0);
+	}
+	b = fork();
+	if (b == 0) {
+		hvm_close();
+		_exit(stress(2) ? 1 : 0);
+	}
+	bad = stress(2);
+	waitpid(a, &st1, 0);
+	waitpid(b, &st2, 0);
+	check(bad == 0 && WIFEXITED(st1) && WEXITSTATUS(st1) == 0 && WIFEXITED(st2) &&
+		      WEXITSTATUS(st2) == 0,
+	      "three processes invoking at once", "bad %d st %x %x", bad, st1, st2);
+}
+
+static void t_kill(void)
+{
+	long v[2] = { 2, 2 }, r = 0;
+	int st = 0, rc;
+	pid_t p;
+
+	fflush(stdout);
+	p = fork();
+	if (p == 0) {
+		hvm_close();
+		hrt_invoke(f_loop, NULL, NULL); /* never returns by itself */
+		_exit(3);
+	}
+	usleep(500 * 1000);
+	kill(p, SIGKILL);
+	waitpid(p, &st, 0);
+	check(WIFSIGNALED(st), "process killed mid-invocation", "st %x", st);
+	rc = hrt_invoke(f_add, v, &r);
+	check(rc == 0 && r == 4, "this process still invokes afterwards", "rc %d", rc);
+	fflush(stdout);
+	p = fork();
+	if (p == 0) {
+		hvm_close();
+		_exit(hrt_invoke(f_add, v, &r) == 0 && r == 4 ? 0 : 1);
+	}
+	waitpid(p, &st, 0);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a new process binds and runs after the kill",
+	      "st %x", st);
+}
+
+static void t_close(void)
+{
+	long v[2] = { 3, 4 }, r = 0;
+	int rc;
+
+	hvm_close();
+	hvm_close();
+	rc = hrt_invoke(f_add, v, &r);
+	check(rc == 0 && r == 7, "hvm_close twice, then implicit re-open", "rc %d", rc);
+}
+
+int main(int argc, char **argv)
+{
+	const char *only = argc > 1 ? argv[1] : "";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	t_basic();
+	if (!*only || strstr(only, "modes"))
+		t_modes();
+	if (!*only || strstr(only, "block"))
+		t_block();
+	if (!*only || strstr(only, "libc"))
+		t_libc();
+	if (!*only || strstr(only, "memory"))
+		t_memory();
+	if (!*only || strstr(only, "faults"))
+		t_faults();
+	if (!*only || strstr(only, "tls"))
+		t_errno_tls();
+	if (!*only || strstr(only, "async"))
+		t_async_all();
+	if (!*only || strstr(only, "conc"))
+		t_concurrency();
+	if (!*only || strstr(only, "kill"))
+		t_kill();
+	t_close();
+	printf("%d passed, %d failed\n", npass, nfail);
+	return nfail ? 1 : 0;
+}
