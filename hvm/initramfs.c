@@ -199,13 +199,19 @@ static const char *const lib_dirs[] = {
 	"/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib", NULL,
 };
 
-static int find_lib(const char *name, char *out, size_t len)
+static int find_lib(const char *name, const char *root, char *out, size_t len)
 {
 	int i;
 
 	if (strchr(name, '/')) {
 		snprintf(out, len, "%s", name);
 		return access(out, R_OK) ? -ENOENT : 0;
+	}
+	/* The project's own libraries (the guest tree) before the host's. */
+	for (i = 0; root && lib_dirs[i]; i++) {
+		snprintf(out, len, "%s%s/%s", root, lib_dirs[i], name);
+		if (!access(out, R_OK))
+			return 0;
 	}
 	for (i = 0; lib_dirs[i]; i++) {
 		snprintf(out, len, "%s/%s", lib_dirs[i], name);
@@ -290,6 +296,12 @@ out:
 
 int elf_deps(const char *host, struct strv *deps, char *missing, size_t len)
 {
+	return elf_deps_in(host, NULL, deps, missing, len);
+}
+
+int elf_deps_in(const char *host, const char *root, struct strv *deps,
+		char *missing, size_t len)
+{
 	struct strv names = { 0 };
 	char path[4096];
 	size_t i;
@@ -297,7 +309,7 @@ int elf_deps(const char *host, struct strv *deps, char *missing, size_t len)
 
 	err = elf_needed(host, &names);
 	for (i = 0; !err && i < names.n; i++) {
-		if (find_lib(names.v[i], path, sizeof(path))) {
+		if (find_lib(names.v[i], root, path, sizeof(path))) {
 			snprintf(missing, len, "%s", names.v[i]);
 			err = -ENOENT;
 			break;
@@ -308,7 +320,7 @@ int elf_deps(const char *host, struct strv *deps, char *missing, size_t len)
 		if (deps->oom)
 			err = -ENOMEM;
 		else
-			err = elf_deps(path, deps, missing, len);
+			err = elf_deps_in(path, root, deps, missing, len);
 	}
 	strv_free(&names);
 	return err;
@@ -419,8 +431,9 @@ static char *read_text(const char *path)
 
 /* Adds a host file at (guest) plus its shared libraries at their paths. */
 static int add_with_libs(struct cpio *c, const char *guest, const char *host,
-			 char *err, size_t errlen)
+			 const char *root, char *err, size_t errlen)
 {
+	size_t rootlen = root ? strlen(root) : 0;
 	struct strv deps = { 0 };
 	char missing[256] = "";
 	size_t i;
@@ -433,16 +446,22 @@ static int add_with_libs(struct cpio *c, const char *guest, const char *host,
 	if (e)
 		return fail(err, errlen, e, "cannot add %s: %s", host,
 			    strerror(-e));
-	e = elf_deps(host, &deps, missing, sizeof(missing));
+	e = elf_deps_in(host, root, &deps, missing, sizeof(missing));
 	if (e) {
 		strv_free(&deps);
 		return fail(err, errlen, e, "%s needs %s, which is not on this host",
 			    host, missing);
 	}
 	for (i = 0; i < deps.n; i++) {
-		if (cpio_has(c, deps.v[i]))
+		/* A library from the guest tree lives at its guest path. */
+		const char *gp = rootlen && !strncmp(deps.v[i], root, rootlen) &&
+						 deps.v[i][rootlen] == '/' ?
+					 deps.v[i] + rootlen :
+					 deps.v[i];
+
+		if (cpio_has(c, gp))
 			continue;
-		e = cpio_host_file(c, deps.v[i], deps.v[i]);
+		e = cpio_host_file(c, gp, deps.v[i]);
 		if (e) {
 			strv_free(&deps);
 			return fail(err, errlen, e, "cannot add library %s: %s",
@@ -454,7 +473,7 @@ static int add_with_libs(struct cpio *c, const char *guest, const char *host,
 }
 
 static int add_tree(struct cpio *c, const char *host, const char *guest,
-		    char *err, size_t errlen)
+		    const char *root, char *err, size_t errlen)
 {
 	char hp[4096], gp[4096];
 	struct dirent *de;
@@ -473,9 +492,9 @@ static int add_tree(struct cpio *c, const char *host, const char *guest,
 		if (lstat(hp, &st) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode))
-			e = cpio_dir(c, gp, 0755) ?: add_tree(c, hp, gp, err, errlen);
+			e = cpio_dir(c, gp, 0755) ?: add_tree(c, hp, gp, root, err, errlen);
 		else if (S_ISREG(st.st_mode))
-			e = add_with_libs(c, gp, hp, err, errlen);
+			e = add_with_libs(c, gp, hp, root, err, errlen);
 	}
 	closedir(d);
 	return e;
@@ -568,7 +587,7 @@ int initramfs_compose(const struct compose *co, FILE *out, char *err,
 	}
 
 	if (co->guest_tree) {
-		e = add_tree(&c, co->guest_tree, "", err, errlen);
+		e = add_tree(&c, co->guest_tree, "", co->guest_tree, err, errlen);
 		if (e) {
 			if (!err[0])
 				fail(err, errlen, e, "cannot add %s", co->guest_tree);
@@ -576,8 +595,8 @@ int initramfs_compose(const struct compose *co, FILE *out, char *err,
 		}
 	}
 	for (i = 0; i < o->nr_adds; i++) {
-		e = add_with_libs(&c, o->adds[i].guest, o->adds[i].host, err,
-				  errlen);
+		e = add_with_libs(&c, o->adds[i].guest, o->adds[i].host,
+				  co->guest_tree, err, errlen);
 		if (e)
 			goto out;
 	}

@@ -40,6 +40,14 @@ void cpio_free(struct cpio *c);
 int elf_deps(const char *host, struct strv *deps, char *missing, size_t len);
 
 /*
+ * elf_deps() that first looks for each library under (root) (the guest
+ * tree: root/usr/lib/NAME, ...), so project libraries such as libhvm.so
+ * resolve without being installed on the host.  (root) may be NULL.
+ */
+int elf_deps_in(const char *host, const char *root, struct strv *deps,
+		char *missing, size_t len);
+
+/*
  * Appends to (out), in load order, the paths (relative to the modules
  * directory) of module (name) and everything it depends on per
  * (modules_dep), the text of a modules.dep file.  Returns 0 or -ENOENT.

@@ -38,24 +38,36 @@ $(LIBHVM_STAGED): $(LIBHVM_SO)
 ALL_TARGETS += $(LIBHVM_SO) $(LIBHVM_A) $(LIBHVM_PC) $(LIBHVM_STAGED)
 DEPS += $(LIBHVM_OUT)/hvm.d
 
-# In-guest test and benchmark programs.  They link libhvm.a: hvm-run
-# resolves a staged program's shared libraries on the host only, and
-# libhvm.so lives in the guest tree.
+# In-guest test and benchmark programs, linked statically with libhvm.a
+# (hvm-demo below links libhvm.so).  Dependency files stay out of the guest.
 INVOKE_TEST := $(O)/guest/usr/bin/hvm-invoke-test
 INVOKE_BENCH := $(O)/guest/usr/bin/hvm-invoke-bench
 
 $(O)/guest/usr/bin/hvm-invoke-test: tests/vm/guest/invoke-test.c $(LIBHVM_A) libhvm/hvm.h
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)
-	$(Q)$(CC) $(HOST_CFLAGS) -Ilibhvm -pthread $< -o $@ $(LIBHVM_A) -lm
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(LIBHVM_OUT)/invoke-test.d -Ilibhvm -pthread $< -o $@ \
+		$(LIBHVM_A) -lm
 
 $(O)/guest/usr/bin/hvm-invoke-bench: benchmarks/invoke-bench.c $(LIBHVM_A) libhvm/hvm.h
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)
-	$(Q)$(CC) $(HOST_CFLAGS) -Ilibhvm -pthread $< -o $@ $(LIBHVM_A) -lm
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(LIBHVM_OUT)/invoke-bench.d -Ilibhvm -pthread $< -o $@ \
+		$(LIBHVM_A) -lm
 
+DEPS += $(LIBHVM_OUT)/invoke-test.d $(LIBHVM_OUT)/invoke-bench.d
 ALL_TARGETS += $(INVOKE_TEST) $(if $(wildcard benchmarks/invoke-bench.c),$(INVOKE_BENCH))
 TEST_SUITES += tests/vm/invoke.sh
 
 .PHONY: libhvm
 libhvm: $(LIBHVM_STAGED) $(LIBHVM_A) $(LIBHVM_PC)
+
+# The `make run` demo: linked against libhvm.so on purpose, so hvm-run's
+# initramfs composer resolves a project library from the guest tree.
+$(O)/guest/usr/bin/hvm-demo: tools/hvm-demo.c $(O)/tools/stats.o $(LIBHVM_SO) libhvm/hvm.h
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/tools/hvm-demo.d -Ilibhvm -Itools -pthread $< \
+		$(O)/tools/stats.o -o $@ -L$(LIBHVM_OUT) -lhvm
+ALL_TARGETS += $(O)/guest/usr/bin/hvm-demo
+DEPS += $(O)/tools/hvm-demo.d

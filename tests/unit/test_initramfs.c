@@ -779,3 +779,37 @@ UNIT_TEST(initramfs_compose_errors)
 
 	setup_free(&s);
 }
+
+UNIT_TEST(initramfs_elf_deps_in_prefers_the_guest_tree)
+{
+	char root[] = "/tmp/hvm-elfroot.XXXXXX", dir[256], lib[300], missing[256];
+	struct strv deps = { 0 };
+	size_t i;
+	int found = 0;
+
+	assert_non_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/lib/x86_64-linux-gnu", root);
+	snprintf(lib, sizeof(lib), "%s/libc.so.6", dir);
+	{
+		char cmd[700];
+
+		snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cp /lib/x86_64-linux-gnu/libc.so.6 '%s'",
+			 dir, lib);
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_int_equal(elf_deps_in("/bin/ls", root, &deps, missing, sizeof(missing)), 0);
+	for (i = 0; i < deps.n; i++) {
+		if (!strcmp(deps.v[i], lib))
+			found = 1;
+		/* The host's copy must not come in as well. */
+		assert_string_not_equal(deps.v[i], "/lib/x86_64-linux-gnu/libc.so.6");
+	}
+	assert_true(found);
+	strv_free(&deps);
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+		assert_int_equal(system(cmd), 0);
+	}
+}

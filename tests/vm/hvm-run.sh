@@ -44,6 +44,10 @@ if [ -f "$O/guest/lib/hvm/hvm.ko" ] && [ -f "$O/hrt-kernel/hrt.elf" ]; then
 	expect_match "HRT is ready before the command runs" 'state ready, boots 1' "$O_"
 	expect_match "-v streams the HRT log with a prefix" '^\[hrt\] ' "$E_"
 	expect_match "--hrt-log saves the HRT log" 'ready' "$T_TMP/hrt.log"
+	vm "$O_" "$E_" -q -- hvm-demo
+	expect_eq "a program linked with libhvm.so (from the guest tree) runs" 0 "$RC"
+	expect_match "hvm-demo: the HRT prints through forwarded writes" '^  \[HRT\] walked' "$O_"
+	expect_match "hvm-demo: parallel sum on the HRT cores is right" 'expected [0-9]+\): ok' "$O_"
 	vm "$O_" "$E_" -q --no-hrt -- sh -c 'hvm-partition; test ! -e /dev/hvm'
 	expect_eq "--no-hrt leaves hvm.ko unloaded" 0 "$RC"
 	expect_match "--no-hrt boots no HRT" 'state empty, boots 0' "$O_"
