@@ -56,11 +56,16 @@ $(KERNEL_STAMP): tools/setup.sh
 
 kernel: $(KERNEL_STAMP)
 
+# checkpatch.pl for the module's lint suite (tests/lint/checkpatch.sh).
+CHECKPATCH := $(KDIR_BASE)/checkpatch/checkpatch.pl
+$(CHECKPATCH): | $(KERNEL_STAMP)
+	$(Q)tools/setup.sh checkpatch $(KDIR_BASE)/checkpatch
+
 run: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/demo.sh
 
-test: setup
+test: setup $(CHECKPATCH)
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run $(TEST_SUITES)
 

@@ -53,7 +53,7 @@ static int ros_ctx_flush(struct ros_bind *b, bool dead)
 	int ret = 0;
 
 	spin_lock_irqsave(&b->flush_lock, flags);
-	if (dead)
+	if (dead) /* pairs with the HRT's acquire of state */
 		smp_store_release(&c->state, HVM_CTX_DEAD);
 	seq = READ_ONCE(c->flush_seq) + 1;
 	WRITE_ONCE(c->flush_seq, seq);
@@ -197,6 +197,7 @@ long ros_ioc_bind(struct ros_file *f, void __user *up)
 	b->registered = true;
 	WRITE_ONCE(c->pgd_phys, ros_user_pgd_phys(mm));
 	WRITE_ONCE(c->gen, c->gen + 1);
+	/* Publishes pgd_phys and gen: the HRT acquires state first. */
 	smp_store_release(&c->state, HVM_CTX_BOUND);
 	rd->ctxs[idx] = b;
 	f->bind = b;
@@ -243,6 +244,7 @@ void ros_unbind(struct ros_file *f)
 	mmu_notifier_unregister(&b->mn, b->mm);
 	mutex_lock(&rd->ctx_lock);
 	WRITE_ONCE(ros_ctx(rd, b->idx)->pgd_phys, 0);
+	/* Pairs with the HRT's acquire of state: no reader sees a stale root. */
 	smp_store_release(&ros_ctx(rd, b->idx)->state, HVM_CTX_FREE);
 	rd->ctxs[b->idx] = NULL;
 	b->registered = false;

@@ -24,9 +24,6 @@ struct ros_tramp_data {
 	u64 magic;
 };
 
-extern const u8 ros_trampoline_start[], ros_trampoline_data[],
-	ros_trampoline_end[];
-
 #define PTE_P		0x001ull
 #define PTE_RW		0x002ull
 #define PTE_PS		0x080ull
@@ -377,10 +374,14 @@ int ros_image_store(struct ros_dev *rd, const void *img, u64 len)
 	if ((u64)ros_pt_pages(rd, &info) * PAGE_SIZE + PAGE_ALIGN(info.span) >
 	    rd->region_size - HVM_RUN_OFF)
 		return -EFBIG;
+	/*
+	 * Readers (hvm-run, a later boot) trust image_len: clear it before the
+	 * slot changes and publish it only after the new bytes are in place.
+	 */
 	WRITE_ONCE(rd->hdr->image_len, 0);
-	smp_wmb();
+	smp_wmb(); /* the zero length is visible before any new byte */
 	memcpy(rd->shm + HVM_IMAGE_OFF, img, len);
-	smp_wmb();
+	smp_wmb(); /* every byte is visible before the new length */
 	WRITE_ONCE(rd->hdr->image_len, len);
 	if (ros_state(rd) == HVM_HRT_EMPTY)
 		ros_set_state(rd, HVM_HRT_LOADED);

@@ -21,6 +21,7 @@ static void ros_chan_bound(struct ros_dev *rd, u32 core)
 	for_each_set_bit(i, rd->chan_used, HVM_CHAN_MAX)
 		if (READ_ONCE(a->chan[i].core) == core)
 			hi = i + 1;
+	/* Pairs with the HRT's acquire of its scan bound before it scans. */
 	smp_store_release(&a->kick[core][1], hi);
 }
 
@@ -69,6 +70,7 @@ unlock:
 /* The HRT is inside an invocation on (c). */
 static bool ros_chan_busy(struct hvm_chan *c)
 {
+	/* Pairs with the HRT's release in hvm_chan_event(). */
 	u32 s = smp_load_acquire(&c->state);
 
 	return s == HVM_CHAN_RUNNING || s == HVM_CHAN_SYSCALL ||

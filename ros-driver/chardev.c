@@ -197,6 +197,7 @@ long ros_log_read(struct ros_dev *rd, struct hvm_log_read *lr)
 		lr->pos = 0;
 		return 0;
 	}
+	/* Pairs with the HRT's release of head after it wrote the bytes. */
 	head = smp_load_acquire(&log->head);
 	lr->head = head;
 	if (pos > head)		/* the HRT restarted its log: start over */

@@ -125,6 +125,7 @@ int ros_ping(struct ros_dev *rd, struct hvm_ping *p)
 	seq = ++rd->ping_seq;
 	WRITE_ONCE(rd->ping_seen_ns, 0);
 	WRITE_ONCE(rd->hdr->hrt_ping_seq, seq);
+	/* Pairs with the interrupt handler's acquire of ping_expect. */
 	smp_store_release(&rd->ping_expect, seq);
 	t0 = ktime_get_ns();
 	ret = ros_send_ipi(rd, p->hrt_cpu, vector);

@@ -63,6 +63,7 @@ static int ros_cpu_guard(unsigned int cpu)
 
 void ros_set_state(struct ros_dev *rd, u32 state)
 {
+	/* Readers (HRT, hvm-run, /init) acquire the state, then its details. */
 	smp_store_release(&rd->hdr->hrt_state, state);
 	rd->last_state = state;
 }

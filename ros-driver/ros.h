@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* ros.h - internal declarations shared by the files of hvm.ko. */
 #ifndef ROS_H
 #define ROS_H
@@ -111,6 +112,7 @@ static inline struct hvm_chan_area *ros_chan_area(struct ros_dev *rd)
 
 static inline u32 ros_state(struct ros_dev *rd)
 {
+	/* Pairs with the release by whoever changed it (driver or HRT). */
 	return smp_load_acquire(&rd->hdr->hrt_state);
 }
 
@@ -159,5 +161,9 @@ int ros_chan_mmap(struct ros_file *f, struct vm_area_struct *vma);
 
 /* sysfs.c */
 extern const struct attribute_group *ros_attr_groups[];
+
+/* trampoline.S: the real-mode AP trampoline copied to the reserved page. */
+extern const u8 ros_trampoline_start[], ros_trampoline_data[],
+	ros_trampoline_end[];
 
 #endif /* ROS_H */

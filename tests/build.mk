@@ -9,7 +9,7 @@ UNIT_HVM_OBJS := $(filter-out $(O)/hvm/main.o,$(HVM_OBJS)) $(O)/tools/stats.o \
 
 ALL_TARGETS += $(O)/tests/unit/hvm-unit
 DEPS += $(UNIT_OBJS:.o=.d) $(O)/tools/stats.d $(O)/tools/profile.d
-TEST_SUITES += $(O)/tests/unit/hvm-unit tests/vm/hvm-run.sh
+TEST_SUITES += tests/lint/checkpatch.sh $(O)/tests/unit/hvm-unit tests/vm/hvm-run.sh
 
 $(O)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)

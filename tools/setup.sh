@@ -89,8 +89,31 @@ do_kernel() {
 	touch "$dir/.stamp"
 }
 
+# checkpatch.pl and its data files, from Debian's linux-source package of
+# the same series (the headers packages do not ship it).
+do_checkpatch() {
+	local dir=$1 ver series tmp
+	[ -f "$dir/checkpatch.pl" ] && return 0
+	ver=$(kernel_package)
+	ver=${ver#linux-image-}
+	series=$(echo "$ver" | cut -d. -f1,2)
+	tmp=$(mktemp -d)
+	mkdir -p "$dir"
+	echo "setup: fetching checkpatch.pl from linux-source-$series"
+	(cd "$tmp" && apt-get download "linux-source-$series" 2>&1 |
+		grep -v -e '^Get:' -e unsandboxed || true)
+	dpkg-deb --fsys-tarfile "$tmp"/linux-source-*.deb |
+		tar -x -C "$tmp" --wildcards '*.tar.xz'
+	tar -xJf "$tmp"/usr/src/linux-source-*.tar.xz -C "$tmp" --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	cp "$tmp"/linux-source-*/scripts/{checkpatch.pl,spelling.txt,const_structs.checkpatch} "$dir/"
+	rm -rf "$tmp"
+}
+
 case "${1:-}" in
 packages) do_packages ;;
 kernel) do_kernel "${2:?setup.sh kernel DIR}" ;;
-*) echo "usage: setup.sh packages | kernel DIR" >&2; exit 2 ;;
+checkpatch) do_checkpatch "${2:?setup.sh checkpatch DIR}" ;;
+*) echo "usage: setup.sh packages | kernel DIR | checkpatch DIR" >&2; exit 2 ;;
 esac
