@@ -147,6 +147,7 @@ static const char usage[] =
 "  --gdb PORT           QEMU gdbstub on tcp::PORT\n"
 "  --save-initrd FILE   also write the composed initramfs to FILE\n"
 "  --qemu-arg ARG       append ARG to QEMU's command line (repeatable)\n"
+"  --kernel-arg ARG     append ARG to the ROS kernel command line (repeatable)\n"
 "  --qemu PATH          QEMU binary (default qemu-system-x86_64)\n"
 "  -v, -q               more / less output (-v streams the HRT log)\n"
 "  -h, --help, --version\n"
@@ -158,7 +159,7 @@ enum {
 	OPT_CORES = 256, OPT_MEM, OPT_KERNEL, OPT_HRT, OPT_NO_HRT, OPT_ADD,
 	OPT_SHARE, OPT_HOST_ROOT, OPT_ACCEL, OPT_PIN, OPT_NUMA, OPT_TIMEOUT,
 	OPT_BOOT_TIMEOUT, OPT_HRT_LOG, OPT_GDB, OPT_QEMU, OPT_VERSION,
-	OPT_SAVE_INITRD, OPT_QEMU_ARG,
+	OPT_SAVE_INITRD, OPT_QEMU_ARG, OPT_KERNEL_ARG,
 };
 
 static const struct option longopts[] = {
@@ -180,6 +181,7 @@ static const struct option longopts[] = {
 	{ "qemu", required_argument, NULL, OPT_QEMU },
 	{ "save-initrd", required_argument, NULL, OPT_SAVE_INITRD },
 	{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
+	{ "kernel-arg", required_argument, NULL, OPT_KERNEL_ARG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -306,6 +308,18 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 				return errbuf_set(err, errlen, "too many --qemu-arg options (max %u)",
 					    OPTIONS_MAX_MAPS);
 			o->qemu_args[o->nr_qemu_args++] = optarg;
+			break;
+		case OPT_KERNEL_ARG:
+			/* One parameter per option: no spaces that would split it. */
+			if (!*optarg || strpbrk(optarg, " \t\n"))
+				return errbuf_set(err, errlen,
+						  "--kernel-arg wants one parameter without spaces, not '%s'",
+						  optarg);
+			if (o->nr_kernel_args >= OPTIONS_MAX_MAPS)
+				return errbuf_set(err, errlen,
+						  "too many --kernel-arg options (max %u)",
+						  OPTIONS_MAX_MAPS);
+			o->kernel_args[o->nr_kernel_args++] = optarg;
 			break;
 		case 'v':
 			o->verbose++;

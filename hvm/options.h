@@ -32,6 +32,8 @@ struct options {
 	const char *save_initrd; /* also write the composed initramfs here */
 	const char *qemu_args[OPTIONS_MAX_MAPS]; /* extra QEMU arguments */
 	unsigned int nr_qemu_args;
+	const char *kernel_args[OPTIONS_MAX_MAPS]; /* extra ROS kernel parameters */
+	unsigned int nr_kernel_args;
 	struct path_map adds[OPTIONS_MAX_MAPS];
 	unsigned int nr_adds;
 	struct path_map shares[OPTIONS_MAX_MAPS];

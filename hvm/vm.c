@@ -30,7 +30,8 @@ void vm_ros_cmdline(const struct plan *p, const struct options *o,
 	 * The kernel log has ttyS0 to itself: hvm-run keeps its tail for error
 	 * reports and shows it with -v, so it is never quietened.
 	 */
-	(void)o;
+	for (unsigned int i = 0; i < o->nr_kernel_args; i++)
+		strv_add(out, o->kernel_args[i]);
 }
 
 int vm_qemu_argv(const struct plan *p, const struct options *o,

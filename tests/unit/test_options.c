@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "options.h"
+#include "plan.h"
+#include "strv.h"
+#include "vm.h"
 
 UNIT_TEST(options_parse_size_accepts_units)
 {
@@ -434,5 +437,29 @@ UNIT_TEST(options_save_initrd_and_hrt_log)
 	options_free(&o);
 	assert_int_equal(PARSE(&o, err, "--save-initrd"), -EINVAL);
 	assert_non_null(strstr(err, "needs an argument"));
+	options_free(&o);
+}
+
+UNIT_TEST(options_kernel_and_qemu_args)
+{
+	struct options o;
+	struct strv cl = { 0 };
+	struct plan p;
+	char err[256], *line;
+
+	assert_int_equal(PARSE(&o, err, "--kernel-arg", "pti=on", "--kernel-arg",
+			       "hvm.boot_timeout_ms=9000", "--qemu-arg", "-S", "--", "true"),
+			 0);
+	assert_int_equal(o.nr_kernel_args, 2);
+	assert_int_equal(o.nr_qemu_args, 1);
+	assert_int_equal(plan_make(&p, 1, 1, 512ull << 20, 64ull << 20, err, sizeof(err)), 0);
+	vm_ros_cmdline(&p, &o, &cl);
+	line = strv_join(&cl, " ");
+	assert_non_null(strstr(line, " pti=on hvm.boot_timeout_ms=9000"));
+	free(line);
+	strv_free(&cl);
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--kernel-arg", "a b"), -EINVAL);
+	assert_non_null(strstr(err, "without spaces"));
 	options_free(&o);
 }
