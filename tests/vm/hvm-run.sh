@@ -96,13 +96,20 @@ expect_match "boot timeout says the guest did not reach user space" \
 expect_match "boot timeout shows the last console lines" '^  \| .*(panic|VFS)' "$E_"
 
 # --- SIGTERM to hvm-run shuts the VM down and cleans up
-"$HVM_RUN" -q -- sleep 600 >"$O_" 2>"$E_" &
+# (the same VM serves --gdb: the gdbstub port must accept a connection)
+gdbport=$((20000 + $$ % 20000))
+"$HVM_RUN" -q --gdb "$gdbport" -- sleep 600 >"$O_" 2>"$E_" &
 pid=$!
 for _ in $(seq 1 60); do
 	sleep 1
 	pgrep -f "qemu-system-x86_64 -name hvm" -P "$pid" >/dev/null && break
 done
 sleep 8
+if (exec 3<>"/dev/tcp/127.0.0.1/$gdbport") 2>/dev/null; then
+	ok "--gdb PORT: QEMU's gdbstub listens"
+else
+	not_ok "--gdb PORT: QEMU's gdbstub listens" "nothing on port $gdbport"
+fi
 kill -TERM "$pid"
 wait "$pid"
 RC=$?
