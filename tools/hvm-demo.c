@@ -201,6 +201,8 @@ int main(void)
 	latency("hrt_invoke, polling", HRT_WAIT_POLL, 300);
 	latency("hrt_invoke, blocking", HRT_WAIT_BLOCK, 300);
 	futex_latency(300);
+	printf("   (polling spins on both sides: it needs a free host core per spinning\n"
+	       "    vCPU; on a busy or overcommitted host blocking wins, see docs/libhvm.md)\n");
 	hvm_close();
 	return used > 0 && got == expect ? 0 : 1;
 }
