@@ -29,15 +29,21 @@ int accel_kvm_probe(const char *dev, double *ips)
 	 * paging without unrestricted guest) emulates this too.
 	 */
 	const uint8_t code[] = {
-		0x66, 0xb9, PROBE_LOOPS & 0xff, (PROBE_LOOPS >> 8) & 0xff,
-		(PROBE_LOOPS >> 16) & 0xff, PROBE_LOOPS >> 24, /* mov ecx, N */
-		0x66, 0x49,				       /* dec ecx */
-		0x75, 0xfc,				       /* jnz -4 */
-		0xf4,					       /* hlt */
+		0x66,
+		0xb9,
+		PROBE_LOOPS & 0xff,
+		(PROBE_LOOPS >> 8) & 0xff,
+		(PROBE_LOOPS >> 16) & 0xff,
+		PROBE_LOOPS >> 24, /* mov ecx, N */
+		0x66,
+		0x49, /* dec ecx */
+		0x75,
+		0xfc, /* jnz -4 */
+		0xf4, /* hlt */
 	};
-	struct kvm_userspace_memory_region mr = { 0 };
-	struct sigaction sa = { .sa_handler = probe_alarm }, old;
-	struct itimerval it = { .it_value = { .tv_sec = 5 } }, oldit;
+	struct kvm_userspace_memory_region mr = {0};
+	struct sigaction sa = {.sa_handler = probe_alarm}, old;
+	struct itimerval it = {.it_value = {.tv_sec = 5}}, oldit;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct kvm_run *run;
@@ -70,7 +76,8 @@ int accel_kvm_probe(const char *dev, double *ips)
 	runsz = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (runsz <= 0)
 		goto out_errno;
-	run = mmap(NULL, (size_t)runsz, PROT_READ | PROT_WRITE, MAP_SHARED, cpu, 0);
+	run = mmap(NULL, (size_t)runsz, PROT_READ | PROT_WRITE, MAP_SHARED, cpu,
+		   0);
 	if (run == MAP_FAILED)
 		goto out_errno;
 	if (ioctl(cpu, KVM_GET_SREGS, &sregs) < 0)

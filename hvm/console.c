@@ -46,10 +46,13 @@ int console_tail_print(const struct console_tail *t, int lines, FILE *out,
 		for (i = start; i < stop; i++) {
 			unsigned char ch = (unsigned char)t->buf[i];
 
-			/* ESC [ params final: a CSI sequence (colours) goes whole. */
-			if (ch == 0x1b && i + 1 < stop && t->buf[i + 1] == '[') {
+			/* ESC [ params final: a CSI sequence (colours) goes
+			 * whole. */
+			if (ch == 0x1b && i + 1 < stop &&
+			    t->buf[i + 1] == '[') {
 				for (i += 2; i < stop; i++)
-					if (t->buf[i] >= 0x40 && t->buf[i] <= 0x7e)
+					if (t->buf[i] >= 0x40 &&
+					    t->buf[i] <= 0x7e)
 						break;
 				continue;
 			}

@@ -75,17 +75,21 @@ static void find_region(void)
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", de->d_name);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
+			 de->d_name);
 		if (read_hex(path) != HVM_PCI_VENDOR)
 			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", de->d_name);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
+			 de->d_name);
 		if (read_hex(path) != HVM_PCI_DEVICE)
 			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", de->d_name);
+		snprintf(path, sizeof(path),
+			 "/sys/bus/pci/devices/%s/resource2", de->d_name);
 		fd = open(path, O_RDWR | O_SYNC);
 		if (fd < 0 || fstat(fd, &st) < 0)
 			continue;
-		m = mmap(NULL, HVM_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		m = mmap(NULL, HVM_HEADER_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, fd, 0);
 		close(fd);
 		if (m == MAP_FAILED)
 			continue;
@@ -94,12 +98,16 @@ static void find_region(void)
 			continue;
 		}
 		hdr = m;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", de->d_name);
+		snprintf(path, sizeof(path),
+			 "/sys/bus/pci/devices/%s/resource0", de->d_name);
 		fd = open(path, O_RDWR | O_SYNC);
 		if (fd >= 0) {
-			m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 fd, 0);
 			if (m != MAP_FAILED)
-				doorbell = (uint32_t *)((char *)m + HVM_IVSHMEM_REG_DOORBELL);
+				doorbell =
+					(uint32_t *)((char *)m +
+						     HVM_IVSHMEM_REG_DOORBELL);
 			close(fd);
 		}
 		break;
@@ -122,10 +130,12 @@ static void module_params(const char *mod, char *out, size_t len)
 	if (n <= 0)
 		return;
 	cmdline[n] = '\0';
-	for (tok = strtok_r(cmdline, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+	for (tok = strtok_r(cmdline, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save)) {
 		if (strncmp(tok, mod, ml) || tok[ml] != '.')
 			continue;
-		used += (size_t)snprintf(out + used, len - used, "%s%s", used ? " " : "", tok + ml + 1);
+		used += (size_t)snprintf(out + used, len - used, "%s%s",
+					 used ? " " : "", tok + ml + 1);
 		if (used >= len)
 			break;
 	}
@@ -233,7 +243,8 @@ static void stdio_open(int interactive)
 {
 	cmd_out = open_port("/dev/ttyS1", O_RDWR);
 	if (cmd_out < 0) {
-		say("/dev/ttyS1: %s; command output goes to the console", strerror(errno));
+		say("/dev/ttyS1: %s; command output goes to the console",
+		    strerror(errno));
 		return;
 	}
 	if (interactive) {
@@ -243,7 +254,8 @@ static void stdio_open(int interactive)
 		if (!tcgetattr(cmd_out, &t)) {
 			t.c_iflag = ICRNL | IXON;
 			t.c_oflag = OPOST | ONLCR;
-			t.c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN | ECHOCTL | ECHOKE;
+			t.c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK |
+				    IEXTEN | ECHOCTL | ECHOKE;
 			t.c_cflag |= CS8 | CREAD;
 			tcsetattr(cmd_out, TCSANOW, &t);
 		}
@@ -298,7 +310,9 @@ int main(void)
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
 	mount("tmpfs", "/run", "tmpfs", 0, "mode=755");
-	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	setenv("PATH",
+	       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	       1);
 	setenv("HOME", "/root", 1);
 	setenv("TERM", "linux", 0);
 
@@ -338,14 +352,16 @@ int main(void)
 			err = load_module(val);
 			/* The HRT's state says why; the ROS stays usable. */
 			if (err)
-				say("loading %s: %s (see dmesg; the ROS carries on)", val,
-				    strerror(-err));
+				say("loading %s: %s (see dmesg; the ROS "
+				    "carries on)",
+				    val, strerror(-err));
 		}
 	}
 	fclose(cfg);
 
 	if (hostroot[0]) {
-		static const char *const tmpfs_dirs[] = { "/tmp", "/run", "/var/tmp", "/root", NULL };
+		static const char *const tmpfs_dirs[] = {
+			"/tmp", "/run", "/var/tmp", "/root", NULL};
 
 		if (mount_9p(hostroot, "/host", MS_RDONLY))
 			fail_boot(errno, "mounting the host root");
@@ -368,7 +384,7 @@ int main(void)
 
 	pid = fork();
 	if (pid == 0) {
-		static char *sh[] = { "/bin/sh", "-l", NULL };
+		static char *sh[] = {"/bin/sh", "-l", NULL};
 
 		if (hostroot[0] && (chroot("/host") || chdir("/"))) {
 			say("chroot /host: %s", strerror(errno));

@@ -63,7 +63,8 @@ static int cpio_header(struct cpio *c, const char *path, mode_t mode,
 	if (!*name)
 		return 0;
 	if (fprintf(c->out,
-		    "070701%08lX%08X%08X%08X%08X%08X%08lX%08X%08X%08X%08X%08lX%08X",
+		    "070701%08lX%08X%08X%08X%08X%08X%08lX%08X%08X%08X%08X%08lX%"
+		    "08X",
 		    c->ino++, (unsigned int)mode, 0u, 0u, 1u, 0u,
 		    (unsigned long)size, 0u, 0u, 0u, 0u,
 		    (unsigned long)strlen(name) + 1, 0u) < 0)
@@ -146,7 +147,8 @@ int cpio_host_file(struct cpio *c, const char *path, const char *host)
 		return err;
 	}
 	if (st.st_size) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+			   0);
 		if (map == MAP_FAILED) {
 			err = -errno;
 			close(fd);
@@ -195,8 +197,14 @@ void cpio_free(struct cpio *c)
 /* ------------------------------------------------------- ELF libraries */
 
 static const char *const lib_dirs[] = {
-	"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64",
-	"/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib", NULL,
+	"/lib/x86_64-linux-gnu",
+	"/usr/lib/x86_64-linux-gnu",
+	"/lib64",
+	"/usr/lib64",
+	"/lib",
+	"/usr/lib",
+	"/usr/local/lib",
+	NULL,
 };
 
 static int find_lib(const char *name, const char *root, char *out, size_t len)
@@ -263,7 +271,8 @@ static int elf_needed(const char *path, struct strv *names)
 	eh = (const Elf64_Ehdr *)m;
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_phoff + (size_t)eh->e_phnum * sizeof(*ph) > (size_t)st.st_size)
+	    eh->e_phoff + (size_t)eh->e_phnum * sizeof(*ph) >
+		    (size_t)st.st_size)
 		goto out;
 	ph = (const Elf64_Phdr *)(m + eh->e_phoff);
 	for (i = 0; i < eh->e_phnum; i++) {
@@ -302,7 +311,7 @@ int elf_deps(const char *host, struct strv *deps, char *missing, size_t len)
 int elf_deps_in(const char *host, const char *root, struct strv *deps,
 		char *missing, size_t len)
 {
-	struct strv names = { 0 };
+	struct strv names = {0};
 	char path[4096];
 	size_t i;
 	int err;
@@ -391,14 +400,16 @@ static int module_add(const char *dep, const char *path, size_t plen,
 	return out->oom ? -ENOMEM : 0;
 }
 
-int modules_resolve(const char *modules_dep, const char *name,
-		    struct strv *out)
+int modules_resolve(const char *modules_dep, const char *name, struct strv *out)
 {
 	return module_add(modules_dep, name, strlen(name), out, 0);
 }
 
 const char *const initramfs_modules[] = {
-	"virtio_pci", "9pnet_virtio", "9p", NULL,
+	"virtio_pci",
+	"9pnet_virtio",
+	"9p",
+	NULL,
 };
 
 /* ------------------------------------------------------- composition */
@@ -434,30 +445,32 @@ static int add_with_libs(struct cpio *c, const char *guest, const char *host,
 			 const char *root, char *err, size_t errlen)
 {
 	size_t rootlen = root ? strlen(root) : 0;
-	struct strv deps = { 0 };
+	struct strv deps = {0};
 	char missing[256] = "";
 	size_t i;
 	int e;
 
 	e = cpio_host_file(c, guest, host);
 	if (e == -EEXIST)
-		return fail(err, errlen, e, "%s: %s is already in the initramfs",
-			    host, guest);
+		return fail(err, errlen, e,
+			    "%s: %s is already in the initramfs", host, guest);
 	if (e)
 		return fail(err, errlen, e, "cannot add %s: %s", host,
 			    strerror(-e));
 	e = elf_deps_in(host, root, &deps, missing, sizeof(missing));
 	if (e) {
 		strv_free(&deps);
-		return fail(err, errlen, e, "%s needs %s, which is not on this host",
-			    host, missing);
+		return fail(err, errlen, e,
+			    "%s needs %s, which is not on this host", host,
+			    missing);
 	}
 	for (i = 0; i < deps.n; i++) {
 		/* A library from the guest tree lives at its guest path. */
-		const char *gp = rootlen && !strncmp(deps.v[i], root, rootlen) &&
-						 deps.v[i][rootlen] == '/' ?
-					 deps.v[i] + rootlen :
-					 deps.v[i];
+		const char *gp =
+			rootlen && !strncmp(deps.v[i], root, rootlen) &&
+					deps.v[i][rootlen] == '/'
+				? deps.v[i] + rootlen
+				: deps.v[i];
 
 		if (cpio_has(c, gp))
 			continue;
@@ -492,7 +505,8 @@ static int add_tree(struct cpio *c, const char *host, const char *guest,
 		if (lstat(hp, &st) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode))
-			e = cpio_dir(c, gp, 0755) ?: add_tree(c, hp, gp, root, err, errlen);
+			e = cpio_dir(c, gp, 0755)
+				    ?: add_tree(c, hp, gp, root, err, errlen);
 		else if (S_ISREG(st.st_mode))
 			e = add_with_libs(c, gp, hp, root, err, errlen);
 	}
@@ -510,22 +524,24 @@ static int add_busybox(struct cpio *c, const char *busybox, char *err,
 
 	e = cpio_host_file(c, "/bin/busybox", busybox);
 	if (e)
-		return fail(err, errlen, e, "cannot add busybox %s: %s", busybox,
-			    strerror(-e));
+		return fail(err, errlen, e, "cannot add busybox %s: %s",
+			    busybox, strerror(-e));
 	snprintf(cmd, sizeof(cmd), "'%s' --list-full", busybox);
 	p = popen(cmd, "re");
 	if (!p)
 		return fail(err, errlen, -errno, "cannot run %s", busybox);
 	while (fgets(line, sizeof(line), p)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (!*line || !strcmp(line, "bin/busybox") || strstr(line, "init"))
+		if (!*line || !strcmp(line, "bin/busybox") ||
+		    strstr(line, "init"))
 			continue;
 		snprintf(path, sizeof(path), "/%s", line);
 		if (!cpio_has(c, path))
 			cpio_symlink(c, path, "/bin/busybox");
 	}
 	if (pclose(p) != 0)
-		return fail(err, errlen, -EIO, "%s --list-full failed", busybox);
+		return fail(err, errlen, -EIO, "%s --list-full failed",
+			    busybox);
 	return c->err;
 }
 
@@ -533,7 +549,7 @@ int initramfs_compose(const struct compose *co, FILE *out, char *err,
 		      size_t errlen)
 {
 	const struct options *o = co->opt;
-	struct strv mods = { 0 }, cfg = { 0 };
+	struct strv mods = {0}, cfg = {0};
 	char path[4096], *dep, *text;
 	struct cpio c;
 	unsigned int i;
@@ -542,14 +558,15 @@ int initramfs_compose(const struct compose *co, FILE *out, char *err,
 
 	cpio_init(&c, out);
 	for (k = 0; k < 7; k++) {
-		static const char *const dirs[] = { "/dev", "/proc", "/sys", "/tmp",
-						    "/run", "/mnt", "/root" };
+		static const char *const dirs[] = {"/dev", "/proc", "/sys",
+						   "/tmp", "/run",  "/mnt",
+						   "/root"};
 		cpio_dir(&c, dirs[k], k == 3 ? 01777 : 0755);
 	}
 	e = cpio_host_file(&c, "/init", co->init);
 	if (e) {
-		fail(err, errlen, e, "cannot add the guest init %s: %s", co->init,
-		     strerror(-e));
+		fail(err, errlen, e, "cannot add the guest init %s: %s",
+		     co->init, strerror(-e));
 		goto out;
 	}
 	e = add_busybox(&c, co->busybox, err, errlen);
@@ -575,7 +592,8 @@ int initramfs_compose(const struct compose *co, FILE *out, char *err,
 	for (k = 0; k < mods.n; k++) {
 		char gp[4200];
 
-		snprintf(path, sizeof(path), "%s/%s", co->modules_dir, mods.v[k]);
+		snprintf(path, sizeof(path), "%s/%s", co->modules_dir,
+			 mods.v[k]);
 		snprintf(gp, sizeof(gp), "/lib/modules/%s", mods.v[k]);
 		e = cpio_host_file(&c, gp, path);
 		if (e) {
@@ -587,10 +605,12 @@ int initramfs_compose(const struct compose *co, FILE *out, char *err,
 	}
 
 	if (co->guest_tree) {
-		e = add_tree(&c, co->guest_tree, "", co->guest_tree, err, errlen);
+		e = add_tree(&c, co->guest_tree, "", co->guest_tree, err,
+			     errlen);
 		if (e) {
 			if (!err[0])
-				fail(err, errlen, e, "cannot add %s", co->guest_tree);
+				fail(err, errlen, e, "cannot add %s",
+				     co->guest_tree);
 			goto out;
 		}
 	}

@@ -13,9 +13,9 @@
 struct cpio {
 	FILE *out;
 	unsigned long ino;
-	struct strv dirs;  /* directories already emitted */
+	struct strv dirs; /* directories already emitted */
 	struct strv files; /* regular files and links already emitted */
-	int err;	   /* first error, sticky (negative errno) */
+	int err; /* first error, sticky (negative errno) */
 };
 
 void cpio_init(struct cpio *c, FILE *out);
@@ -57,8 +57,8 @@ int modules_resolve(const char *modules_dep, const char *name,
 
 /* Everything that goes into one ROS initramfs. */
 struct compose {
-	const char *busybox;	/* host path of a static busybox */
-	const char *init;	/* host path of the static hvm-init */
+	const char *busybox; /* host path of a static busybox */
+	const char *init; /* host path of the static hvm-init */
 	const char *modules_dir; /* unpacked /lib/modules/<release> */
 	const char *guest_tree; /* $(O)/guest: project files, copied as is */
 	const struct options *opt;

@@ -65,12 +65,18 @@ struct run {
 };
 
 static struct run R = {
-	.klog_listen = -1, .out_listen = -1, .err_listen = -1, .qmp_listen = -1,
-	.klog_fd = -1, .out_fd = -1, .err_fd = -1, .sigfd = -1,
+	.klog_listen = -1,
+	.out_listen = -1,
+	.err_listen = -1,
+	.qmp_listen = -1,
+	.klog_fd = -1,
+	.out_fd = -1,
+	.err_fd = -1,
+	.sigfd = -1,
 	.qemu_err_fd = -1,
-	.qmp = { .fd = -1 },
-	.region = { .fd = -1 },
-	.ivs = { .listen_fd = -1, .client_fd = -1 },
+	.qmp = {.fd = -1},
+	.region = {.fd = -1},
+	.ivs = {.listen_fd = -1, .client_fd = -1},
 };
 
 static long long now_ms(void)
@@ -107,8 +113,9 @@ static void cleanup(void)
 	qmp_close(&R.qmp);
 	ivshmem_destroy(&R.ivs);
 	{
-		int *fds[] = { &R.klog_fd, &R.out_fd, &R.err_fd, &R.klog_listen,
-			       &R.out_listen, &R.err_listen, &R.qmp_listen };
+		int *fds[] = {&R.klog_fd,     &R.out_fd,     &R.err_fd,
+			      &R.klog_listen, &R.out_listen, &R.err_listen,
+			      &R.qmp_listen};
 
 		for (size_t k = 0; k < sizeof(fds) / sizeof(fds[0]); k++) {
 			if (*fds[k] >= 0)
@@ -134,7 +141,8 @@ static void cleanup(void)
 }
 
 /* The launcher's one way out on a fatal host error: say what and why. */
-static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -181,7 +189,7 @@ static int find_in_path(const char *prog, char *out, size_t len)
 
 static int listen_unix(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
@@ -201,14 +209,16 @@ static int choose_kvm(void)
 		return 0;
 	case ACCEL_KVM:
 		if (access("/dev/kvm", R_OK | W_OK))
-			die("--accel kvm: /dev/kvm is not accessible: %s", strerror(errno));
+			die("--accel kvm: /dev/kvm is not accessible: %s",
+			    strerror(errno));
 		return 1;
 	case ACCEL_AUTO:
 		break;
 	}
 	if (access("/dev/kvm", R_OK | W_OK)) {
 		if (R.opt.verbose > 0)
-			note("no usable /dev/kvm (%s); using TCG", strerror(errno));
+			note("no usable /dev/kvm (%s); using TCG",
+			     strerror(errno));
 		return 0;
 	}
 	err = accel_kvm_probe("/dev/kvm", &ips);
@@ -217,12 +227,14 @@ static int choose_kvm(void)
 		return 0;
 	}
 	if (ips < ACCEL_MIN_RING0_IPS) {
-		note("KVM here emulates guest kernel mode (%.1fM instructions/s); using TCG",
+		note("KVM here emulates guest kernel mode (%.1fM "
+		     "instructions/s); using TCG",
 		     ips / 1e6);
 		return 0;
 	}
 	if (R.opt.verbose > 0)
-		note("KVM runs guest kernel mode at %.0fM instructions/s; using KVM",
+		note("KVM runs guest kernel mode at %.0fM instructions/s; "
+		     "using KVM",
 		     ips / 1e6);
 	return 1;
 }
@@ -242,7 +254,8 @@ static void start_qemu(char **argv)
 		dup2(devnull, 0);
 		dup2(devnull, 1);
 		dup2(errpipe[1], 2);
-		setpgid(0, 0); /* Ctrl-C reaches hvm-run, which shuts QEMU down */
+		setpgid(0,
+			0); /* Ctrl-C reaches hvm-run, which shuts QEMU down */
 		execvp(argv[0], argv);
 		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -298,7 +311,7 @@ static int accept_from_qemu(int fd, int ms, const char *what)
 	long long deadline = now_ms() + ms;
 
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		int c;
 
 		if (poll(&p, 1, 100) > 0) {
@@ -309,7 +322,8 @@ static int accept_from_qemu(int fd, int ms, const char *what)
 		if (qemu_reaped())
 			die_qemu("QEMU exited during start-up");
 		if (now_ms() > deadline)
-			die("QEMU did not connect its %s within %d s", what, ms / 1000);
+			die("QEMU did not connect its %s within %d s", what,
+			    ms / 1000);
 	}
 }
 
@@ -322,7 +336,8 @@ static void do_pin(void)
 
 	n = qmp_vcpu_threads(&R.qmp, tids, PLAN_MAX_VCPUS + 1, 10000);
 	if (n != (int)R.plan.vcpus) {
-		note("--pin: cannot read vCPU threads from QMP (%s); not pinning",
+		note("--pin: cannot read vCPU threads from QMP (%s); not "
+		     "pinning",
 		     n < 0 ? strerror(-n) : "wrong count");
 		return;
 	}
@@ -344,8 +359,8 @@ static void do_pin(void)
 			note("--pin: vCPU %d: %s", i, strerror(-err));
 		else if (R.opt.verbose > 0)
 			note("pinned %s vCPU %d (thread %d) to host CPU %d",
-			     i < (int)R.plan.ros_cpus ? "ROS" : "HRT", i, tids[i],
-			     assign[i]);
+			     i < (int)R.plan.ros_cpus ? "ROS" : "HRT", i,
+			     tids[i], assign[i]);
 	}
 }
 
@@ -377,7 +392,8 @@ static void line_out(char *line, size_t *used, size_t cap, const char *prefix,
 /* Copies new HRT log bytes to stderr (-v) and the --hrt-log file. */
 static void pump_hrt_log(void)
 {
-	struct hvm_log *log = (struct hvm_log *)((char *)R.region.base + HVM_LOG_OFF);
+	struct hvm_log *log =
+		(struct hvm_log *)((char *)R.region.base + HVM_LOG_OFF);
 	uint64_t head = __atomic_load_n(&log->head, __ATOMIC_ACQUIRE);
 	uint64_t size = HVM_LOG_SIZE - sizeof(*log);
 
@@ -396,8 +412,8 @@ static void pump_hrt_log(void)
 		if (R.hrt_log)
 			fputc(ch, R.hrt_log);
 		if (R.opt.verbose > 0)
-			line_out(R.hrt_line, &R.hrt_len, sizeof(R.hrt_line), "[hrt] ",
-				 &ch, 1);
+			line_out(R.hrt_line, &R.hrt_len, sizeof(R.hrt_line),
+				 "[hrt] ", &ch, 1);
 	}
 	if (R.hrt_log)
 		fflush(R.hrt_log);
@@ -414,7 +430,8 @@ static void klog_out(const char *buf, size_t n)
 {
 	console_tail_add(&R.tail, buf, n);
 	if (R.opt.verbose > 0)
-		line_out(R.klog_line, &R.klog_len, sizeof(R.klog_line), "", buf, n);
+		line_out(R.klog_line, &R.klog_len, sizeof(R.klog_line), "", buf,
+			 n);
 }
 
 static void copy_out(FILE *f, const char *buf, size_t n)
@@ -491,17 +508,22 @@ static int run_vm(void)
 		if (stage >= HVM_GUEST_READY && !ready_at) {
 			ready_at = t;
 			if (R.opt.verbose > 0)
-				note("guest ready after %.2f s", (t - start) / 1000.0);
+				note("guest ready after %.2f s",
+				     (t - start) / 1000.0);
 		}
-		if ((stage == HVM_GUEST_DONE || stage == HVM_GUEST_FAILED) && !done_at)
+		if ((stage == HVM_GUEST_DONE || stage == HVM_GUEST_FAILED) &&
+		    !done_at)
 			done_at = t;
 		/* The guest powers off by itself; QEMU gets 10 s, then quit. */
 		if (done_at && t - done_at > 10000)
 			stop_qemu();
 		if (!ready_at && !done_at && t > boot_deadline) {
-			fprintf(stderr, "hvm-run: guest did not %s within %u s (--boot-timeout)\n",
-				stage < HVM_GUEST_USERSPACE ? "reach user space" :
-							      "finish setting up",
+			fprintf(stderr,
+				"hvm-run: guest did not %s within %u s "
+				"(--boot-timeout)\n",
+				stage < HVM_GUEST_USERSPACE
+					? "reach user space"
+					: "finish setting up",
 				R.opt.boot_timeout);
 			print_tail();
 			stop_qemu();
@@ -510,24 +532,27 @@ static int run_vm(void)
 		if (ready_at && !done_at && R.opt.timeout &&
 		    t > ready_at + R.opt.timeout * 1000ll) {
 			fflush(stdout);
-			fprintf(stderr, "\nhvm-run: command timed out after %u s\n",
+			fprintf(stderr,
+				"\nhvm-run: command timed out after %u s\n",
 				R.opt.timeout);
 			stop_qemu();
 			return EXIT_TIMEOUT;
 		}
-		if (qemu_reaped() && R.out_fd < 0 && R.err_fd < 0 && R.klog_fd < 0)
+		if (qemu_reaped() && R.out_fd < 0 && R.err_fd < 0 &&
+		    R.klog_fd < 0)
 			break;
 
-		p[np++] = (struct pollfd){ .fd = R.sigfd, .events = POLLIN };
-		p[np++] = (struct pollfd){ .fd = R.out_fd, .events = POLLIN };
+		p[np++] = (struct pollfd){.fd = R.sigfd, .events = POLLIN};
+		p[np++] = (struct pollfd){.fd = R.out_fd, .events = POLLIN};
 		/* Typed input waits until the guest has opened its terminal. */
-		p[np++] = (struct pollfd){ .fd = stdin_open && ready_at ? 0 : -1,
-					   .events = POLLIN };
-		p[np++] = (struct pollfd){ .fd = R.qmp.fd, .events = POLLIN };
+		p[np++] = (struct pollfd){.fd = stdin_open && ready_at ? 0 : -1,
+					  .events = POLLIN};
+		p[np++] = (struct pollfd){.fd = R.qmp.fd, .events = POLLIN};
 		for (i = 0; i < (int)HVM_NR_VECTORS; i++)
-			p[np++] = (struct pollfd){ .fd = R.ivs.host_efd[i], .events = POLLIN };
-		p[np++] = (struct pollfd){ .fd = R.err_fd, .events = POLLIN };
-		p[np++] = (struct pollfd){ .fd = R.klog_fd, .events = POLLIN };
+			p[np++] = (struct pollfd){.fd = R.ivs.host_efd[i],
+						  .events = POLLIN};
+		p[np++] = (struct pollfd){.fd = R.err_fd, .events = POLLIN};
+		p[np++] = (struct pollfd){.fd = R.klog_fd, .events = POLLIN};
 		if (poll(p, (nfds_t)np, 50) < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
 
@@ -537,7 +562,8 @@ static int run_vm(void)
 			if (read(R.sigfd, &si, sizeof(si)) == sizeof(si) &&
 			    si.ssi_signo != SIGCHLD) {
 				fflush(stdout);
-				fprintf(stderr, "\nhvm-run: %s; shutting the VM down\n",
+				fprintf(stderr,
+					"\nhvm-run: %s; shutting the VM down\n",
 					strsignal((int)si.ssi_signo));
 				stop_qemu();
 				return EXIT_SIGNAL_BASE + (int)si.ssi_signo;
@@ -547,22 +573,27 @@ static int run_vm(void)
 		if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    (n = read_port(&R.out_fd, buf, sizeof(buf))))
 			copy_out(stdout, buf, (size_t)n);
-		if ((p[4 + HVM_NR_VECTORS].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		if ((p[4 + HVM_NR_VECTORS].revents &
+		     (POLLIN | POLLHUP | POLLERR)) &&
 		    (n = read_port(&R.err_fd, buf, sizeof(buf))))
 			copy_out(stderr, buf, (size_t)n);
-		if ((p[5 + HVM_NR_VECTORS].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		if ((p[5 + HVM_NR_VECTORS].revents &
+		     (POLLIN | POLLHUP | POLLERR)) &&
 		    (n = read_port(&R.klog_fd, buf, sizeof(buf))))
 			klog_out(buf, (size_t)n);
 		if (p[2].revents & (POLLIN | POLLHUP)) {
 			n = read(0, buf, sizeof(buf));
 			if (n <= 0) {
 				stdin_open = 0;
-			} else if (R.tio_saved && memchr(buf, 0x1d, (size_t)n)) {
+			} else if (R.tio_saved &&
+				   memchr(buf, 0x1d, (size_t)n)) {
 				/* Ctrl-]: the user leaves the interactive VM. */
-				fprintf(stderr, "\r\nhvm-run: Ctrl-] pressed; shutting the VM down\r\n");
+				fprintf(stderr, "\r\nhvm-run: Ctrl-] pressed; "
+						"shutting the VM down\r\n");
 				stop_qemu();
 				return EXIT_SIGNAL_BASE + SIGINT;
-			} else if (R.out_fd >= 0 && write(R.out_fd, buf, (size_t)n) < 0) {
+			} else if (R.out_fd >= 0 &&
+				   write(R.out_fd, buf, (size_t)n) < 0) {
 				stdin_open = 0;
 			}
 		}
@@ -579,7 +610,8 @@ static int run_vm(void)
 				continue;
 			if (R.opt.verbose > 1)
 				note("doorbell: guest rang host vector %d", i);
-			/* The spare vector is an echo: the guest can time a host round trip. */
+			/* The spare vector is an echo: the guest can time a
+			 * host round trip. */
 			if (i == HVM_VEC_SPARE)
 				ivshmem_notify_guest(&R.ivs, HVM_VEC_SPARE);
 		}
@@ -591,8 +623,8 @@ static int run_vm(void)
 	switch (h->guest_stage) {
 	case HVM_GUEST_DONE:
 		if (h->guest_exit_kind == HVM_EXIT_SIGNAL) {
-			note("command killed by signal %d (%s)", h->guest_exit_code,
-			     strsignal(h->guest_exit_code));
+			note("command killed by signal %d (%s)",
+			     h->guest_exit_code, strsignal(h->guest_exit_code));
 			return EXIT_SIGNAL_BASE + h->guest_exit_code;
 		}
 		return h->guest_exit_code & 0xff;
@@ -603,8 +635,9 @@ static int run_vm(void)
 		return EXIT_LAUNCHER;
 	default:
 		fprintf(stderr, "hvm-run: the VM ended before %s\n",
-			h->guest_stage < HVM_GUEST_USERSPACE ? "reaching user space" :
-			"the command reported an exit status");
+			h->guest_stage < HVM_GUEST_USERSPACE
+				? "reaching user space"
+				: "the command reported an exit status");
 		if (R.qemu_err[0])
 			fprintf(stderr, "hvm-run: QEMU said: %s", R.qemu_err);
 		print_tail();
@@ -618,7 +651,7 @@ int main(int argc, char **argv)
 	const char *share_tags[OPTIONS_MAX_MAPS];
 	char share_tag_buf[OPTIONS_MAX_MAPS][16];
 	struct vm_paths paths;
-	struct strv qargv = { 0 };
+	struct strv qargv = {0};
 	struct compose co;
 	struct stat st;
 	sigset_t mask;
@@ -643,7 +676,8 @@ int main(int argc, char **argv)
 	/* Everything the VM needs must exist before anything starts. */
 	bdir = build_dir();
 	if (!find_in_path(R.opt.qemu, qemu_path, sizeof(qemu_path)))
-		die("QEMU not found: %s (install Debian's qemu-system-x86, or --qemu PATH)",
+		die("QEMU not found: %s (install Debian's qemu-system-x86, or "
+		    "--qemu PATH)",
 		    R.opt.qemu);
 	R.opt.qemu = qemu_path;
 	if (asprintf(&kernel, "%s/kernel/vmlinuz", bdir) < 0 ||
@@ -655,19 +689,23 @@ int main(int argc, char **argv)
 	if (R.opt.kernel)
 		kernel = (char *)R.opt.kernel;
 	if (access(kernel, R_OK))
-		die("ROS kernel not found: %s: %s (run 'make kernel' or pass --kernel)",
+		die("ROS kernel not found: %s: %s (run 'make kernel' or pass "
+		    "--kernel)",
 		    kernel, strerror(errno));
 	if (access(init, R_OK))
 		die("guest init not found: %s (run 'make')", init);
 	if (access(modules, R_OK))
-		die("ROS kernel modules not found: %s (run 'make kernel')", modules);
+		die("ROS kernel modules not found: %s (run 'make kernel')",
+		    modules);
 	for (i = 0; i < R.opt.nr_shares; i++) {
 		const char *d = R.opt.shares[i].host;
 
-		if (stat(d, &st) || !S_ISDIR(st.st_mode) || access(d, R_OK | X_OK))
+		if (stat(d, &st) || !S_ISDIR(st.st_mode) ||
+		    access(d, R_OK | X_OK))
 			die("cannot share %s: %s", d,
 			    errno ? strerror(errno) : "not a directory");
-		snprintf(share_tag_buf[i], sizeof(share_tag_buf[i]), "share%u", i);
+		snprintf(share_tag_buf[i], sizeof(share_tag_buf[i]), "share%u",
+			 i);
 		share_tags[i] = share_tag_buf[i];
 	}
 	for (i = 0; i < R.opt.nr_adds; i++)
@@ -702,7 +740,8 @@ int main(int argc, char **argv)
 		if (!tmp || !*tmp)
 			tmp = "/tmp";
 		if (strlen(tmp) > 60)
-			die("TMPDIR %s is too long for unix socket paths (max 60 characters)",
+			die("TMPDIR %s is too long for unix socket paths (max "
+			    "60 characters)",
 			    tmp);
 		snprintf(R.tmpdir, sizeof(R.tmpdir), "%s/hvm-run.XXXXXX", tmp);
 		if (!mkdtemp(R.tmpdir)) {
@@ -716,7 +755,8 @@ int main(int argc, char **argv)
 	snprintf(R.err_path, sizeof(R.err_path), "%s/err.sock", R.tmpdir);
 	snprintf(R.ivs_path, sizeof(R.ivs_path), "%s/ivshmem.sock", R.tmpdir);
 	snprintf(R.qmp_path, sizeof(R.qmp_path), "%s/qmp.sock", R.tmpdir);
-	snprintf(R.initrd_path, sizeof(R.initrd_path), "%s/initrd.cpio", R.tmpdir);
+	snprintf(R.initrd_path, sizeof(R.initrd_path), "%s/initrd.cpio",
+		 R.tmpdir);
 
 	rc = region_create(&R.region, &R.plan, R.opt.numa_node, note_buf,
 			   sizeof(note_buf));
@@ -737,7 +777,8 @@ int main(int argc, char **argv)
 		rc = region_load_image(R.region.base, img, (size_t)st.st_size);
 		free(img);
 		if (rc == -EFBIG)
-			die("HRT image %s is %lld bytes; the image slot holds %llu",
+			die("HRT image %s is %lld bytes; the image slot holds "
+			    "%llu",
 			    hrt, (long long)st.st_size, HVM_IMAGE_SIZE);
 		if (rc)
 			die("HRT image %s is not an ELF64 file", hrt);
@@ -752,7 +793,8 @@ int main(int argc, char **argv)
 	co.share_tags = share_tags;
 	co.interactive = R.interactive;
 	if (access(co.busybox, X_OK))
-		die("busybox not found at /bin/busybox (install busybox-static)");
+		die("busybox not found at /bin/busybox (install "
+		    "busybox-static)");
 	out = fopen(R.initrd_path, "we");
 	if (!out)
 		die("%s: %s", R.initrd_path, strerror(errno));
@@ -767,7 +809,8 @@ int main(int argc, char **argv)
 		snprintf(cmd, sizeof(cmd), "cp -- '%s' '%s'", R.initrd_path,
 			 R.opt.save_initrd);
 		if (strchr(R.opt.save_initrd, '\'') || system(cmd))
-			die("--save-initrd %s: cannot write it", R.opt.save_initrd);
+			die("--save-initrd %s: cannot write it",
+			    R.opt.save_initrd);
 	}
 
 	R.klog_listen = listen_unix(R.klog_path);

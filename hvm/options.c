@@ -26,11 +26,28 @@ int parse_size(const char *s, uint64_t *out)
 	if (errno || end == s)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end == 'i' || *end == 'B' || *end == 'b') {
 		if (*end == 'i')
@@ -125,68 +142,95 @@ int parse_path_map(const char *s, const char *def_dir, struct path_map *map)
 }
 
 static const char usage[] =
-"usage: hvm-run [OPTIONS] [-- CMD ARGS...]\n"
-"Boots one VM split between a Linux ROS and the HRT aerokernel and runs CMD\n"
-"in the ROS (an interactive shell on the console when CMD is absent).\n"
-"\n"
-"  --cores R:H          ROS and HRT vCPUs (default 1:1)\n"
-"  --mem ROS:HRT        memory, K/M/G suffixes; HRT a power of two\n"
-"                       (default 512M:64M)\n"
-"  --kernel FILE        ROS kernel (default: the Debian kernel in build/)\n"
-"  --hrt IMAGE          HRT ELF image (default: build/hrt-kernel/hrt.elf)\n"
-"  --no-hrt             do not load hvm.ko nor boot the HRT\n"
-"  --add PATH[:GUEST]   copy a file into the initramfs (default /root/NAME)\n"
-"  --share DIR[:GUEST]  9p-mount a host folder (default /mnt/NAME); repeatable\n"
-"  --host-root          run CMD in the host's root filesystem, read-only\n"
-"  --accel auto|kvm|tcg accelerator (default auto: KVM only if fast)\n"
-"  --pin                pin ROS and HRT vCPU threads to separate host cores\n"
-"  --numa NODE          bind HRT memory to host NUMA node NODE\n"
-"  --timeout SECONDS    end the command after SECONDS (exit 124)\n"
-"  --boot-timeout SECS  limit to reach guest user space (default 120)\n"
-"  --hrt-log FILE       save the HRT log to FILE\n"
-"  --gdb PORT           QEMU gdbstub on tcp::PORT\n"
-"  --save-initrd FILE   also write the composed initramfs to FILE\n"
-"  --qemu-arg ARG       append ARG to QEMU's command line (repeatable)\n"
-"  --kernel-arg ARG     append ARG to the ROS kernel command line (repeatable)\n"
-"  --qemu PATH          QEMU binary (default qemu-system-x86_64)\n"
-"  -v, -q               more / less output (-v streams the HRT log)\n"
-"  -h, --help, --version\n"
-"\n"
-"Exit status: the command's status (127: not found in the ROS); 128+N if\n"
-"signal N killed it (or hvm-run); 124 --timeout; 125 hvm-run or VM error.\n";
+	"usage: hvm-run [OPTIONS] [-- CMD ARGS...]\n"
+	"Boots one VM split between a Linux ROS and the HRT aerokernel and "
+	"runs CMD\n"
+	"in the ROS (an interactive shell on the console when CMD is absent).\n"
+	"\n"
+	"  --cores R:H          ROS and HRT vCPUs (default 1:1)\n"
+	"  --mem ROS:HRT        memory, K/M/G suffixes; HRT a power of two\n"
+	"                       (default 512M:64M)\n"
+	"  --kernel FILE        ROS kernel (default: the Debian kernel in "
+	"build/)\n"
+	"  --hrt IMAGE          HRT ELF image (default: "
+	"build/hrt-kernel/hrt.elf)\n"
+	"  --no-hrt             do not load hvm.ko nor boot the HRT\n"
+	"  --add PATH[:GUEST]   copy a file into the initramfs (default "
+	"/root/NAME)\n"
+	"  --share DIR[:GUEST]  9p-mount a host folder (default /mnt/NAME); "
+	"repeatable\n"
+	"  --host-root          run CMD in the host's root filesystem, "
+	"read-only\n"
+	"  --accel auto|kvm|tcg accelerator (default auto: KVM only if fast)\n"
+	"  --pin                pin ROS and HRT vCPU threads to separate host "
+	"cores\n"
+	"  --numa NODE          bind HRT memory to host NUMA node NODE\n"
+	"  --timeout SECONDS    end the command after SECONDS (exit 124)\n"
+	"  --boot-timeout SECS  limit to reach guest user space (default 120)\n"
+	"  --hrt-log FILE       save the HRT log to FILE\n"
+	"  --gdb PORT           QEMU gdbstub on tcp::PORT\n"
+	"  --save-initrd FILE   also write the composed initramfs to FILE\n"
+	"  --qemu-arg ARG       append ARG to QEMU's command line "
+	"(repeatable)\n"
+	"  --kernel-arg ARG     append ARG to the ROS kernel command line "
+	"(repeatable)\n"
+	"  --qemu PATH          QEMU binary (default qemu-system-x86_64)\n"
+	"  -v, -q               more / less output (-v streams the HRT log)\n"
+	"  -h, --help, --version\n"
+	"\n"
+	"Exit status: the command's status (127: not found in the ROS); 128+N "
+	"if\n"
+	"signal N killed it (or hvm-run); 124 --timeout; 125 hvm-run or VM "
+	"error.\n";
 
 enum {
-	OPT_CORES = 256, OPT_MEM, OPT_KERNEL, OPT_HRT, OPT_NO_HRT, OPT_ADD,
-	OPT_SHARE, OPT_HOST_ROOT, OPT_ACCEL, OPT_PIN, OPT_NUMA, OPT_TIMEOUT,
-	OPT_BOOT_TIMEOUT, OPT_HRT_LOG, OPT_GDB, OPT_QEMU, OPT_VERSION,
-	OPT_SAVE_INITRD, OPT_QEMU_ARG, OPT_KERNEL_ARG,
+	OPT_CORES = 256,
+	OPT_MEM,
+	OPT_KERNEL,
+	OPT_HRT,
+	OPT_NO_HRT,
+	OPT_ADD,
+	OPT_SHARE,
+	OPT_HOST_ROOT,
+	OPT_ACCEL,
+	OPT_PIN,
+	OPT_NUMA,
+	OPT_TIMEOUT,
+	OPT_BOOT_TIMEOUT,
+	OPT_HRT_LOG,
+	OPT_GDB,
+	OPT_QEMU,
+	OPT_VERSION,
+	OPT_SAVE_INITRD,
+	OPT_QEMU_ARG,
+	OPT_KERNEL_ARG,
 };
 
 static const struct option longopts[] = {
-	{ "cores", required_argument, NULL, OPT_CORES },
-	{ "mem", required_argument, NULL, OPT_MEM },
-	{ "kernel", required_argument, NULL, OPT_KERNEL },
-	{ "hrt", required_argument, NULL, OPT_HRT },
-	{ "no-hrt", no_argument, NULL, OPT_NO_HRT },
-	{ "add", required_argument, NULL, OPT_ADD },
-	{ "share", required_argument, NULL, OPT_SHARE },
-	{ "host-root", no_argument, NULL, OPT_HOST_ROOT },
-	{ "accel", required_argument, NULL, OPT_ACCEL },
-	{ "pin", no_argument, NULL, OPT_PIN },
-	{ "numa", required_argument, NULL, OPT_NUMA },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "boot-timeout", required_argument, NULL, OPT_BOOT_TIMEOUT },
-	{ "hrt-log", required_argument, NULL, OPT_HRT_LOG },
-	{ "gdb", required_argument, NULL, OPT_GDB },
-	{ "qemu", required_argument, NULL, OPT_QEMU },
-	{ "save-initrd", required_argument, NULL, OPT_SAVE_INITRD },
-	{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
-	{ "kernel-arg", required_argument, NULL, OPT_KERNEL_ARG },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+	{"cores", required_argument, NULL, OPT_CORES},
+	{"mem", required_argument, NULL, OPT_MEM},
+	{"kernel", required_argument, NULL, OPT_KERNEL},
+	{"hrt", required_argument, NULL, OPT_HRT},
+	{"no-hrt", no_argument, NULL, OPT_NO_HRT},
+	{"add", required_argument, NULL, OPT_ADD},
+	{"share", required_argument, NULL, OPT_SHARE},
+	{"host-root", no_argument, NULL, OPT_HOST_ROOT},
+	{"accel", required_argument, NULL, OPT_ACCEL},
+	{"pin", no_argument, NULL, OPT_PIN},
+	{"numa", required_argument, NULL, OPT_NUMA},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"boot-timeout", required_argument, NULL, OPT_BOOT_TIMEOUT},
+	{"hrt-log", required_argument, NULL, OPT_HRT_LOG},
+	{"gdb", required_argument, NULL, OPT_GDB},
+	{"qemu", required_argument, NULL, OPT_QEMU},
+	{"save-initrd", required_argument, NULL, OPT_SAVE_INITRD},
+	{"qemu-arg", required_argument, NULL, OPT_QEMU_ARG},
+	{"kernel-arg", required_argument, NULL, OPT_KERNEL_ARG},
+	{"verbose", no_argument, NULL, 'v'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
 };
 
 static int parse_num(const char *s, unsigned int max, unsigned int *out)
@@ -217,15 +261,17 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 		switch (c) {
 		case OPT_CORES:
 			if (parse_cores(optarg, &o->ros_cpus, &o->hrt_cpus))
-				return errbuf_set(err, errlen,
-					    "--cores wants R:H, e.g. 1:1, not '%s'",
-					    optarg);
+				return errbuf_set(
+					err, errlen,
+					"--cores wants R:H, e.g. 1:1, not '%s'",
+					optarg);
 			break;
 		case OPT_MEM:
 			if (parse_mem(optarg, &o->ros_mem, &o->hrt_mem))
 				return errbuf_set(err, errlen,
-					    "--mem wants ROS:HRT sizes, e.g. 512M:64M, not '%s'",
-					    optarg);
+						  "--mem wants ROS:HRT sizes, "
+						  "e.g. 512M:64M, not '%s'",
+						  optarg);
 			break;
 		case OPT_KERNEL:
 			o->kernel = optarg;
@@ -239,17 +285,22 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 		case OPT_ADD:
 		case OPT_SHARE: {
 			bool add = c == OPT_ADD;
-			struct path_map *m = add ? &o->adds[o->nr_adds] :
-						   &o->shares[o->nr_shares];
+			struct path_map *m = add ? &o->adds[o->nr_adds]
+						 : &o->shares[o->nr_shares];
 			unsigned int *nr = add ? &o->nr_adds : &o->nr_shares;
 
 			if (*nr >= OPTIONS_MAX_MAPS)
-				return errbuf_set(err, errlen, "too many --%s options (max %u)",
-					    add ? "add" : "share", OPTIONS_MAX_MAPS);
+				return errbuf_set(
+					err, errlen,
+					"too many --%s options (max %u)",
+					add ? "add" : "share",
+					OPTIONS_MAX_MAPS);
 			if (parse_path_map(optarg, add ? "/root" : "/mnt", m))
-				return errbuf_set(err, errlen,
-					    "--%s wants HOSTPATH[:/GUESTPATH], not '%s'",
-					    add ? "add" : "share", optarg);
+				return errbuf_set(
+					err, errlen,
+					"--%s wants HOSTPATH[:/GUESTPATH], not "
+					"'%s'",
+					add ? "add" : "share", optarg);
 			(*nr)++;
 			break;
 		}
@@ -265,24 +316,31 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 				o->accel = ACCEL_TCG;
 			else
 				return errbuf_set(err, errlen,
-					    "--accel wants auto, kvm or tcg, not '%s'", optarg);
+						  "--accel wants auto, kvm or "
+						  "tcg, not '%s'",
+						  optarg);
 			break;
 		case OPT_PIN:
 			o->pin = true;
 			break;
 		case OPT_NUMA:
 			if (parse_num(optarg, 1023, &n))
-				return errbuf_set(err, errlen, "--numa wants a node number, not '%s'",
-					    optarg);
+				return errbuf_set(
+					err, errlen,
+					"--numa wants a node number, not '%s'",
+					optarg);
 			o->numa_node = (int)n;
 			break;
 		case OPT_TIMEOUT:
 		case OPT_BOOT_TIMEOUT:
 			if (parse_num(optarg, 7 * 24 * 3600, &n) ||
 			    (c == OPT_BOOT_TIMEOUT && n == 0))
-				return errbuf_set(err, errlen, "--%s wants seconds, not '%s'",
-					    c == OPT_TIMEOUT ? "timeout" : "boot-timeout",
-					    optarg);
+				return errbuf_set(
+					err, errlen,
+					"--%s wants seconds, not '%s'",
+					c == OPT_TIMEOUT ? "timeout"
+							 : "boot-timeout",
+					optarg);
 			if (c == OPT_TIMEOUT)
 				o->timeout = n;
 			else
@@ -293,8 +351,10 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 			break;
 		case OPT_GDB:
 			if (parse_num(optarg, 65535, &n) || n == 0)
-				return errbuf_set(err, errlen, "--gdb wants a TCP port, not '%s'",
-					    optarg);
+				return errbuf_set(
+					err, errlen,
+					"--gdb wants a TCP port, not '%s'",
+					optarg);
 			o->gdb_port = (int)n;
 			break;
 		case OPT_QEMU:
@@ -305,19 +365,25 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 			break;
 		case OPT_QEMU_ARG:
 			if (o->nr_qemu_args >= OPTIONS_MAX_MAPS)
-				return errbuf_set(err, errlen, "too many --qemu-arg options (max %u)",
-					    OPTIONS_MAX_MAPS);
+				return errbuf_set(
+					err, errlen,
+					"too many --qemu-arg options (max %u)",
+					OPTIONS_MAX_MAPS);
 			o->qemu_args[o->nr_qemu_args++] = optarg;
 			break;
 		case OPT_KERNEL_ARG:
-			/* One parameter per option: no spaces that would split it. */
+			/* One parameter per option: no spaces that would split
+			 * it. */
 			if (!*optarg || strpbrk(optarg, " \t\n"))
-				return errbuf_set(err, errlen,
-						  "--kernel-arg wants one parameter without spaces, not '%s'",
-						  optarg);
+				return errbuf_set(
+					err, errlen,
+					"--kernel-arg wants one parameter "
+					"without spaces, not '%s'",
+					optarg);
 			if (o->nr_kernel_args >= OPTIONS_MAX_MAPS)
 				return errbuf_set(err, errlen,
-						  "too many --kernel-arg options (max %u)",
+						  "too many --kernel-arg "
+						  "options (max %u)",
 						  OPTIONS_MAX_MAPS);
 			o->kernel_args[o->nr_kernel_args++] = optarg;
 			break;
@@ -331,27 +397,32 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 			fputs(usage, stdout);
 			return 1;
 		case OPT_VERSION:
-			printf("hvm-run %s (HVM ABI %u)\n", HVM_VERSION, HVM_ABI_VERSION);
+			printf("hvm-run %s (HVM ABI %u)\n", HVM_VERSION,
+			       HVM_ABI_VERSION);
 			return 1;
 		case ':':
-			return errbuf_set(err, errlen, "option %s needs an argument",
-				    argv[optind - 1]);
+			return errbuf_set(err, errlen,
+					  "option %s needs an argument",
+					  argv[optind - 1]);
 		default:
-			return errbuf_set(err, errlen, "unknown option '%s' (see --help)",
-				    argv[optind - 1]);
+			return errbuf_set(err, errlen,
+					  "unknown option '%s' (see --help)",
+					  argv[optind - 1]);
 		}
 	}
 	if (optind < argc) {
 		/* getopt stops at "--" (consumed) or at the first non-option. */
 		if (optind > 0 && strcmp(argv[optind - 1], "--"))
 			return errbuf_set(err, errlen,
-				    "unexpected argument '%s': put the guest command after --",
-				    argv[optind]);
+					  "unexpected argument '%s': put the "
+					  "guest command after --",
+					  argv[optind]);
 		o->cmd = &argv[optind];
 		o->cmd_argc = argc - optind;
 	}
 	if (o->host_root && !o->cmd)
-		return errbuf_set(err, errlen, "--host-root needs a command after --");
+		return errbuf_set(err, errlen,
+				  "--host-root needs a command after --");
 	return 0;
 }
 

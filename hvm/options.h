@@ -32,7 +32,8 @@ struct options {
 	const char *save_initrd; /* also write the composed initramfs here */
 	const char *qemu_args[OPTIONS_MAX_MAPS]; /* extra QEMU arguments */
 	unsigned int nr_qemu_args;
-	const char *kernel_args[OPTIONS_MAX_MAPS]; /* extra ROS kernel parameters */
+	const char *
+		kernel_args[OPTIONS_MAX_MAPS]; /* extra ROS kernel parameters */
 	unsigned int nr_kernel_args;
 	struct path_map adds[OPTIONS_MAX_MAPS];
 	unsigned int nr_adds;
@@ -43,11 +44,11 @@ struct options {
 	bool pin;
 	int numa_node; /* -1: none */
 	enum accel accel;
-	unsigned int timeout;	   /* seconds for the command; 0 = none */
+	unsigned int timeout; /* seconds for the command; 0 = none */
 	unsigned int boot_timeout; /* seconds to reach user space */
-	int gdb_port;		   /* 0 = none */
-	int verbose;		   /* -1 quiet, 0 normal, 1+ verbose */
-	char **cmd;		   /* NULL = interactive shell */
+	int gdb_port; /* 0 = none */
+	int verbose; /* -1 quiet, 0 normal, 1+ verbose */
+	char **cmd; /* NULL = interactive shell */
 	int cmd_argc;
 };
 

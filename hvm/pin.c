@@ -13,7 +13,8 @@ int pin_plan(const int *host_cpus, int nhost, unsigned int ros,
 	note[0] = '\0';
 	if (nhost < 2) {
 		snprintf(note, notelen,
-			 "--pin: only %d host core(s); ROS and HRT cannot be separated, not pinning",
+			 "--pin: only %d host core(s); ROS and HRT cannot be "
+			 "separated, not pinning",
 			 nhost);
 		return -ENOSPC;
 	}
@@ -28,7 +29,8 @@ int pin_plan(const int *host_cpus, int nhost, unsigned int ros,
 		assign[ros + i] = host_cpus[nhost - nhrt + i % nhrt];
 	if (nhrt < hrt || nros < ros)
 		snprintf(note, notelen,
-			 "--pin: %d host cores for %u ROS + %u HRT vCPUs: %u HRT vCPU(s) per core, ROS on %u core(s)",
+			 "--pin: %d host cores for %u ROS + %u HRT vCPUs: %u "
+			 "HRT vCPU(s) per core, ROS on %u core(s)",
 			 nhost, ros, hrt, (hrt + nhrt - 1) / nhrt, nros);
 	return 0;
 }

@@ -17,7 +17,8 @@ const char *plan_size_str(uint64_t bytes, char *buf, size_t len)
 		uint64_t unit = 1ull << (10 * (i + 1));
 
 		if (bytes >= unit && bytes % unit == 0) {
-			snprintf(buf, len, "%" PRIu64 "%c", bytes / unit, units[i]);
+			snprintf(buf, len, "%" PRIu64 "%c", bytes / unit,
+				 units[i]);
 			return buf;
 		}
 	}
@@ -34,36 +35,45 @@ int plan_make(struct plan *p, unsigned int ros, unsigned int hrt,
 	memset(p, 0, sizeof(*p));
 	if (hrt == 0)
 		return errbuf_set(err, errlen,
-			    "impossible split: zero HRT cores (--cores R:H needs H >= 1)");
+				  "impossible split: zero HRT cores (--cores "
+				  "R:H needs H >= 1)");
 	if (ros == 0)
 		return errbuf_set(err, errlen,
-			    "impossible split: zero ROS cores (--cores R:H needs R >= 1)");
+				  "impossible split: zero ROS cores (--cores "
+				  "R:H needs R >= 1)");
 	if (hrt > HVM_MAX_HRT_CPUS)
 		return errbuf_set(err, errlen,
-			    "impossible split: %u HRT cores, the HRT supports at most %u",
-			    hrt, HVM_MAX_HRT_CPUS);
+				  "impossible split: %u HRT cores, the HRT "
+				  "supports at most %u",
+				  hrt, HVM_MAX_HRT_CPUS);
 	if (ros + hrt > PLAN_MAX_VCPUS)
 		return errbuf_set(err, errlen,
-			    "impossible split: %u vCPUs, QEMU allows at most %u without x2APIC",
-			    ros + hrt, PLAN_MAX_VCPUS);
+				  "impossible split: %u vCPUs, QEMU allows at "
+				  "most %u without x2APIC",
+				  ros + hrt, PLAN_MAX_VCPUS);
 	if (hrt_mem & (hrt_mem - 1))
 		return errbuf_set(err, errlen,
-			    "impossible split: HRT memory %s is not a power of two (a PCI BAR is)",
-			    plan_size_str(hrt_mem, a, sizeof(a)));
+				  "impossible split: HRT memory %s is not a "
+				  "power of two (a PCI BAR is)",
+				  plan_size_str(hrt_mem, a, sizeof(a)));
 	if (hrt_mem < HVM_REGION_MIN || hrt_mem > HVM_REGION_MAX)
-		return errbuf_set(err, errlen,
-			    "impossible split: HRT memory %s outside %s..%s",
-			    plan_size_str(hrt_mem, a, sizeof(a)),
-			    plan_size_str(HVM_REGION_MIN, b, sizeof(b)),
-			    plan_size_str(HVM_REGION_MAX, a + 16, sizeof(a) - 16));
+		return errbuf_set(
+			err, errlen,
+			"impossible split: HRT memory %s outside %s..%s",
+			plan_size_str(hrt_mem, a, sizeof(a)),
+			plan_size_str(HVM_REGION_MIN, b, sizeof(b)),
+			plan_size_str(HVM_REGION_MAX, a + 16, sizeof(a) - 16));
 	if (ros_mem < PLAN_MIN_ROS_MEM)
 		return errbuf_set(err, errlen,
-			    "impossible split: ROS memory %s is too small to boot Linux (need %s)",
-			    plan_size_str(ros_mem, a, sizeof(a)),
-			    plan_size_str(PLAN_MIN_ROS_MEM, b, sizeof(b)));
+				  "impossible split: ROS memory %s is too "
+				  "small to boot Linux (need %s)",
+				  plan_size_str(ros_mem, a, sizeof(a)),
+				  plan_size_str(PLAN_MIN_ROS_MEM, b,
+						sizeof(b)));
 	if (ros_mem > PLAN_MAX_ROS_MEM)
-		return errbuf_set(err, errlen, "impossible split: ROS memory %s is absurd",
-			    plan_size_str(ros_mem, a, sizeof(a)));
+		return errbuf_set(err, errlen,
+				  "impossible split: ROS memory %s is absurd",
+				  plan_size_str(ros_mem, a, sizeof(a)));
 	p->ros_cpus = ros;
 	p->hrt_cpus = hrt;
 	p->vcpus = ros + hrt;

@@ -24,7 +24,7 @@ static char *qmp_line(struct qmp *q, int timeout_ms, int *err)
 
 	for (;;) {
 		char *nl = q->len ? memchr(q->buf, '\n', q->len) : NULL;
-		struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = q->fd, .events = POLLIN};
 		long long left;
 		ssize_t n;
 
@@ -40,7 +40,8 @@ static char *qmp_line(struct qmp *q, int timeout_ms, int *err)
 		}
 		if (q->len + 4096 > q->cap) {
 			size_t cap = q->cap ? q->cap * 2 : 8192;
-			char *nb = cap > (1u << 24) ? NULL : realloc(q->buf, cap);
+			char *nb = cap > (1u << 24) ? NULL
+						    : realloc(q->buf, cap);
 
 			if (!nb) {
 				*err = -ENOMEM;
@@ -119,7 +120,8 @@ int qmp_open(struct qmp *q, int fd, int timeout_ms)
 		return -EPROTO;
 	}
 	json_object_put(o);
-	o = qmp_call(q, "{\"execute\":\"qmp_capabilities\"}\n", timeout_ms, &err);
+	o = qmp_call(q, "{\"execute\":\"qmp_capabilities\"}\n", timeout_ms,
+		     &err);
 	if (!o)
 		return err;
 	json_object_put(o);
@@ -135,7 +137,8 @@ static int cpus_from(struct json_object *arr, pid_t *tids, int max)
 		return -EPROTO;
 	n = json_object_array_length(arr);
 	for (i = 0; i < n; i++) {
-		struct json_object *c = json_object_array_get_idx(arr, i), *idx, *tid;
+		struct json_object *c = json_object_array_get_idx(arr, i), *idx,
+				   *tid;
 		int64_t ci;
 
 		if (!json_object_object_get_ex(c, "cpu-index", &idx) ||
@@ -172,7 +175,8 @@ int qmp_vcpu_threads(struct qmp *q, pid_t *tids, int max, int timeout_ms)
 	struct json_object *r;
 	int err = 0, n;
 
-	r = qmp_call(q, "{\"execute\":\"query-cpus-fast\"}\n", timeout_ms, &err);
+	r = qmp_call(q, "{\"execute\":\"query-cpus-fast\"}\n", timeout_ms,
+		     &err);
 	if (!r)
 		return err;
 	n = cpus_from(r, tids, max);

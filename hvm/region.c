@@ -71,8 +71,8 @@ int region_create(struct region *r, const struct plan *p, int numa_node,
 	/* 2 MiB hugepages when the host has some reserved; else normal pages. */
 	r->fd = memfd_create("hvm-hrt", MFD_CLOEXEC | MFD_HUGETLB);
 	if (r->fd >= 0 && ftruncate(r->fd, (off_t)r->size) == 0) {
-		r->base = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			       r->fd, 0);
+		r->base = mmap(NULL, r->size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, r->fd, 0);
 		if (r->base != MAP_FAILED)
 			r->hugepages = 1;
 	}
@@ -94,11 +94,13 @@ int region_create(struct region *r, const struct plan *p, int numa_node,
 	if (numa_node >= 0) {
 		if (numa_available() < 0) {
 			snprintf(note, notelen,
-				 "--numa %d: this host has no NUMA support; memory left unbound",
+				 "--numa %d: this host has no NUMA support; "
+				 "memory left unbound",
 				 numa_node);
 		} else if (numa_node > numa_max_node()) {
 			snprintf(note, notelen,
-				 "--numa %d: host has only node(s) 0..%d; memory left unbound",
+				 "--numa %d: host has only node(s) 0..%d; "
+				 "memory left unbound",
 				 numa_node, numa_max_node());
 		} else {
 			numa_tonode_memory(r->base, r->size, numa_node);
@@ -112,14 +114,13 @@ int region_create(struct region *r, const struct plan *p, int numa_node,
 	region_init_header(r->base, p);
 	return 0;
 
-err_close:
-	{
-		int e = -errno;
+err_close : {
+	int e = -errno;
 
-		close(r->fd);
-		r->fd = -1;
-		return e;
-	}
+	close(r->fd);
+	r->fd = -1;
+	return e;
+}
 }
 
 void region_destroy(struct region *r)

@@ -38,7 +38,7 @@ int vm_qemu_argv(const struct plan *p, const struct options *o,
 		 const struct vm_paths *paths, int kvm,
 		 const char *const *share_tags, struct strv *out)
 {
-	struct strv cmdline = { 0 };
+	struct strv cmdline = {0};
 	char *append;
 	unsigned int i;
 
@@ -75,13 +75,14 @@ int vm_qemu_argv(const struct plan *p, const struct options *o,
 
 	/* ttyS0..2; order matters: hvm-run accepts the sockets in this order. */
 	{
-		const char *const ids[] = { "klog", "out", "err" };
-		const char *const socks[] = { paths->klog_sock, paths->out_sock,
-					      paths->err_sock };
+		const char *const ids[] = {"klog", "out", "err"};
+		const char *const socks[] = {paths->klog_sock, paths->out_sock,
+					     paths->err_sock};
 
 		for (i = 0; i < 3; i++) {
 			strv_add(out, "-chardev");
-			strv_addf(out, "socket,id=%s,path=%s", ids[i], socks[i]);
+			strv_addf(out, "socket,id=%s,path=%s", ids[i],
+				  socks[i]);
 			strv_add(out, "-serial");
 			strv_addf(out, "chardev:%s", ids[i]);
 		}
@@ -89,7 +90,8 @@ int vm_qemu_argv(const struct plan *p, const struct options *o,
 	strv_add(out, "-chardev");
 	strv_addf(out, "socket,id=ivs,path=%s", paths->ivshmem_sock);
 	strv_add(out, "-device");
-	strv_addf(out, "ivshmem-doorbell,chardev=ivs,vectors=%u", HVM_NR_VECTORS);
+	strv_addf(out, "ivshmem-doorbell,chardev=ivs,vectors=%u",
+		  HVM_NR_VECTORS);
 	strv_add(out, "-chardev");
 	strv_addf(out, "socket,id=qmp,path=%s", paths->qmp_sock);
 	strv_add(out, "-mon");
@@ -97,12 +99,16 @@ int vm_qemu_argv(const struct plan *p, const struct options *o,
 
 	for (i = 0; i < o->nr_shares; i++) {
 		strv_add(out, "-virtfs");
-		strv_addf(out, "local,path=%s,mount_tag=%s,security_model=none,id=%s",
-			  o->shares[i].host, share_tags[i], share_tags[i]);
+		strv_addf(
+			out,
+			"local,path=%s,mount_tag=%s,security_model=none,id=%s",
+			o->shares[i].host, share_tags[i], share_tags[i]);
 	}
 	if (o->host_root) {
 		strv_add(out, "-virtfs");
-		strv_add(out, "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,id=hostroot");
+		strv_add(out, "local,path=/"
+			      ",mount_tag=hostroot,security_model=none,"
+			      "readonly=on,id=hostroot");
 	}
 	if (o->gdb_port) {
 		strv_add(out, "-gdb");
