@@ -1,8 +1,10 @@
 # libhvm/build.mk - libhvm.so/libhvm.a (exports only hvm.h), hvm.pc, the invoke tests and benchmark, staged into the guest.
 
 LIBHVM_OUT := $(O)/libhvm
-LIBHVM_SRCS := libhvm/hvm.c
-LIBHVM_HDRS := libhvm/hvm.h include/hvm_abi.h include/hvm_chan.h include/hvm_uapi.h
+LIBHVM_SRCS := libhvm/hvm.c libhvm/prof.c
+LIBHVM_OBJS := $(LIBHVM_SRCS:libhvm/%.c=$(LIBHVM_OUT)/%.o)
+LIBHVM_HDRS := libhvm/hvm.h libhvm/prof.h libhvm/prof_ring.h include/hvm_abi.h \
+	       include/hvm_chan.h include/hvm_uapi.h
 LIBHVM_CFLAGS := $(HOST_CFLAGS) -Ilibhvm -fPIC -fvisibility=hidden -pthread
 LIBHVM_SO := $(LIBHVM_OUT)/libhvm.so
 LIBHVM_A := $(LIBHVM_OUT)/libhvm.a
@@ -14,12 +16,12 @@ $(LIBHVM_OUT)/%.o: libhvm/%.c $(LIBHVM_HDRS)
 	$(call quiet,CC,$@)
 	$(Q)$(CC) $(LIBHVM_CFLAGS) -c $< -o $@
 
-$(LIBHVM_SO): $(LIBHVM_OUT)/hvm.o libhvm/libhvm.map
+$(LIBHVM_SO): $(LIBHVM_OBJS) libhvm/libhvm.map
 	$(call quiet,LD,$@)
 	$(Q)$(CC) -shared -pthread -Wl,--version-script=libhvm/libhvm.map \
-		-Wl,-soname,libhvm.so $(LIBHVM_OUT)/hvm.o -o $@
+		-Wl,-soname,libhvm.so $(LIBHVM_OBJS) -o $@
 
-$(LIBHVM_A): $(LIBHVM_OUT)/hvm.o
+$(LIBHVM_A): $(LIBHVM_OBJS)
 	$(call quiet,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -36,7 +38,7 @@ $(LIBHVM_STAGED): $(LIBHVM_SO)
 	$(Q)cp $< $@
 
 ALL_TARGETS += $(LIBHVM_SO) $(LIBHVM_A) $(LIBHVM_PC) $(LIBHVM_STAGED)
-DEPS += $(LIBHVM_OUT)/hvm.d
+DEPS += $(LIBHVM_OBJS:.o=.d)
 
 # In-guest test and benchmark programs, linked statically with libhvm.a
 # (hvm-demo below links libhvm.so).  Dependency files stay out of the guest.

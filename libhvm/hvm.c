@@ -16,6 +16,7 @@
 #include "hvm.h"
 #include "hvm_chan.h"
 #include "hvm_uapi.h"
+#include "prof.h"
 
 #define HVM_EXPORT __attribute__((visibility("default")))
 
@@ -137,6 +138,7 @@ static void hvm_atfork_child(void)
 	memset(hvm_stack_top, 0, sizeof(hvm_stack_top));
 	for (i = 0; i < HVM_MAX_HRT_CPUS; i++)
 		hvm_partners_forget(i);
+	hvm_prof_atfork_child();
 }
 
 static void hvm_key_init(void)
@@ -196,6 +198,8 @@ static int hvm_open_locked(void)
 	hvm_ctx = b.ctx;
 	hvm_ncores = info.hrt_cpus;
 	hvm_gen++;
+	/* Best effort: a ring that cannot be mapped leaves profiling off. */
+	hvm_prof_open(info.tsc_khz);
 	pthread_once(&hvm_key_once, hvm_key_init);
 	return 0;
 
@@ -477,7 +481,9 @@ static int hvm_run(int idx, hrt_fn fn, void *arg, unsigned int core_index,
 	int mode = o ? o->wait : HRT_WAIT_DEFAULT;
 	uint64_t spin_ns = (uint64_t)(o && o->spin_us ? o->spin_us :
 				      HVM_DEFAULT_SPIN_US) * 1000;
-	uint64_t deadline = 0, seen;
+	uint64_t deadline = 0, seen, nr, t_fwd = 0, id = 0;
+	/* The only cost of profiling when HVM_PROF is unset. */
+	bool prof = __builtin_expect(hvm_prof_ring != NULL, 0);
 	bool aborted = false;
 	long long e;
 	long r;
@@ -494,6 +500,8 @@ static int hvm_run(int idx, hrt_fn fn, void *arg, unsigned int core_index,
 	c->fs_base = fs_base;
 	c->ctx = hvm_ctx;
 	c->flags = mode == HRT_WAIT_BLOCK ? HVM_CHAN_F_NOTIFY : 0;
+	if (prof)
+		id = hvm_prof_new_id();
 	hvm_chan_post(c, HVM_OP_INVOKE);
 	hvm_kick(c->core);
 	for (;;) {
@@ -516,15 +524,28 @@ static int hvm_run(int idx, hrt_fn fn, void *arg, unsigned int core_index,
 		seen = (uint64_t)e;
 		switch (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE)) {
 		case HVM_CHAN_SYSCALL:
+			if (prof)
+				t_fwd = hvm_rdtsc();
+			/* Read before the reply: then the HRT may reuse it. */
+			nr = c->nr;
 			r = aborted ? -ECANCELED : hvm_forward_syscall(c);
 			hvm_chan_reply(c, r);
+			if (prof)
+				hvm_prof_fwd(c->core, id, nr, t_fwd, hvm_rdtsc());
 			break;
 		case HVM_CHAN_FAULT:
+			if (prof)
+				t_fwd = hvm_rdtsc();
 			r = aborted ? -ECANCELED : hvm_forward_fault(c);
 			hvm_chan_reply(c, r);
+			if (prof)
+				hvm_prof_fwd(c->core, id, PROF_FWD_FAULT, t_fwd,
+					     hvm_rdtsc());
 			break;
 		case HVM_CHAN_DONE:
 			c->t_seen = hvm_rdtsc();
+			if (prof)
+				hvm_prof_call(c, id);
 			if (ret)
 				*ret = (long)c->result;
 			if (o && o->fault && c->status == -EFAULT)

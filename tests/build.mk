@@ -5,7 +5,7 @@ UNIT_SRCS := tests/unit/main.c $(wildcard tests/unit/test_*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(O)/%.o)
 # The launcher's objects minus its main().
 UNIT_HVM_OBJS := $(filter-out $(O)/hvm/main.o,$(HVM_OBJS)) $(O)/tools/stats.o \
-		 $(O)/tools/profile.o
+		 $(O)/tools/profile.o $(O)/tools/prof_file.o $(O)/libhvm/prof.o
 
 ALL_TARGETS += $(O)/tests/unit/hvm-unit
 DEPS += $(UNIT_OBJS:.o=.d) $(O)/tools/stats.d $(O)/tools/profile.d

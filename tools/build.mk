@@ -16,3 +16,19 @@ $(HVMCTL_STAGED): $(HVMCTL)
 
 ALL_TARGETS += $(HVMCTL_STAGED)
 DEPS += $(HVMCTL).d
+
+# hvm-prof: the offload-latency profiler, run in the ROS; linked with
+# libhvm.so like any libhvm program, so it profiles the library it ships.
+HVM_PROF := $(O)/guest/usr/bin/hvm-prof
+HVM_PROF_OBJS := $(O)/tools/stats.o $(O)/tools/profile.o $(O)/tools/prof_file.o
+
+$(HVM_PROF): tools/hvm-prof.c $(HVM_PROF_OBJS) $(LIBHVM_SO) libhvm/hvm.h libhvm/prof_ring.h
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/tools/hvm-prof.d -Ilibhvm -Itools -pthread $< \
+		$(HVM_PROF_OBJS) -o $@ -L$(LIBHVM_OUT) -lhvm
+
+ALL_TARGETS += $(HVM_PROF)
+DEPS += $(O)/tools/hvm-prof.d $(O)/tools/prof_file.d
+# One VM boot: workloads, a real program, trace/CSV/JSON and hvm-plot.
+TEST_SUITES += tests/vm/prof.sh
