@@ -57,6 +57,8 @@ struct hrt_chan_cpu {
 	bool in_kernel;		/* ... but now in our syscall/fault code */
 	u64 last_fault;		/* page | error code of the last served fault */
 	int fault_repeat;
+	/* The service thread while it sleeps in the scheduler; the kick IPI wakes it. */
+	struct hrt_thread *sleeper;
 };
 
 static struct hrt_chan_cpu hrt_chan_cpus[HRT_MAX_CPUS];
@@ -339,9 +341,14 @@ static void hrt_chan_irq(struct hrt_regs *r)
 {
 	u32 me = hrt_cpu_id();
 	struct hrt_chan_cpu *cc = &hrt_chan_cpus[me];
-	bool alive = hrt_ctx_check(cc, me);
+	struct hrt_thread *s = __atomic_exchange_n(&cc->sleeper, NULL, __ATOMIC_ACQ_REL);
+	bool alive;
 	struct hvm_chan *c = cc->cur;
 
+	/* A kick for a sleeping service thread: make it runnable again. */
+	if (s)
+		hrt_wake(s);
+	alive = hrt_ctx_check(cc, me);
 	if (!cc->in_user || cc->in_kernel || !hrt_chan_user_addr(r->rip))
 		return; /* the wait loops look at ABORT and DEAD themselves */
 	if (alive &&
@@ -441,21 +448,33 @@ static long hrt_chan_service(void *arg)
 				busy = hrt_rdtsc();
 			continue;
 		}
+		/* Other threads of this core come first: polling only fills idle time. */
+		if (READ_ONCE(hrt_this_cpu()->rq.nr)) {
+			hrt_thread_yield();
+			continue;
+		}
 		if (hrt_rdtsc() - busy < hrt_poll_cycles) {
 			hrt_pause();
 			continue;
 		}
-		/* Halt until an IPI; kick[2] tells the ROS one is needed. */
+		/*
+		 * Sleep in the scheduler until a kick IPI (kick[2] tells the ROS
+		 * one is needed), so the core runs other threads or halts in the
+		 * idle loop.  Interrupts stay off from the last look at the kick
+		 * word to the switch: the IPI cannot slip in between.
+		 */
 		hrt_cli();
 		*halted = 1;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (hvm_chan_kicks(hrt_area, me) == kicks)
-			hrt_sti_hlt();
+		if (hvm_chan_kicks(hrt_area, me) == kicks) {
+			hrt_current()->state = HRT_T_BLOCKED;
+			__atomic_store_n(&cc->sleeper, hrt_current(), __ATOMIC_RELEASE);
+			hrt_schedule();
+		}
+		__atomic_store_n(&cc->sleeper, NULL, __ATOMIC_RELEASE);
 		*halted = 0;
 		hrt_sti();
-		/* Timer ticks wake us too: rescan only on a kick. */
-		if (hvm_chan_kicks(hrt_area, me) != kicks)
-			busy = hrt_rdtsc();
+		busy = hrt_rdtsc();
 	}
 	return 0;
 }
