@@ -19,18 +19,7 @@ run_guest() {	# CORES MODE
 	vm "$out" "$err" --cores "$1" --hrt "$HRT" --timeout 240 "${ADDS[@]}" \
 		-- sh /root/driver-guest.sh "${1#*:}" "$2"
 	# the guest's verdict lines count as ours
-	local nfail
-	grep -E '^(not )?ok - |^#' "$out"
-	nfail=$(grep -c '^not ok - ' "$out")
-	T_PASS=$((T_PASS + $(grep -c '^ok - ' "$out")))
-	T_FAIL=$((T_FAIL + nfail))
-	if ! grep -Eq '^[0-9]+ passed, [0-9]+ failed' "$out"; then
-		not_ok "VM --cores $1 finished its script (exit $RC)"
-		tail -30 "$out" "$err" | sed 's/^/#   /'
-	elif [ "$RC" != 0 ] && [ "$nfail" = 0 ]; then
-		not_ok "VM --cores $1 exit status" "hvm-run exit $RC with no failed check"
-		tail -30 "$err" | sed 's/^/#   /'
-	fi
+	guest_verdicts "" "$out" "$err"
 }
 
 run_guest 1:1 full

@@ -15,17 +15,7 @@ run_config() {
 	local tag=$1 check=$2
 	shift 2
 	vm "$out" "$err" "$@" --timeout 280 -- sh -c "hvm-invoke-test; rc=\$?; $check; exit \$rc"
-	grep -E '^(not )?ok - |^#' "$out" | sed "s/^\(not \)\?ok - /&$tag: /"
-	nfail=$(grep -c '^not ok - ' "$out")
-	T_PASS=$((T_PASS + $(grep -c '^ok - ' "$out")))
-	T_FAIL=$((T_FAIL + nfail))
-	if ! grep -Eq '^[0-9]+ passed, [0-9]+ failed' "$out"; then
-		not_ok "$tag: guest test program finished (exit $RC)"
-		tail -40 "$out" "$err" | sed 's/^/#   /'
-	elif [ "$RC" != 0 ] && [ "$nfail" = 0 ]; then
-		not_ok "$tag: guest exit status" "hvm-run exit $RC with no failed check"
-		tail -30 "$err" | sed 's/^/#   /'
-	fi
+	guest_verdicts "$tag" "$out" "$err"
 	# The HRT must still be alive and not have crashed.
 	expect_no_match "$tag: HRT did not crash" 'UNEXPECTED EXCEPTION|hrt: crashed' "$out"
 }

@@ -53,6 +53,24 @@ vm() {
 	RC=$?
 }
 
+# guest_verdicts TAG OUT ERR: counts the guest's "ok - " / "not ok - " lines
+# in OUT (printed with TAG), and fails when the guest program did not finish
+# with its "N passed, N failed" line or the VM failed with no failed check.
+guest_verdicts() {
+	local tag=$1 out=$2 err=$3 nfail
+	grep -E '^(not )?ok - |^#' "$out" | sed "s/^\(not \)\?ok - /&${tag:+$tag: }/"
+	nfail=$(grep -c '^not ok - ' "$out")
+	T_PASS=$((T_PASS + $(grep -c '^ok - ' "$out")))
+	T_FAIL=$((T_FAIL + nfail))
+	if ! grep -Eq '^[0-9]+ passed, [0-9]+ failed' "$out"; then
+		not_ok "${tag:+$tag: }guest program finished (exit $RC)"
+		tail -n 30 "$out" "$err" | sed 's/^/#   /'
+	elif [ "$RC" != 0 ] && [ "$nfail" = 0 ]; then
+		not_ok "${tag:+$tag: }guest exit status" "hvm-run exit $RC with no failed check"
+		tail -n 30 "$err" | sed 's/^/#   /'
+	fi
+}
+
 summary() {
 	echo "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ]

@@ -33,7 +33,7 @@ EOF
 vm "$T_TMP/out" "$T_TMP/err" --cores 1:2 --timeout 100 --share "$share:/share" \
 	-- sh /share/guest.sh
 expect_eq "VM ran the guest script" 0 "$RC"
-[ "$RC" = 0 ] || tail -20 "$T_TMP/out" "$T_TMP/err" | sed 's/^/#   /'
+[ "$RC" = 0 ] || tail -n 20 "$T_TMP/out" "$T_TMP/err" | sed 's/^/#   /'
 
 # rc NAME WANT: the exit status of one guest command.
 rc() {
