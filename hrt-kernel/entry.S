@@ -1,4 +1,5 @@
 /* entry.S - 64-bit entry points, the 256 interrupt stubs and the thread context switch. */
+#include "idt.h"
 
 	.section .text.boot, "ax"
 	.code64
@@ -64,42 +65,6 @@ hrt_isr_stubs:
 	.endif
 	vec = vec + 1
 	.endr
-
-.macro SAVE_REGS
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
-.endm
-
-.macro RESTORE_REGS
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
-.endm
 
 /* Exceptions stay on their IST stack (a fault may mean the thread stack is bad). */
 hrt_exc_common:

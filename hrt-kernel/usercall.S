@@ -1,5 +1,6 @@
 /* usercall.S - entering offloaded user code in ring 0, leaving it (return, abort, fault), and the syscall entry. */
 #include "gdt.h"
+#include "idt.h"
 
 #define UCALL_RSP 16	/* struct hrt_cpu.ucall_rsp (smp.h) */
 #define SC_USER_RSP 24	/* struct hrt_cpu.sc_user_rsp */
@@ -74,40 +75,12 @@ hrt_syscall_entry:
 	pushq %rcx
 	pushq $0
 	pushq $0x100		/* "vector": a system call */
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	SAVE_REGS
 	cld
 	movq %rsp, %rdi
 	call hrt_chan_syscall
 	cli
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	RESTORE_REGS
 	addq $16, %rsp
 	iretq
 
