@@ -584,19 +584,28 @@ static int hvm_run_thread(int idx, unsigned int core, hrt_fn fn, void *arg,
 	return st;
 }
 
+/*
+ * What every invoking entry point checks first: a function, valid options,
+ * and an open, bound device (opened here on first use; a cheap test after).
+ */
+static int hvm_invoke_begin(hrt_fn fn, const struct hrt_opts *opts)
+{
+	if (!fn)
+		return -EINVAL;
+	if (opts && (opts->wait < HRT_WAIT_DEFAULT ||
+		     opts->wait > HRT_WAIT_SPIN_BLOCK))
+		return -EINVAL;
+	return hvm_fd < 0 ? hvm_open() : 0;
+}
+
 HVM_EXPORT int hrt_invoke_opts(hrt_fn fn, void *arg, long *ret,
 			       const struct hrt_opts *opts)
 {
-	int core, idx;
+	int core, idx, r;
 
-	if (!fn)
-		return -EINVAL;
-	if (hvm_fd < 0) {
-		int r = hvm_open();
-
-		if (r)
-			return r;
-	}
+	r = hvm_invoke_begin(fn, opts);
+	if (r)
+		return r;
 	core = hvm_pick_core(opts);
 	if (core < 0)
 		return core;
@@ -771,14 +780,11 @@ HVM_EXPORT int hrt_invoke_async(hrt_fn fn, void *arg,
 	struct hrt_call *call;
 	int core, ret, saved = errno;
 
-	if (!fn || !out)
+	if (!out)
 		return -EINVAL;
-	ret = hvm_open();
+	ret = hvm_invoke_begin(fn, opts);
 	if (ret)
 		return ret;
-	if (opts && (opts->wait < HRT_WAIT_DEFAULT ||
-		     opts->wait > HRT_WAIT_SPIN_BLOCK))
-		return -EINVAL;
 	core = hvm_pick_core(opts);
 	if (core < 0)
 		return core;
@@ -836,14 +842,9 @@ HVM_EXPORT int hrt_invoke_all(hrt_fn fn, void *arg, unsigned int ncores,
 	unsigned int i, n;
 	int ret, first = 0, saved = errno;
 
-	if (!fn)
-		return -EINVAL;
-	ret = hvm_open();
+	ret = hvm_invoke_begin(fn, opts);
 	if (ret)
 		return ret;
-	if (opts && (opts->wait < HRT_WAIT_DEFAULT ||
-		     opts->wait > HRT_WAIT_SPIN_BLOCK))
-		return -EINVAL;
 	n = ncores ? ncores : hvm_ncores;
 	if (n > hvm_ncores)
 		return -EINVAL;
