@@ -1,18 +1,17 @@
-/* chan.h - the channel service: offloaded invocations, syscall and page-fault forwarding. */
+/* chan.h - the channel service: per-core scans, invocation workers. */
 #ifndef HRT_CHAN_H
 #define HRT_CHAN_H
 
-#include "idt.h"
 #include "types.h"
+
+struct hrt_uthread;
 
 /* HVM mode: a service thread per online core, the CHAN vector, SYSCALL. */
 void hrt_chan_start(void);
 /*
- * Called first by the exception handler: true when the exception was
- * offloaded code's page fault that Linux served (retry).  An offloaded
- * function's other faults end its invocation here (no return); false
- * means the exception is the HRT's own.
+ * Makes (u) the thread that serves channel (idx) (NULL: the channel's
+ * invocation worker again).  Interrupts off or on the channel's core.
  */
-bool hrt_chan_exception(struct hrt_regs *r);
+void hrt_chan_set_owner(u32 idx, struct hrt_uthread *u);
 
 #endif /* HRT_CHAN_H */

@@ -1,5 +1,6 @@
 /* entry.S - 64-bit entry points, the 256 interrupt stubs and the thread context switch. */
 #include "idt.h"
+#include "cpu_off.h"
 
 	.section .text.boot, "ax"
 	.code64
@@ -66,12 +67,74 @@ hrt_isr_stubs:
 	vec = vec + 1
 	.endr
 
-/* Exceptions stay on their IST stack (a fault may mean the thread stack is bad). */
+/*
+ * Jumps to (target) when the interrupted %rip is process code: the user
+ * half, or usercall.S's stub while it runs on the process's stack.  Such
+ * frames go to the thread's kernel stack at %gs:UCALL_RSP instead: entry
+ * code never writes process memory, and a preempted thread's state stays in
+ * HRT memory (valid whatever address space is loaded when it resumes).
+ */
+.macro JMP_IF_PROCESS rip, tmp, target
+	movq \rip, \tmp
+	shrq $47, \tmp
+	jz \target
+	leaq hrt_ustub_start(%rip), \tmp
+	cmpq \tmp, \rip
+	jb .Lnotproc\@
+	leaq hrt_ustub_end(%rip), \tmp
+	cmpq \tmp, \rip
+	jb \target
+.Lnotproc\@:
+.endm
+
+/*
+ * With %rax = destination and rcx, rax, vector, error, rip, cs, rflags,
+ * rsp, ss at %rsp: moves those nine words there and pops rcx and rax.
+ */
+.macro MOVE_FRAME
+	.irp off, 0, 8, 16, 24, 32, 40, 48, 56, 64
+	movq \off(%rsp), %rcx
+	movq %rcx, \off(%rax)
+	.endr
+	movq %rax, %rsp
+	popq %rcx
+	popq %rax
+.endm
+
+/*
+ * Exceptions stay on their IST stack (a fault may mean the thread stack is
+ * bad), except process code's: those move to the thread's kernel stack,
+ * where a forwarded page fault may sleep.  NMI, #DF and #MC never move.
+ */
 hrt_exc_common:
 	cld
-	SAVE_REGS
+	cmpq $2, (%rsp)
+	je 1f
+	cmpq $8, (%rsp)
+	je 1f
+	cmpq $18, (%rsp)
+	je 1f
+	pushq %rax
+	pushq %rcx
+	movq 32(%rsp), %rcx
+	JMP_IF_PROCESS %rcx, %rax, hrt_exc_process
+	popq %rcx
+	popq %rax
+1:	SAVE_REGS
 	movq %rsp, %rdi
 	call hrt_exception
+	RESTORE_REGS
+	addq $16, %rsp
+	iretq
+
+hrt_exc_process:
+	movq %gs:HRT_CPU_UCALL_RSP, %rax
+	andq $~15, %rax
+	subq $72, %rax
+	MOVE_FRAME
+	SAVE_REGS
+	movq %rsp, %rdi
+	call hrt_uthread_trap
 	RESTORE_REGS
 	addq $16, %rsp
 	iretq
@@ -85,31 +148,15 @@ hrt_exc_common:
 hrt_irq_entry:
 	pushq %rax
 	pushq %rcx
+	movq 32(%rsp), %rcx
+	JMP_IF_PROCESS %rcx, %rax, 2f
 	movq 56(%rsp), %rax
 	subq $128, %rax
-	andq $~15, %rax
+	jmp 3f
+2:	movq %gs:HRT_CPU_UCALL_RSP, %rax
+3:	andq $~15, %rax
 	subq $72, %rax
-	movq 8(%rsp), %rcx
-	movq %rcx, 8(%rax)
-	movq 16(%rsp), %rcx
-	movq %rcx, 16(%rax)
-	movq 24(%rsp), %rcx
-	movq %rcx, 24(%rax)
-	movq 32(%rsp), %rcx
-	movq %rcx, 32(%rax)
-	movq 40(%rsp), %rcx
-	movq %rcx, 40(%rax)
-	movq 48(%rsp), %rcx
-	movq %rcx, 48(%rax)
-	movq 56(%rsp), %rcx
-	movq %rcx, 56(%rax)
-	movq 64(%rsp), %rcx
-	movq %rcx, 64(%rax)
-	movq 0(%rsp), %rcx
-	movq %rcx, 0(%rax)
-	movq %rax, %rsp
-	popq %rcx
-	popq %rax
+	MOVE_FRAME
 	cld
 	SAVE_REGS
 	movq %rsp, %rdi

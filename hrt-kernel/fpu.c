@@ -78,3 +78,21 @@ void hrt_fpu_restore(void *area)
 	else
 		__asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
 }
+
+void hrt_fpu_get_control(u32 *mxcsr, u16 *fcw)
+{
+	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(*mxcsr), "=m"(*fcw));
+}
+
+void hrt_fpu_reset(u32 mxcsr, u16 fcw)
+{
+	/* MXCSR_MASK of the saved initial state; 0 there means the default. */
+	u32 mask = ((u32 *)hrt_fpu_init_state)[7];
+
+	if (!mask)
+		mask = 0xffbf;
+	if (mxcsr & ~mask)
+		mxcsr = 0x1f80; /* ldmxcsr would #GP on reserved bits */
+	hrt_fpu_restore(hrt_fpu_init_state);
+	__asm__ volatile("fldcw %0; ldmxcsr %1" ::"m"(fcw), "m"(mxcsr));
+}

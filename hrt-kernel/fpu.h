@@ -13,5 +13,12 @@ void hrt_fpu_init_cpu(void);
 void *hrt_fpu_alloc(void);
 void hrt_fpu_save(void *area);
 void hrt_fpu_restore(void *area);
+/* The live MXCSR and x87 control word (process code's, in its thread). */
+void hrt_fpu_get_control(u32 *mxcsr, u16 *fcw);
+/*
+ * Clean initial FP/SIMD state with (mxcsr) and (fcw) in force: what an
+ * invocation starts with, so nothing leaks from an earlier one.
+ */
+void hrt_fpu_reset(u32 mxcsr, u16 fcw);
 
 #endif /* HRT_FPU_H */

@@ -2,7 +2,6 @@
 #include "idt.h"
 #include "apic.h"
 #include "boot.h"
-#include "chan.h"
 #include "gdt.h"
 #include "log.h"
 #include "sched.h"
@@ -11,6 +10,7 @@
 #include "string.h"
 #include "symbols.h"
 #include "thread.h"
+#include "uthread.h"
 #include "x86.h"
 
 struct hrt_idt_entry {
@@ -142,9 +142,6 @@ void hrt_exception(struct hrt_regs *r)
 		hrt_printf("hrt: trap %lu at %lx\n", r->vector, r->rip);
 		return;
 	}
-	/* Offloaded user code: forward its page fault or end its invocation. */
-	if (hrt_chan_exception(r))
-		return;
 	if (c && ++c->exc_depth > 1) {
 		hrt_printf("hrt: nested exception %lu at %lx\n", r->vector,
 			   r->rip);
@@ -194,4 +191,6 @@ void hrt_irq(struct hrt_regs *r)
 	/* EOI before a possible switch, or this CPU stops taking the vector. */
 	hrt_apic_eoi();
 	hrt_sched_tick_exit(r);
+	if (hrt_regs_from_process(r))
+		hrt_uthread_return(r);
 }

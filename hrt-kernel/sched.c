@@ -7,6 +7,7 @@
 #include "slab.h"
 #include "smp.h"
 #include "thread.h"
+#include "uthread.h"
 #include "x86.h"
 
 volatile bool hrt_preempt_enabled = true;
@@ -125,6 +126,11 @@ void hrt_sched_finish_switch(void)
 	hrt_spin_unlock_raw(&c->rq.lock);
 	if (!prev)
 		return;
+	if (prev->state == HRT_T_DEAD && (prev->flags & HRT_THREAD_DETACHED)) {
+		/* Its stack is no longer in use: we run on ours. */
+		hrt_thread_free(prev);
+		return;
+	}
 	if (prev->migrate_to >= 0) {
 		/* prev's registers are saved now: it may run on its new CPU. */
 		prev->cpu = prev->migrate_to;
@@ -171,6 +177,11 @@ void hrt_schedule(void)
 	if (prev->state != HRT_T_DEAD)
 		hrt_fpu_save(prev->fpu);
 	hrt_fpu_restore(next->fpu);
+	/* Per-thread entry stack, FS base and address space of process code. */
+	prev->ucall_rsp = c->ucall_rsp;
+	c->ucall_rsp = next->ucall_rsp;
+	if (next->u)
+		hrt_uthread_switch_in(next);
 	hrt_ctx_switch(&prev->rsp, next->rsp);
 	/* Back in prev, possibly on another CPU after a migration. */
 	hrt_sched_finish_switch();
@@ -195,9 +206,12 @@ void hrt_sched_tick_exit(struct hrt_regs *r)
 		hrt_schedule();
 		return;
 	}
-	/* Only timer ticks preempt, and only when switched on. */
-	if (r->vector == HRT_VEC_TIMER && hrt_preempt_enabled &&
-	    t->state == HRT_T_RUNNING)
+	/*
+	 * Timer ticks preempt when switched on; a channel IPI does too, so a
+	 * thread woken by a forwarded call's reply does not wait for a tick.
+	 */
+	if ((r->vector == HRT_VEC_TIMER || r->vector == HVM_HRT_VEC_CHAN) &&
+	    hrt_preempt_enabled && t->state == HRT_T_RUNNING)
 		hrt_schedule();
 }
 

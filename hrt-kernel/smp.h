@@ -2,6 +2,7 @@
 #ifndef HRT_SMP_H
 #define HRT_SMP_H
 
+#include "cpu_off.h"
 #include "hvm_abi.h"
 #include "sched.h"
 #include "types.h"
@@ -32,7 +33,7 @@ struct hrt_cpu {
 	struct hrt_cpu *self;	   /* %gs:0, see hrt_this_cpu() */
 	struct hrt_thread *current; /* %gs:8 */
 	/* Offloaded calls (chan.c, usercall.S), at fixed %gs offsets. */
-	u64 ucall_rsp;	   /* %gs:16 kernel rsp saved by hrt_user_call */
+	u64 ucall_rsp;	   /* %gs:16 kernel rsp for entries from process code */
 	u64 sc_user_rsp;   /* %gs:24 rsp of the syscall being served */
 	u32 id;			   /* dense index 0..ncpus-1 */
 	u32 apic_id;
@@ -50,8 +51,6 @@ struct hrt_cpu {
 	struct hrt_thread *idle;
 } __aligned(64);
 
-#define HRT_CPU_UCALL_RSP 16
-#define HRT_CPU_SC_USER_RSP 24
 _Static_assert(__builtin_offsetof(struct hrt_cpu, ucall_rsp) == HRT_CPU_UCALL_RSP &&
 		       __builtin_offsetof(struct hrt_cpu, sc_user_rsp) ==
 			       HRT_CPU_SC_USER_RSP,

@@ -88,8 +88,26 @@ struct hrt_thread *hrt_thread_create(hrt_thread_fn fn, void *arg,
 	top[-8] = 0;		/* r14 */
 	top[-9] = 0;		/* r15 */
 	t->rsp = (u64)&top[-9];
-	hrt_sched_enqueue_new(t);
+	if (!(flags & HRT_THREAD_NOSTART))
+		hrt_sched_enqueue_new(t);
 	return t;
+}
+
+void hrt_thread_start_new(struct hrt_thread *t)
+{
+	hrt_sched_enqueue_new(t);
+}
+
+void hrt_thread_free(struct hrt_thread *t)
+{
+	hrt_pages_free(t->stack, 2);
+	hrt_free(t->fpu);
+	hrt_free(t);
+}
+
+void hrt_thread_discard(struct hrt_thread *t)
+{
+	hrt_thread_free(t);
 }
 
 __noreturn void hrt_thread_start(struct hrt_thread *t)
@@ -136,9 +154,7 @@ long hrt_thread_join(struct hrt_thread *t)
 	while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
 		hrt_pause();
 	r = t->retval;
-	hrt_pages_free(t->stack, 2);
-	hrt_free(t->fpu);
-	hrt_free(t);
+	hrt_thread_free(t);
 	return r;
 }
 

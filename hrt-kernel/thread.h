@@ -17,6 +17,10 @@ enum hrt_thread_state {
 #define HRT_THREAD_IDLE (1u << 0)
 /* An exception in this thread ends the thread, not the kernel (tests, offloads). */
 #define HRT_THREAD_ISOLATE_FAULTS (1u << 1)
+/* Nobody joins it: the scheduler frees it once it has switched away for good. */
+#define HRT_THREAD_DETACHED (1u << 2)
+/* Created but not queued: the creator finishes it, then hrt_thread_start_new(). */
+#define HRT_THREAD_NOSTART (1u << 3)
 
 #define HRT_THREAD_STACK_SIZE (16 * 1024)
 #define HRT_ANY_CPU (-1)
@@ -48,12 +52,22 @@ struct hrt_thread {
 	u64 fault_vector;
 	u64 fault_rip;
 	u64 fault_addr;
+	/* Process code on this thread (uthread.c); NULL for kernel threads. */
+	struct hrt_uthread *u;
+	/* %gs:UCALL_RSP while it runs: where entries from process code land. */
+	u64 ucall_rsp;
 	char name[24];
 };
 
 struct hrt_thread *hrt_thread_create(hrt_thread_fn fn, void *arg,
 				     const char *name, int cpu, u32 flags);
 long hrt_thread_join(struct hrt_thread *t);
+/* Queues a thread created with HRT_THREAD_NOSTART. */
+void hrt_thread_start_new(struct hrt_thread *t);
+/* Frees a thread that never ran (HRT_THREAD_NOSTART). */
+void hrt_thread_discard(struct hrt_thread *t);
+/* Frees an ended detached thread; the scheduler calls it after the switch. */
+void hrt_thread_free(struct hrt_thread *t);
 __noreturn void hrt_thread_exit(long code);
 void hrt_thread_yield(void);
 /* Moves the calling thread to cpu (and keeps it there); 0 or -EINVAL. */

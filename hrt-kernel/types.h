@@ -13,6 +13,7 @@ typedef uint32_t u32;
 typedef uint64_t u64;
 typedef int64_t s64;
 
+#define EPERM 1
 #define ENOENT 2
 #define EAGAIN 11
 #define ENOMEM 12

@@ -1,18 +1,17 @@
-/* usercall.S - entering offloaded user code in ring 0, leaving it (return, abort, fault), and the syscall entry. */
+/* usercall.S - entering process code in ring 0, leaving it (return, abort, fault), and the syscall entry. */
+#include "cpu_off.h"
 #include "gdt.h"
 #include "idt.h"
-
-#define UCALL_RSP 16	/* struct hrt_cpu.ucall_rsp (smp.h) */
-#define SC_USER_RSP 24	/* struct hrt_cpu.sc_user_rsp */
 
 	.text
 
 /*
  * struct hrt_ucall_ret hrt_user_call(fn, arg, core_index, stack_top):
- * runs fn(arg, core_index) on the user stack and returns {rax = result,
- * rdx = status 0}.  The kernel rsp goes to %gs:UCALL_RSP, not to a register
- * the function could clobber, so every way out (return, abort, fault) can
- * find this frame again.
+ * runs fn(arg, core_index) on the process stack and returns {rax =
+ * result, rdx = status 0}.  Called with interrupts off.  The kernel rsp
+ * goes to %gs:UCALL_RSP, not to a register the function could clobber, so
+ * every way out (return, abort, fault) finds this frame again, and every
+ * entry from process code (syscall, interrupt, exception) lands below it.
  */
 	.globl hrt_user_call
 hrt_user_call:
@@ -22,23 +21,32 @@ hrt_user_call:
 	pushq %r13
 	pushq %r14
 	pushq %r15
-	movq %rsp, %gs:UCALL_RSP
+	movq %rsp, %gs:HRT_CPU_UCALL_RSP
 	movq %rdi, %rax
 	movq %rsi, %rdi
 	movq %rdx, %rsi
-	movq %rcx, %rsp		/* 16-byte aligned: the call makes it ABI-correct */
 	xorl %ebp, %ebp
-	sti			/* offloaded code runs with interrupts on */
+/*
+ * From here to hrt_ustub_end %rsp is the process stack: entry.S treats
+ * interrupts and exceptions here as process code's (frame on the kernel
+ * stack; a fault on the push of the return address is forwarded).
+ */
+	.globl hrt_ustub_start
+hrt_ustub_start:
+	movq %rcx, %rsp		/* 16-byte aligned: the call makes it ABI-correct */
+	sti			/* process code runs with interrupts on */
 	call *%rax
 	cli
-	movq %gs:UCALL_RSP, %rsp
+	movq %gs:HRT_CPU_UCALL_RSP, %rsp
+	.globl hrt_ustub_end
+hrt_ustub_end:
 	xorl %edx, %edx
 	jmp 1f
 
 /*
- * hrt_user_abort_to(status): leaves the running invocation from anywhere
- * on this CPU (exception handler, syscall path, rewritten interrupt
- * frame with %rdi/%rax = status) as if hrt_user_call returned {0, status}.
+ * hrt_user_abort_to(status): leaves the running process code from
+ * anywhere in its thread (trap or syscall path, rewritten interrupt frame
+ * with %rdi/%rax = status) as if hrt_user_call returned {0, status}.
  */
 	.globl hrt_user_abort_to
 hrt_user_abort_to:
@@ -46,7 +54,7 @@ hrt_user_abort_to:
 	.globl hrt_user_abort_landing
 hrt_user_abort_landing:
 	cli
-	movq %gs:UCALL_RSP, %rsp
+	movq %gs:HRT_CPU_UCALL_RSP, %rsp
 	movq %rax, %rdx
 	xorl %eax, %eax
 1:	popq %r15
@@ -58,18 +66,39 @@ hrt_user_abort_landing:
 	ret
 
 /*
- * SYSCALL from offloaded code (CPL 0 -> CPL 0: CS/SS from STAR, RIP in
+ * A cloned thread has no hrt_user_call frame: uthread.c builds one whose
+ * return address is this, so an abort ends the thread with the status.
+ */
+	.globl hrt_uthread_abort_landing
+hrt_uthread_abort_landing:
+	movq %rdx, %rdi
+	andq $-16, %rsp
+	call hrt_uthread_aborted
+	ud2
+
+/* void hrt_uthread_enter(struct hrt_regs *r): first entry of a cloned thread. */
+	.globl hrt_uthread_enter
+hrt_uthread_enter:
+	cli
+	movq %rdi, %rsp
+	RESTORE_REGS
+	addq $16, %rsp
+	iretq
+
+/*
+ * SYSCALL from process code (CPL 0 -> CPL 0: CS/SS from STAR, RIP in
  * rcx, RFLAGS in r11, IF/DF/TF/AC masked, rsp untouched).  Switch to the
- * service thread's stack below hrt_user_call's frame without writing to
- * the user stack, build an interrupt-style frame (struct hrt_regs), and
- * return with iretq to rcx/r11/user rsp: sysret would drop to CPL 3.
+ * thread's kernel stack without writing to the process stack, build an
+ * interrupt-style frame (struct hrt_regs), and return with iretq to
+ * rcx/r11/user rsp: sysret would drop to CPL 3.
  */
 	.globl hrt_syscall_entry
 hrt_syscall_entry:
-	movq %rsp, %gs:SC_USER_RSP
-	movq %gs:UCALL_RSP, %rsp
+	movq %rsp, %gs:HRT_CPU_SC_USER_RSP
+	movq %gs:HRT_CPU_UCALL_RSP, %rsp
+	andq $-16, %rsp
 	pushq $HRT_KDATA
-	pushq %gs:SC_USER_RSP
+	pushq %gs:HRT_CPU_SC_USER_RSP
 	pushq %r11
 	pushq $HRT_KCODE
 	pushq %rcx
@@ -78,7 +107,7 @@ hrt_syscall_entry:
 	SAVE_REGS
 	cld
 	movq %rsp, %rdi
-	call hrt_chan_syscall
+	call hrt_uthread_syscall
 	cli
 	RESTORE_REGS
 	addq $16, %rsp

@@ -15,7 +15,7 @@
 #endif
 
 /* Bumped on any incompatible change to anything in this file. */
-#define HVM_ABI_VERSION 1u
+#define HVM_ABI_VERSION 2u
 
 /* "HVMSHRD1" read as a little-endian u64: first word of the shared region. */
 #define HVM_ABI_MAGIC 0x31445248534d5648ull
@@ -262,10 +262,17 @@ struct hvm_bootinfo {
  * kick[core][0] is the kick count (any ROS thread, atomic add);
  * kick[core][1] is written by hvm.ko only: every open channel served by
  * that core has an index below it, so the HRT scans no further.
- * kick[core][2] is written by the HRT: nonzero while the core halts
- * waiting for an IPI.  The HRT stores it, fences, then rechecks kick[0];
- * the ROS increments kick[0] (a locked op), then reads kick[2] and sends
- * HVM_IOC_KICK only when it is set: no lost wake-up, no IPI per call.
+ * kick[core][2] is written by the HRT: nonzero while the core's channel
+ * service does not poll (it sleeps, or other HRT threads run there).  The
+ * HRT stores it, fences, then rechecks kick[0]; the ROS increments kick[0]
+ * (a locked op), then reads kick[2] and sends HVM_IOC_KICK only when it is
+ * set: no lost wake-up, no IPI per call.  The ROS kicks after every
+ * request, replies included: a thread waiting for a reply may sleep.
+ *
+ * Each channel is served by one HRT thread at a time: an invocation
+ * worker (one per channel, lives across invocations), or a thread that
+ * offloaded code created with clone (its channel's partner is a ROS thread
+ * created with it; HVM_CHAN_EXIT ends both).
  * ---------------------------------------------------------------------
  */
 #define HVM_CHAN_MAX 512u
@@ -286,7 +293,24 @@ enum hvm_chan_state {
 	HVM_CHAN_SYSCALL = 2, /* nr, args[0..5]: a system call to execute */
 	HVM_CHAN_FAULT = 3,   /* args[0] = address, args[1] = #PF error code */
 	HVM_CHAN_DONE = 4,    /* result, status (and fault) are valid */
+	/*
+	 * The HRT thread of this channel ended: args[0] = exit code, args[1] =
+	 * signal that ended it (0: exit).  For a cloned thread the partner
+	 * ends too; for an invocation, the waiting thread exits (see libhvm).
+	 */
+	HVM_CHAN_EXIT = 5,
 };
+
+/*
+ * Forwarded clone (nr = HVM_NR_CLONE): the HRT normalises clone, fork and
+ * vfork to clone(args[0] = flags, args[1] = new stack, args[2] = parent
+ * tid, args[3] = child tid, args[4] = tls) and puts the calling thread's
+ * registers at the syscall in fault (rip = return point), its FS base,
+ * MXCSR and x87 control word in cur_fs/cur_mxcsr/cur_fcw.  With
+ * CLONE_THREAD the ROS answers reply = the partner's tid and reply2 = the
+ * channel the new HRT thread serves; otherwise reply = the child's pid.
+ */
+#define HVM_NR_CLONE 56u
 
 /* hvm_chan.flags */
 #define HVM_CHAN_F_NOTIFY (1u << 0) /* interrupt the ROS on every event */
@@ -317,7 +341,10 @@ struct hvm_chan {
 	int64_t reply;	     /* result of the forwarded call */
 	uint64_t t_submit;   /* TSC, ROS side */
 	uint64_t t_seen;     /* TSC, ROS side: completion seen */
-	uint64_t ros_pad[5];
+	uint32_t mxcsr;	     /* the caller's MXCSR, fn starts with it */
+	uint32_t fcw;	     /* the caller's x87 control word */
+	int64_t reply2;	     /* second result (HVM_NR_CLONE: new channel) */
+	uint64_t ros_pad[3];
 
 	/* Line 2-3: written by the HRT. */
 	uint64_t evt_seq;
@@ -331,11 +358,18 @@ struct hvm_chan {
 	uint64_t t_finish;  /* TSC: fn returned or faulted */
 	uint64_t nr_forwarded; /* calls/faults forwarded in this invocation */
 	uint64_t fwd_cycles;   /* TSC cycles spent waiting on the ROS */
-	uint64_t hrt_pad0;
+	/*
+	 * Nonzero while the HRT thread sleeps for a reply: the ROS kicks the
+	 * core after replying (the HRT stores this, fences, rechecks req_seq).
+	 */
+	uint64_t hrt_sleeping;
 
 	/* Line 4-7: written by the HRT, valid when state is DONE. */
 	struct hvm_fault fault;
-	uint64_t hrt_pad[11];
+	uint64_t cur_fs;    /* HVM_NR_CLONE: the calling thread's FS base */
+	uint32_t cur_mxcsr; /* ... its MXCSR and x87 control word */
+	uint32_t cur_fcw;
+	uint64_t hrt_pad[9];
 };
 
 /* hvm_ctx.state */

@@ -41,6 +41,14 @@ static inline void hvm_chan_reply(struct hvm_chan *c, int64_t reply)
 	hvm_chan_post(c, HVM_OP_REPLY);
 }
 
+/* The same with a second value (HVM_NR_CLONE: the new thread's channel). */
+static inline void hvm_chan_reply2(struct hvm_chan *c, int64_t reply,
+				   int64_t reply2)
+{
+	c->reply2 = reply2;
+	hvm_chan_reply(c, reply);
+}
+
 /* Tells HRT core (core) that one of its channels has a new request. */
 static inline void hvm_chan_kick(struct hvm_chan_area *a, uint32_t core)
 {

@@ -1,11 +1,13 @@
 # libhvm/build.mk - libhvm.so/libhvm.a (exports only hvm.h), hvm.pc, the invoke tests and benchmark, staged into the guest.
 
 LIBHVM_OUT := $(O)/libhvm
-LIBHVM_SRCS := libhvm/hvm.c libhvm/prof.c
+LIBHVM_SRCS := libhvm/hvm.c libhvm/forward.c libhvm/prof.c
 LIBHVM_OBJS := $(LIBHVM_SRCS:libhvm/%.c=$(LIBHVM_OUT)/%.o)
-LIBHVM_HDRS := libhvm/hvm.h libhvm/prof.h libhvm/prof_ring.h include/hvm_abi.h \
+LIBHVM_HDRS := libhvm/hvm.h libhvm/forward.h libhvm/prof.h libhvm/prof_ring.h include/hvm_abi.h \
 	       include/hvm_chan.h include/hvm_uapi.h
-LIBHVM_CFLAGS := $(HOST_CFLAGS) -Ilibhvm -fPIC -fvisibility=hidden -pthread
+# No stack protector: partner threads run on HRT threads' TLS.
+LIBHVM_CFLAGS := $(HOST_CFLAGS) -Ilibhvm -fPIC -fvisibility=hidden -pthread \
+		 -fno-stack-protector
 LIBHVM_SO := $(LIBHVM_OUT)/libhvm.so
 LIBHVM_A := $(LIBHVM_OUT)/libhvm.a
 LIBHVM_PC := $(LIBHVM_OUT)/hvm.pc
@@ -73,3 +75,25 @@ $(O)/guest/usr/bin/hvm-demo: tools/hvm-demo.c $(O)/tools/stats.o $(LIBHVM_SO) li
 		$(O)/tools/stats.o -o $@ -L$(LIBHVM_OUT) -lhvm
 ALL_TARGETS += $(O)/guest/usr/bin/hvm-demo
 DEPS += $(O)/tools/hvm-demo.d
+
+# hvm-thread-test: threads, processes, FP state and stacks inside offloaded
+# code (C with OpenMP, plus one C++ object for std::thread), dynamically
+# linked against glibc, libgomp and libstdc++ like the programs it tests.
+THREAD_TEST := $(O)/guest/usr/bin/hvm-thread-test
+THREAD_TEST_CXX_O := $(LIBHVM_OUT)/thread-test-cxx.o
+THREAD_TEST_CXXFLAGS := $(filter-out -std=%,$(HOST_CFLAGS)) -std=gnu++17 -Ilibhvm -pthread
+
+$(THREAD_TEST_CXX_O): tests/vm/guest/thread-test-cxx.cpp
+	@mkdir -p $(@D)
+	$(call quiet,CXX,$@)
+	$(Q)$(CXX) $(THREAD_TEST_CXXFLAGS) -MF $(LIBHVM_OUT)/thread-test-cxx.d -c $< -o $@
+
+$(THREAD_TEST): tests/vm/guest/thread-test.c $(THREAD_TEST_CXX_O) $(LIBHVM_A) libhvm/hvm.h
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(LIBHVM_OUT)/thread-test.d -Ilibhvm -pthread -fopenmp $< \
+		$(THREAD_TEST_CXX_O) -o $@ $(LIBHVM_A) -lm -lstdc++
+
+DEPS += $(LIBHVM_OUT)/thread-test.d $(LIBHVM_OUT)/thread-test-cxx.d
+ALL_TARGETS += $(THREAD_TEST)
+TEST_SUITES += tests/vm/thread.sh

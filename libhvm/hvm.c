@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "forward.h"
 #include "hvm.h"
 #include "hvm_chan.h"
 #include "hvm_uapi.h"
@@ -20,8 +21,16 @@
 
 #define HVM_EXPORT __attribute__((visibility("default")))
 
-/* Invocation stacks: this much usable, one PROT_NONE guard page below. */
-#define HVM_STACK_SIZE (256u << 10)
+/*
+ * Invocation stacks: as large as Linux gives a thread, populated on
+ * demand (forwarded faults) but for the top HVM_STACK_WARM bytes, with one
+ * PROT_NONE guard page below.  HVM_STACK_SIZE in the environment or
+ * hrt_opts.stack_size choose another size.
+ */
+#define HVM_STACK_SIZE (8u << 20)
+#define HVM_STACK_MIN (64u << 10)
+#define HVM_STACK_MAX (1ul << 30)
+#define HVM_STACK_WARM (64u << 10)
 #define HVM_GUARD_SIZE 4096u
 /* Default spin before blocking, and how long an ABORT may take. */
 #define HVM_DEFAULT_SPIN_US 50u
@@ -34,7 +43,7 @@
  * synchronous mode the offloaded function shares this thread's TLS and the
  * errno it leaves is the caller's result.
  */
-static long hvm_sys(long nr, long a, long b, long c, long d, long e, long f)
+long hvm_sys(long nr, long a, long b, long c, long d, long e, long f)
 {
 	long ret;
 	register long r10 __asm__("r10") = d;
@@ -49,7 +58,7 @@ static long hvm_sys(long nr, long a, long b, long c, long d, long e, long f)
 	return ret;
 }
 
-static long hvm_ioctl(int fd, unsigned long cmd, void *arg)
+long hvm_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	return hvm_sys(SYS_ioctl, fd, cmd, (long)arg, 0, 0, 0);
 }
@@ -74,12 +83,16 @@ static uint64_t hvm_fs_base(void)
 /* ------------------------------------------------------------ session */
 
 static pthread_mutex_t hvm_lock = PTHREAD_MUTEX_INITIALIZER;
-static int hvm_fd = -1;
-static struct hvm_chan_area *hvm_area;
-static unsigned int hvm_ctx, hvm_ncores;
+int hvm_fd = -1;
+struct hvm_chan_area *hvm_area;
+unsigned int hvm_ncores;
+unsigned int hvm_rr; /* round-robin core choice */
+static unsigned int hvm_ctx;
 static unsigned int hvm_gen; /* bumped per open: stale TLS channels die */
-static unsigned int hvm_rr;  /* round-robin core choice */
+/* Per channel: its invocation stack (top) and usable size. */
 static uint64_t hvm_stack_top[HVM_CHAN_MAX];
+static size_t hvm_stack_len[HVM_CHAN_MAX];
+static size_t hvm_stack_default; /* HVM_STACK_SIZE or the environment's */
 static pthread_key_t hvm_key;
 static pthread_once_t hvm_key_once = PTHREAD_ONCE_INIT;
 
@@ -87,20 +100,51 @@ static pthread_once_t hvm_key_once = PTHREAD_ONCE_INIT;
 struct hvm_tls {
 	unsigned int gen;
 	uint16_t chan[HVM_MAX_HRT_CPUS];
+	uint8_t busy[HVM_MAX_HRT_CPUS]; /* a call on that channel is under way */
 };
 static __thread struct hvm_tls hvm_tls;
+
+/* Unmaps channel (idx)'s invocation stack, if it has one. */
+static void hvm_stack_free(int idx)
+{
+	if (!hvm_stack_top[idx])
+		return;
+	hvm_sys(SYS_munmap,
+		(long)(hvm_stack_top[idx] - hvm_stack_len[idx] - HVM_GUARD_SIZE),
+		(long)(hvm_stack_len[idx] + HVM_GUARD_SIZE), 0, 0, 0, 0);
+	hvm_stack_top[idx] = 0;
+	hvm_stack_len[idx] = 0;
+}
+
+/* Maps a (len)-byte invocation stack for channel (idx); 0 or -ENOMEM. */
+static int hvm_stack_alloc(int idx, size_t len)
+{
+	char *m;
+
+	m = mmap(NULL, len + HVM_GUARD_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1,
+		 0);
+	if (m == MAP_FAILED)
+		return -ENOMEM;
+	/* Overflow must fault, not run into whatever lies below. */
+	if (mprotect(m, HVM_GUARD_SIZE, PROT_NONE)) {
+		munmap(m, len + HVM_GUARD_SIZE);
+		return -ENOMEM;
+	}
+	/* The top is used at once: spare the first calls their faults. */
+	madvise(m + HVM_GUARD_SIZE + len - HVM_STACK_WARM, HVM_STACK_WARM,
+		MADV_POPULATE_WRITE);
+	hvm_stack_top[idx] = (uint64_t)m + len + HVM_GUARD_SIZE;
+	hvm_stack_len[idx] = len;
+	return 0;
+}
 
 static void hvm_chan_close(int idx)
 {
 	struct hvm_chan_ref r = { .index = (uint32_t)idx };
 
 	hvm_ioctl(hvm_fd, HVM_IOC_CHAN_CLOSE, &r);
-	if (hvm_stack_top[idx]) {
-		munmap((void *)(hvm_stack_top[idx] - HVM_STACK_SIZE -
-				HVM_GUARD_SIZE),
-		       HVM_STACK_SIZE + HVM_GUARD_SIZE);
-		hvm_stack_top[idx] = 0;
-	}
+	hvm_stack_free(idx);
 }
 
 /* Thread exit: give this thread's channels back (if still this session). */
@@ -119,6 +163,7 @@ static void hvm_tls_dtor(void *p)
 }
 
 static void hvm_partners_stop(void);
+static int hvm_parse_size(const char *s, size_t *len);
 static void hvm_partners_forget(unsigned int core);
 
 /*
@@ -127,15 +172,23 @@ static void hvm_partners_forget(unsigned int core);
  */
 static void hvm_atfork_child(void)
 {
+	hvm_fork_child_reset();
+}
+
+/* Also the first thing a child that HRT code forked does (raw calls only). */
+void hvm_fork_child_reset(void)
+{
 	unsigned int i;
 
 	pthread_mutex_init(&hvm_lock, NULL);
 	if (hvm_fd >= 0)
-		close(hvm_fd);
+		hvm_sys(SYS_close, hvm_fd, 0, 0, 0, 0, 0);
 	hvm_fd = -1;
 	hvm_area = NULL;
 	hvm_gen++;
+	/* The stacks are the parent's business (copies here, unused). */
 	memset(hvm_stack_top, 0, sizeof(hvm_stack_top));
+	memset(hvm_stack_len, 0, sizeof(hvm_stack_len));
 	for (i = 0; i < HVM_MAX_HRT_CPUS; i++)
 		hvm_partners_forget(i);
 	hvm_prof_atfork_child();
@@ -158,6 +211,10 @@ static int hvm_open_locked(void)
 
 	if (hvm_fd >= 0)
 		return 0;
+	hvm_stack_default = HVM_STACK_SIZE;
+	if (getenv("HVM_STACK_SIZE") &&
+	    hvm_parse_size(getenv("HVM_STACK_SIZE"), &hvm_stack_default))
+		return -EINVAL;
 	fd = open(HVM_DEV_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT || errno == ENXIO ? -ENOENT :
@@ -229,13 +286,8 @@ HVM_EXPORT void hvm_close(void)
 		/* The driver aborts what still runs and frees every channel. */
 		close(hvm_fd);
 		munmap(hvm_area, HVM_CHAN_SIZE);
-		for (unsigned int i = 0; i < HVM_CHAN_MAX; i++)
-			if (hvm_stack_top[i]) {
-				munmap((void *)(hvm_stack_top[i] - HVM_STACK_SIZE -
-						HVM_GUARD_SIZE),
-				       HVM_STACK_SIZE + HVM_GUARD_SIZE);
-				hvm_stack_top[i] = 0;
-			}
+		for (int i = 0; i < (int)HVM_CHAN_MAX; i++)
+			hvm_stack_free(i);
 		hvm_fd = -1;
 		hvm_area = NULL;
 		hvm_gen++;
@@ -273,37 +325,56 @@ HVM_EXPORT int hvm_info(struct hrt_info *out)
 static int hvm_chan_open_locked(unsigned int core)
 {
 	struct hvm_chan_open o = { .core = core };
-	char *m;
+	struct hvm_chan_ref ref;
 	long r;
 
 	r = hvm_ioctl(hvm_fd, HVM_IOC_CHAN_OPEN, &o);
 	if (r < 0)
 		return (int)r;
-	m = mmap(NULL, HVM_STACK_SIZE + HVM_GUARD_SIZE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_STACK, -1, 0);
-	if (m == MAP_FAILED) {
-		r = -ENOMEM;
-		goto close;
-	}
-	/*
-	 * Overflow must fault, not run into whatever lies below; and fork
-	 * must not make the stack copy-on-write under a running function.
-	 */
-	if (mprotect(m, HVM_GUARD_SIZE, PROT_NONE) ||
-	    madvise(m, HVM_STACK_SIZE + HVM_GUARD_SIZE, MADV_DONTFORK)) {
-		munmap(m, HVM_STACK_SIZE + HVM_GUARD_SIZE);
-		r = -ENOMEM;
-		goto close;
-	}
-	hvm_stack_top[o.index] = (uint64_t)m + HVM_STACK_SIZE + HVM_GUARD_SIZE;
-	return (int)o.index;
-close:
-	{
-		struct hvm_chan_ref ref = { .index = o.index };
-
+	r = hvm_stack_alloc((int)o.index, hvm_stack_default);
+	if (r) {
+		ref.index = o.index;
+		ref.reserved = 0;
 		hvm_ioctl(hvm_fd, HVM_IOC_CHAN_CLOSE, &ref);
+		return (int)r;
 	}
-	return (int)r;
+	return (int)o.index;
+}
+
+/*
+ * Parses a stack size (bytes, or with a K/M/G suffix) into (*len): 0, or
+ * -EINVAL when it is malformed or outside HVM_STACK_MIN..HVM_STACK_MAX.
+ */
+static int hvm_parse_size(const char *s, size_t *len)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end || v < HVM_STACK_MIN || v > HVM_STACK_MAX)
+		return -EINVAL;
+	*len = (v + 4095) & ~4095ull;
+	return 0;
+}
+
+/* Closes the calling thread's channel (idx) to (core): it is not reusable. */
+static void hvm_thread_chan_drop(unsigned int core, int idx)
+{
+	pthread_mutex_lock(&hvm_lock);
+	if (hvm_fd >= 0 && hvm_tls.gen == hvm_gen &&
+	    hvm_tls.chan[core] == idx + 1) {
+		hvm_chan_close(idx);
+		hvm_tls.chan[core] = 0;
+	}
+	pthread_mutex_unlock(&hvm_lock);
 }
 
 /* The calling thread's channel to (core), opened on first use. */
@@ -311,8 +382,13 @@ static int hvm_thread_chan(unsigned int core)
 {
 	int idx, ret;
 
-	if (hvm_tls.gen == hvm_gen && hvm_tls.chan[core])
-		return hvm_tls.chan[core] - 1;
+	if (hvm_tls.gen == hvm_gen && hvm_tls.chan[core]) {
+		if (!hvm_tls.busy[core])
+			return hvm_tls.chan[core] - 1;
+		/* Left by siglongjmp: its call may still run there. */
+		hvm_thread_chan_drop(core, hvm_tls.chan[core] - 1);
+		hvm_tls.busy[core] = 0;
+	}
 	pthread_mutex_lock(&hvm_lock);
 	ret = hvm_open_locked();
 	if (ret) {
@@ -340,61 +416,10 @@ static int hvm_pick_core(const struct hrt_opts *o)
 		     hvm_ncores);
 }
 
-/* ------------------------------------------------------------ forwarding */
-
-/*
- * Calls that cannot be executed faithfully by another thread on the
- * function's behalf: they would create or end ROS threads, replace the
- * image, return from a signal frame that is not there, or change the
- * waiting thread's own TLS, stack or registrations.  They get -ENOSYS.
- */
-static bool hvm_sys_refused(uint64_t nr)
-{
-	switch (nr) {
-	case SYS_clone:
-	case SYS_clone3:
-	case SYS_fork:
-	case SYS_vfork:
-	case SYS_execve:
-	case SYS_execveat:
-	case SYS_exit:
-	case SYS_exit_group:
-	case SYS_rt_sigreturn:
-	case SYS_arch_prctl:
-	case SYS_set_tid_address:
-	case SYS_set_robust_list:
-	case SYS_rseq:
-	case SYS_sigaltstack:
-	case SYS_seccomp:
-		return true;
-	default:
-		return nr >= 1024;
-	}
-}
-
-static long hvm_forward_syscall(const struct hvm_chan *c)
-{
-	if (hvm_sys_refused(c->nr))
-		return -ENOSYS;
-	return hvm_sys((long)c->nr, c->args[0], c->args[1], c->args[2],
-		       c->args[3], c->args[4], c->args[5]);
-}
-
-/* A page fault of the function: let Linux populate the page, or -EFAULT. */
-static long hvm_forward_fault(const struct hvm_chan *c)
-{
-	uint64_t addr = c->args[0] & ~4095ull, err = c->args[1];
-	long r;
-
-	if (addr >= (1ull << 47))
-		return -EFAULT;
-	r = hvm_sys(SYS_madvise, (long)addr, 4096,
-		    (err & 2) ? MADV_POPULATE_WRITE : MADV_POPULATE_READ, 0, 0, 0);
-	return r ? -EFAULT : 0;
-}
+/* ------------------------------------------------------------ invoking */
 
 /* Lets a possibly halted HRT core know that channel work is waiting. */
-static void hvm_kick(unsigned int core)
+void hvm_kick(unsigned int core)
 {
 	struct hvm_kick k = { .core = core };
 
@@ -405,7 +430,7 @@ static void hvm_kick(unsigned int core)
 }
 
 /* Waits until evt_seq of (idx) moves past (seen), by (mode); returns it or <0. */
-static long long hvm_wait_event(int idx, uint64_t seen, int mode,
+long long hvm_wait_event(int idx, uint64_t seen, int mode,
 				uint64_t spin_ns, uint64_t deadline)
 {
 	struct hvm_chan *c = &hvm_area->chan[idx];
@@ -473,9 +498,58 @@ static long long hvm_wait_event(int idx, uint64_t seen, int mode,
  * Runs one invocation on channel (idx) and serves its forwarded calls and
  * faults in this thread until it ends.  Returns the status.
  */
-static int hvm_run(int idx, hrt_fn fn, void *arg, unsigned int core_index,
-		   uint64_t fs_base, const struct hrt_opts *o, long *ret,
-		   bool *stale)
+/* The calling thread's MXCSR and x87 control word. */
+static void hvm_fp_control(uint32_t *mxcsr, uint32_t *fcw)
+{
+	uint16_t cw;
+
+	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(*mxcsr), "=m"(cw));
+	*fcw = cw;
+}
+
+/* What one invocation is: the function and the state it starts with. */
+struct hvm_req {
+	hrt_fn fn;
+	void *arg;
+	unsigned int core_index;
+	uint64_t fs_base;
+	uint32_t mxcsr, fcw;
+	bool sync; /* the caller's own thread waits (exit() ends it) */
+};
+
+/*
+ * The function ended its thread with exit(): in a synchronous call the
+ * calling thread ends, as it would natively; in an async or all-core call
+ * the invocation ends with -ESRCH and the code as its result.
+ */
+static int hvm_exited(int idx, const struct hvm_req *q, long *ret)
+{
+	struct hvm_chan *c = &hvm_area->chan[idx];
+	long code = (long)c->args[0];
+
+	if (ret)
+		*ret = code;
+	if (!q->sync)
+		return -ESRCH;
+	pthread_mutex_lock(&hvm_lock);
+	if (hvm_fd >= 0 && hvm_tls.gen == hvm_gen)
+		for (unsigned int i = 0; i < HVM_MAX_HRT_CPUS; i++)
+			if (hvm_tls.chan[i] == idx + 1) {
+				hvm_chan_close(idx);
+				hvm_tls.chan[i] = 0;
+			}
+	pthread_mutex_unlock(&hvm_lock);
+	/* glibc already ran the thread's cleanup, on the HRT, in this TLS. */
+	for (;;)
+		hvm_sys(SYS_exit, code, 0, 0, 0, 0, 0);
+}
+
+/*
+ * Runs one invocation on channel (idx) and serves its forwarded calls and
+ * faults in this thread until it ends.  Returns the status.
+ */
+static int hvm_run(int idx, const struct hvm_req *q, const struct hrt_opts *o,
+		   long *ret, bool *stale)
 {
 	struct hvm_chan *c = &hvm_area->chan[idx];
 	int mode = o ? o->wait : HRT_WAIT_DEFAULT;
@@ -485,19 +559,32 @@ static int hvm_run(int idx, hrt_fn fn, void *arg, unsigned int core_index,
 	/* The only cost of profiling when HVM_PROF is unset. */
 	bool prof = __builtin_expect(hvm_prof_ring != NULL, 0);
 	bool aborted = false;
+	uint32_t st;
 	long long e;
-	long r;
 
 	if (mode < HRT_WAIT_DEFAULT || mode > HRT_WAIT_SPIN_BLOCK)
 		return -EINVAL;
+	if (o && o->stack_size) {
+		size_t len = (o->stack_size + 4095) & ~(size_t)4095;
+
+		if (len < HVM_STACK_MIN || len > HVM_STACK_MAX)
+			return -EINVAL;
+		if (len != hvm_stack_len[idx]) {
+			hvm_stack_free(idx);
+			if (hvm_stack_alloc(idx, len))
+				return -ENOMEM;
+		}
+	}
 	if (o && o->timeout_ms)
 		deadline = hvm_now_ns() + (uint64_t)o->timeout_ms * 1000000;
 	seen = hvm_chan_events(c);
-	c->fn = (uint64_t)fn;
-	c->arg = (uint64_t)arg;
-	c->core_index = core_index;
+	c->fn = (uint64_t)q->fn;
+	c->arg = (uint64_t)q->arg;
+	c->core_index = q->core_index;
 	c->stack_top = hvm_stack_top[idx];
-	c->fs_base = fs_base;
+	c->fs_base = q->fs_base;
+	c->mxcsr = q->mxcsr;
+	c->fcw = q->fcw;
 	c->ctx = hvm_ctx;
 	c->flags = mode == HRT_WAIT_BLOCK ? HVM_CHAN_F_NOTIFY : 0;
 	if (prof)
@@ -522,26 +609,21 @@ static int hvm_run(int idx, hrt_fn fn, void *arg, unsigned int core_index,
 			return (int)e;
 		}
 		seen = (uint64_t)e;
-		switch (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE)) {
+		st = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
+		switch (st) {
 		case HVM_CHAN_SYSCALL:
-			if (prof)
-				t_fwd = hvm_rdtsc();
-			/* Read before the reply: then the HRT may reuse it. */
-			nr = c->nr;
-			r = aborted ? -ECANCELED : hvm_forward_syscall(c);
-			hvm_chan_reply(c, r);
-			if (prof)
-				hvm_prof_fwd(c->core, id, nr, t_fwd, hvm_rdtsc());
-			break;
 		case HVM_CHAN_FAULT:
 			if (prof)
 				t_fwd = hvm_rdtsc();
-			r = aborted ? -ECANCELED : hvm_forward_fault(c);
-			hvm_chan_reply(c, r);
+			nr = hvm_serve(c, st, aborted);
 			if (prof)
-				hvm_prof_fwd(c->core, id, PROF_FWD_FAULT, t_fwd,
-					     hvm_rdtsc());
+				hvm_prof_fwd(c->core, id,
+					     st == HVM_CHAN_FAULT ? PROF_FWD_FAULT :
+								    nr,
+					     t_fwd, hvm_rdtsc());
 			break;
+		case HVM_CHAN_EXIT:
+			return hvm_exited(idx, q, ret);
 		case HVM_CHAN_DONE:
 			c->t_seen = hvm_rdtsc();
 			if (prof)
@@ -560,27 +642,23 @@ static int hvm_run(int idx, hrt_fn fn, void *arg, unsigned int core_index,
 }
 
 /*
- * hvm_run in the calling thread with its FS base; a channel left in an
- * unknown state is closed (the driver aborts what may still run there and
- * retires it if need be) so the thread's next call opens a fresh one.
+ * hvm_run in the calling thread; a channel left in an unknown state is
+ * closed (the driver aborts what may still run there and retires it if
+ * need be) so the thread's next call opens a fresh one.  A call that
+ * never came back (siglongjmp out of a signal handler) leaves its channel
+ * marked busy: the next call closes it the same way.
  */
-static int hvm_run_thread(int idx, unsigned int core, hrt_fn fn, void *arg,
-			  unsigned int core_index, const struct hrt_opts *o,
-			  long *ret)
+static int hvm_run_thread(int idx, unsigned int core, const struct hvm_req *q,
+			  const struct hrt_opts *o, long *ret)
 {
 	bool stale = false;
 	int st;
 
-	st = hvm_run(idx, fn, arg, core_index, hvm_fs_base(), o, ret, &stale);
-	if (stale) {
-		pthread_mutex_lock(&hvm_lock);
-		if (hvm_fd >= 0 && hvm_tls.gen == hvm_gen &&
-		    hvm_tls.chan[core] == idx + 1) {
-			hvm_chan_close(idx);
-			hvm_tls.chan[core] = 0;
-		}
-		pthread_mutex_unlock(&hvm_lock);
-	}
+	hvm_tls.busy[core] = 1;
+	st = hvm_run(idx, q, o, ret, &stale);
+	hvm_tls.busy[core] = 0;
+	if (stale)
+		hvm_thread_chan_drop(core, idx);
 	return st;
 }
 
@@ -601,6 +679,7 @@ static int hvm_invoke_begin(hrt_fn fn, const struct hrt_opts *opts)
 HVM_EXPORT int hrt_invoke_opts(hrt_fn fn, void *arg, long *ret,
 			       const struct hrt_opts *opts)
 {
+	struct hvm_req q = { 0 };
 	int core, idx, r;
 
 	r = hvm_invoke_begin(fn, opts);
@@ -612,7 +691,12 @@ HVM_EXPORT int hrt_invoke_opts(hrt_fn fn, void *arg, long *ret,
 	idx = hvm_thread_chan((unsigned int)core);
 	if (idx < 0)
 		return idx;
-	return hvm_run_thread(idx, (unsigned int)core, fn, arg, 0, opts, ret);
+	q.fn = fn;
+	q.arg = arg;
+	q.fs_base = hvm_fs_base();
+	hvm_fp_control(&q.mxcsr, &q.fcw);
+	q.sync = true;
+	return hvm_run_thread(idx, (unsigned int)core, &q, opts, ret);
 }
 
 HVM_EXPORT int hrt_invoke(hrt_fn fn, void *arg, long *ret)
@@ -631,6 +715,7 @@ struct hrt_call {
 	hrt_fn fn;
 	void *arg;
 	unsigned int core_index;
+	uint32_t mxcsr, fcw; /* the submitting thread's */
 	struct hrt_opts opts;
 	struct hvm_fault fault;
 	struct hvm_fault *user_fault;
@@ -662,6 +747,7 @@ static void hvm_call_done(struct hrt_call *call, int status)
 static void *hvm_partner_main(void *p)
 {
 	struct hvm_partner *pt = p;
+	struct hvm_req q = { 0 };
 	struct hrt_call *call;
 	int idx, st;
 
@@ -689,8 +775,15 @@ static void *hvm_partner_main(void *p)
 			continue;
 		}
 		call->opts.fault = &call->fault;
-		st = hvm_run_thread(idx, pt->core, call->fn, call->arg,
-				    call->core_index, &call->opts, &call->result);
+		q.fn = call->fn;
+		q.arg = call->arg;
+		q.core_index = call->core_index;
+		q.fs_base = hvm_fs_base();
+		q.mxcsr = call->mxcsr;
+		q.fcw = call->fcw;
+		q.sync = false;
+		st = hvm_run_thread(idx, pt->core, &q, &call->opts,
+				    &call->result);
 		hvm_call_done(call, st);
 	}
 	return NULL;
@@ -764,6 +857,7 @@ static struct hrt_call *hvm_call_new(hrt_fn fn, void *arg,
 	call->fn = fn;
 	call->arg = arg;
 	call->core_index = core_index;
+	hvm_fp_control(&call->mxcsr, &call->fcw);
 	if (opts) {
 		call->opts = *opts;
 		call->user_fault = opts->fault;

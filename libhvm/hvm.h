@@ -17,6 +17,7 @@
  * by Linux; see docs/libhvm.md for which calls are forwarded and which
  * get a defined errno.
  */
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hvm_abi.h"
@@ -44,6 +45,11 @@ struct hrt_opts {
 	unsigned int spin_us;	 /* spin time for HRT_WAIT_SPIN_BLOCK/DEFAULT */
 	unsigned int timeout_ms; /* 0: none; on expiry the call is aborted */
 	struct hvm_fault *fault; /* out: filled when the function faulted */
+	/*
+	 * Bytes of invocation stack (64 KiB .. 1 GiB); 0: HVM_STACK_SIZE from
+	 * the environment, else 8 MiB.  Populated on demand.
+	 */
+	size_t stack_size;
 };
 
 /* What hvm_info() reports (struct hvm_info is the driver's ioctl record). */

@@ -7,7 +7,7 @@
 #                          names, its headers and kbuild; unpack under DIR
 set -euo pipefail
 
-PACKAGES=(gcc make libc6-dev qemu-system-x86 busybox-static libnuma-dev
+PACKAGES=(gcc g++ make libc6-dev qemu-system-x86 busybox-static libnuma-dev
 	libjson-c-dev libcmocka-dev cpio kmod xz-utils bc flex bison libelf-dev
 	libssl-dev dwarves python3 gnuplot-nox jq)
 

@@ -1,0 +1,161 @@
+/* uctx.c - merged address spaces: shared roots, lazy loads, TLB flush acks. */
+#include "uctx.h"
+#include "buddy.h"
+#include "log.h"
+#include "mm.h"
+#include "smp.h"
+#include "string.h"
+#include "x86.h"
+
+struct hvm_chan_area *hrt_area;
+
+/*
+ * One root per context slot, shared by every core: its upper half is the
+ * kernel's (never changes), its lower half a copy of the process's.
+ * Copies of the same source are idempotent, so cores may sync it at once.
+ */
+static u64 *hrt_uctx_roots[HVM_CTX_MAX];
+static u32 hrt_uctx_gen[HVM_CTX_MAX]; /* gen the root was synced for */
+/* Per core: the loaded context, or HRT_NO_CTX. */
+static u32 hrt_uctx_loaded[HRT_MAX_CPUS];
+
+void hrt_uctx_init(struct hvm_chan_area *area)
+{
+	u32 i;
+
+	hrt_area = area;
+	for (i = 0; i < HRT_MAX_CPUS; i++)
+		hrt_uctx_loaded[i] = HRT_NO_CTX;
+	/*
+	 * A reboot resets every core: none of them holds a context now, so
+	 * hvm.ko must not wait for their flushes.
+	 */
+	for (i = 0; i < HVM_CTX_MAX; i++)
+		__atomic_store_n(&area->ctx[i].hrt_active, 0, __ATOMIC_SEQ_CST);
+}
+
+u32 hrt_uctx_current(void)
+{
+	return hrt_uctx_loaded[hrt_cpu_id()];
+}
+
+bool hrt_uctx_alive(u32 idx)
+{
+	return idx < HVM_CTX_MAX &&
+	       __atomic_load_n(&hrt_area->ctx[idx].state, __ATOMIC_ACQUIRE) ==
+		       HVM_CTX_BOUND;
+}
+
+/* Copies the process's user half into its root; false if unusable. */
+static bool hrt_uctx_sync(u32 idx)
+{
+	struct hvm_ctx *x = &hrt_area->ctx[idx];
+	u64 pgd = READ_ONCE(x->pgd_phys), *root = hrt_uctx_roots[idx];
+	const u64 *src;
+	int i;
+
+	if (!pgd || (pgd & 0xfff) || pgd + PAGE_SIZE > hrt_direct_map_bytes)
+		return false;
+	src = hrt_phys_to_virt(pgd);
+	for (i = 0; i < 256; i++)
+		root[i] = READ_ONCE(src[i]);
+	hrt_uctx_gen[idx] = READ_ONCE(x->gen);
+	return true;
+}
+
+void hrt_uctx_leave(void)
+{
+	u32 me = hrt_cpu_id(), idx = hrt_uctx_loaded[me];
+	struct hvm_ctx *x;
+
+	if (idx == HRT_NO_CTX)
+		return;
+	x = &hrt_area->ctx[idx];
+	/* Loading the kernel root drops every non-global (user) TLB entry. */
+	hrt_write_cr3(hrt_kernel_cr3);
+	hrt_uctx_loaded[me] = HRT_NO_CTX;
+	__atomic_and_fetch(&x->hrt_active, ~(1ull << me), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&x->flush_ack[me], READ_ONCE(x->flush_seq),
+			 __ATOMIC_RELEASE);
+}
+
+bool hrt_uctx_load(u32 idx)
+{
+	u32 me = hrt_cpu_id();
+	struct hvm_ctx *x;
+	u64 *root;
+
+	if (hrt_uctx_loaded[me] == idx)
+		return hrt_uctx_check(idx);
+	hrt_uctx_leave();
+	if (idx >= HVM_CTX_MAX)
+		return false;
+	root = hrt_uctx_roots[idx];
+	if (!root) {
+		root = hrt_pages_zalloc(0);
+		if (!root)
+			return false;
+		/* The kernel half is shared: its PML4 entries never change. */
+		memcpy(root + 256,
+		       (u64 *)hrt_phys_to_virt(hrt_kernel_cr3) + 256,
+		       256 * sizeof(u64));
+		hrt_uctx_roots[idx] = root;
+		hrt_uctx_gen[idx] = ~0u;
+	}
+	x = &hrt_area->ctx[idx];
+	/*
+	 * Announce first, then read state and tables: hvm.ko changes PTEs,
+	 * then reads hrt_active; whichever order they meet in, either it
+	 * waits for us or we see its change.
+	 */
+	__atomic_or_fetch(&x->hrt_active, 1ull << me, __ATOMIC_SEQ_CST);
+	hrt_uctx_loaded[me] = idx;
+	__atomic_store_n(&x->flush_ack[me], READ_ONCE(x->flush_seq),
+			 __ATOMIC_SEQ_CST);
+	if (!hrt_uctx_alive(idx) || !hrt_uctx_sync(idx)) {
+		hrt_uctx_leave();
+		return false;
+	}
+	hrt_write_cr3(hrt_virt_to_phys(root));
+	return true;
+}
+
+bool hrt_uctx_check(u32 idx)
+{
+	u32 me = hrt_cpu_id(), cur = hrt_uctx_loaded[me];
+	struct hvm_ctx *x;
+	u64 seq;
+
+	if (cur == HRT_NO_CTX)
+		return false;
+	x = &hrt_area->ctx[cur];
+	if (!hrt_uctx_alive(cur)) {
+		/* hvm.ko waits for every core to leave a dead context. */
+		hrt_uctx_leave();
+		return false;
+	}
+	seq = __atomic_load_n(&x->flush_seq, __ATOMIC_ACQUIRE);
+	if (seq != READ_ONCE(x->flush_ack[me]) ||
+	    READ_ONCE(x->gen) != hrt_uctx_gen[cur]) {
+		hrt_uctx_sync(cur);
+		hrt_write_cr3(hrt_virt_to_phys(hrt_uctx_roots[cur]));
+		__atomic_store_n(&x->flush_ack[me], seq, __ATOMIC_RELEASE);
+	}
+	return cur == idx;
+}
+
+void hrt_uctx_resync(u32 idx, bool reload)
+{
+	if (hrt_uctx_current() != idx)
+		return;
+	hrt_uctx_sync(idx);
+	if (reload)
+		hrt_write_cr3(hrt_virt_to_phys(hrt_uctx_roots[idx]));
+}
+
+bool hrt_uctx_missing(u32 idx, u64 va)
+{
+	u64 *root = idx < HVM_CTX_MAX ? hrt_uctx_roots[idx] : NULL;
+
+	return root && !(root[(va >> 39) & 511] & PTE_P);
+}

@@ -1,0 +1,44 @@
+/* uctx.h - merged address spaces: a process's user half under the HRT. */
+#ifndef HRT_UCTX_H
+#define HRT_UCTX_H
+
+#include "hvm_abi.h"
+#include "types.h"
+
+#define HRT_USER_TOP 0x0000800000000000ull
+#define HRT_NO_CTX HVM_CTX_MAX
+
+static inline bool hrt_user_addr(u64 a)
+{
+	return a < HRT_USER_TOP;
+}
+
+extern struct hvm_chan_area *hrt_area;
+
+/* HVM mode: the channel area; forgets what an earlier boot left active. */
+void hrt_uctx_init(struct hvm_chan_area *area);
+/*
+ * Makes context (idx) the one this core has loaded (interrupts off).  A
+ * core keeps its context loaded after the thread that needed it stops
+ * running, as Linux keeps the last mm: the next thread of the same process
+ * writes no CR3 and copies nothing.  Returns false, with only the kernel
+ * half loaded, when the context is not bound.
+ */
+bool hrt_uctx_load(u32 idx);
+/* Leaves the loaded context (kernel root only); interrupts off. */
+void hrt_uctx_leave(void);
+/* The context this core has loaded, or HRT_NO_CTX. */
+u32 hrt_uctx_current(void);
+/*
+ * Serves a flush request of the loaded context and leaves a context that
+ * died.  Returns whether context (idx) is loaded and bound.
+ */
+bool hrt_uctx_check(u32 idx);
+/* Re-reads the user half after Linux changed it (new top-level entry, munmap). */
+void hrt_uctx_resync(u32 idx, bool reload);
+/* Is slot (idx) bound to a live process? */
+bool hrt_uctx_alive(u32 idx);
+/* Does the loaded root lack the top-level entry covering (va)? */
+bool hrt_uctx_missing(u32 idx, u64 va);
+
+#endif /* HRT_UCTX_H */

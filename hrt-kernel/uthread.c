@@ -1,0 +1,550 @@
+/* uthread.c - HRT threads running process code: syscalls, faults, clone, exit. */
+#include "uthread.h"
+#include "boot.h"
+#include "chan.h"
+#include "fpu.h"
+#include "gdt.h"
+#include "hvm_chan.h"
+#include "hvmipi.h"
+#include "log.h"
+#include "sched.h"
+#include "slab.h"
+#include "smp.h"
+#include "string.h"
+#include "thread.h"
+#include "uctx.h"
+#include "x86.h"
+
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_FMASK 0xc0000084
+#define EFER_SCE (1u << 0)
+
+/* Linux x86-64 system call numbers the HRT itself serves or watches. */
+#define NR_MMAP 9
+#define NR_MPROTECT 10
+#define NR_MUNMAP 11
+#define NR_BRK 12
+#define NR_MREMAP 25
+#define NR_MADVISE 28
+#define NR_CLONE 56
+#define NR_FORK 57
+#define NR_VFORK 58
+#define NR_EXIT 60
+#define NR_ARCH_PRCTL 158
+#define NR_CLONE3 435
+#define ARCH_SET_FS 0x1002
+
+#define CLONE_VM 0x00000100ull
+#define CLONE_VFORK 0x00004000ull
+#define CLONE_SETTLS 0x00080000ull
+#define CLONE_THREAD 0x00010000ull
+#define SIGCHLD 17
+
+/* The same fault served this often without effect is a real fault. */
+#define HRT_FAULT_REPEAT 4
+/* A forwarded call's waiter spins this long (if nothing else may run), then
+ * sleeps. */
+#define HRT_FWD_SPIN_US 200
+#define HRT_FWD_ABORTED (-0x7fffffffffffll)
+
+struct hrt_ucall_ret {
+	long result;
+	long status;
+};
+
+__noreturn void hrt_user_abort_to(long status);
+__noreturn void hrt_uthread_enter(struct hrt_regs *r);
+__noreturn void hrt_uthread_aborted(long status);
+extern char hrt_user_abort_landing[], hrt_uthread_abort_landing[];
+extern char hrt_syscall_entry[], hrt_ustub_start[], hrt_ustub_end[];
+
+u64 hrt_chan_last[HVM_CHAN_MAX];
+/* Per core: the FS base in the MSR (process code's; kernel code ignores it). */
+static u64 hrt_fs_loaded[HRT_MAX_CPUS];
+
+static struct hrt_uthread *hrt_uthread_current(void)
+{
+	return hrt_current()->u;
+}
+
+static struct hvm_chan *hrt_uthread_chan(struct hrt_uthread *u)
+{
+	return &hrt_area->chan[u->chan];
+}
+
+bool hrt_regs_from_process(const struct hrt_regs *r)
+{
+	return hrt_user_addr(r->rip) ||
+	       (r->rip >= (u64)hrt_ustub_start && r->rip < (u64)hrt_ustub_end);
+}
+
+void hrt_chan_notify(struct hvm_chan *c)
+{
+	/* The ROS stores flags, fences, reads evt_seq; we the reverse. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (READ_ONCE(c->flags) & HVM_CHAN_F_NOTIFY)
+		hrt_hvm_notify_ros();
+}
+
+void hrt_uthread_init_cpu(void)
+{
+	hrt_wrmsr(MSR_EFER, hrt_rdmsr(MSR_EFER) | EFER_SCE);
+	hrt_wrmsr(MSR_STAR, (u64)HRT_KCODE << 32);
+	hrt_wrmsr(MSR_LSTAR, (u64)hrt_syscall_entry);
+	/* IF, TF, DF, AC off on entry: the stack switch must not be
+	 * interrupted. */
+	hrt_wrmsr(MSR_FMASK, (1u << 9) | (1u << 8) | (1u << 10) | (1u << 18));
+}
+
+static void hrt_uthread_load_fs(struct hrt_uthread *u)
+{
+	u32 me = hrt_cpu_id();
+
+	if (hrt_fs_loaded[me] != u->fs) {
+		hrt_wrmsr(MSR_FS_BASE, u->fs);
+		hrt_fs_loaded[me] = u->fs;
+	}
+}
+
+bool hrt_uthread_load(struct hrt_uthread *u)
+{
+	u64 f = hrt_irq_save();
+	bool ok = hrt_uctx_load(u->ctx);
+
+	hrt_uthread_load_fs(u);
+	hrt_irq_restore(f);
+	return ok;
+}
+
+void hrt_uthread_switch_in(struct hrt_thread *t)
+{
+	/* A failed load leaves the kernel root: the return path ends the code. */
+	hrt_uctx_load(t->u->ctx);
+	hrt_uthread_load_fs(t->u);
+}
+
+/* Still worth running: the process is bound and the HRT serves. */
+static bool hrt_uthread_alive(struct hrt_uthread *u)
+{
+	return hrt_uctx_alive(u->ctx) &&
+	       READ_ONCE(hrt_shm->hrt_state) == HVM_HRT_READY;
+}
+
+void hrt_uthread_sleep(struct hrt_uthread *u, bool reply)
+{
+	struct hvm_chan *c = hrt_uthread_chan(u);
+	struct hrt_thread *t = u->t;
+	u64 f = hrt_irq_save();
+
+	/*
+	 * Blocked first, then the flag the ROS reads after its reply, then
+	 * one more look: a wake-up between the look and the switch makes us
+	 * RUNNABLE again, and hrt_schedule() keeps a runnable thread.
+	 */
+	t->state = HRT_T_BLOCKED;
+	if (reply)
+		__atomic_store_n(&c->hrt_sleeping, 1, __ATOMIC_SEQ_CST);
+	else
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE) ==
+		    hrt_chan_last[u->chan] &&
+	    (!reply || hrt_uthread_alive(u)))
+		hrt_schedule();
+	else
+		t->state = HRT_T_RUNNING;
+	if (reply)
+		__atomic_store_n(&c->hrt_sleeping, 0, __ATOMIC_RELAXED);
+	hrt_irq_restore(f);
+}
+
+/*
+ * Posts a forwarded call or fault on the thread's channel and waits for
+ * the reply: spins while nothing else could use the core, then sleeps in
+ * the scheduler.  Called with interrupts on.  Returns the reply or
+ * HRT_FWD_ABORTED (abort request, dead process, HRT stopping).
+ */
+static s64 hrt_uthread_forward(struct hrt_uthread *u, u32 state, u64 nr,
+			       const u64 *args)
+{
+	struct hvm_chan *c = hrt_uthread_chan(u);
+	struct hrt_cpu *cpu = hrt_this_cpu();
+	u64 t0 = hrt_rdtsc(),
+	    spin = hrt_bootinfo->tsc_khz * HRT_FWD_SPIN_US / 1000;
+	u64 kicks = hvm_chan_kicks(hrt_area, cpu->id);
+	s64 ret;
+	int i;
+
+	c->nr = nr;
+	for (i = 0; i < 6; i++)
+		c->args[i] = args[i];
+	c->nr_forwarded++;
+	hvm_chan_event(c, state);
+	hrt_chan_notify(c);
+	for (;;) {
+		u32 op = hvm_chan_take(c, &hrt_chan_last[u->chan]);
+
+		if (op == HVM_OP_REPLY) {
+			ret = READ_ONCE(c->reply);
+			break;
+		}
+		if (op == HVM_OP_ABORT || !hrt_uthread_alive(u)) {
+			ret = HRT_FWD_ABORTED;
+			break;
+		}
+		if (op != HVM_OP_NONE)
+			continue; /* a stale request: dropped */
+		/* Others may run, or new work came for this core: give way. */
+		if (READ_ONCE(cpu->rq.nr) ||
+		    hvm_chan_kicks(hrt_area, cpu->id) != kicks ||
+		    hrt_rdtsc() - t0 > spin)
+			hrt_uthread_sleep(u, true);
+		else
+			hrt_pause();
+	}
+	__atomic_store_n(&c->state, HVM_CHAN_RUNNING, __ATOMIC_RELAXED);
+	c->fwd_cycles += hrt_rdtsc() - t0;
+	/* A flush request may have come while we slept elsewhere. */
+	hrt_uctx_check(u->ctx);
+	return ret;
+}
+
+/* Ends a cloned thread: its channel and partner go, then the thread. */
+static __noreturn void hrt_uthread_end(struct hrt_uthread *u, u64 code, u64 sig)
+{
+	struct hvm_chan *c = hrt_uthread_chan(u);
+	struct hrt_thread *t = u->t;
+
+	hrt_cli();
+	hrt_chan_set_owner(u->chan, NULL);
+	c->args[0] = code;
+	c->args[1] = sig;
+	c->t_finish = hrt_rdtsc();
+	hvm_chan_event(c, HVM_CHAN_EXIT);
+	hrt_chan_notify(c);
+	t->u = NULL;
+	t->ucall_rsp = 0;
+	hrt_free(u);
+	hrt_thread_exit(0);
+}
+
+/* Process code ended its thread with exit(code) or by signal (sig). */
+static __noreturn void hrt_uthread_exit(struct hrt_uthread *u, u64 code,
+					u64 sig)
+{
+	struct hvm_chan *c = hrt_uthread_chan(u);
+
+	if (!u->worker)
+		hrt_uthread_end(u, code, sig);
+	/* The invocation's waiter exits in its place (libhvm). */
+	hrt_cli();
+	c->args[0] = code;
+	c->args[1] = sig;
+	c->t_finish = hrt_rdtsc();
+	hvm_chan_event(c, HVM_CHAN_EXIT);
+	hrt_chan_notify(c);
+	hrt_user_abort_to(HRT_STATUS_EXITED);
+}
+
+/* usercall.S: a cloned thread's process code was aborted. */
+__noreturn void hrt_uthread_aborted(long status)
+{
+	(void)status;
+	hrt_uthread_end(hrt_uthread_current(), 0, 0);
+}
+
+static __noreturn void hrt_uthread_abort(struct hrt_uthread *u, long status)
+{
+	(void)u;
+	hrt_user_abort_to(status);
+}
+
+void hrt_uthread_return(struct hrt_regs *r)
+{
+	struct hrt_uthread *u = hrt_uthread_current();
+	struct hvm_chan *c;
+
+	if (!u)
+		return;
+	c = hrt_uthread_chan(u);
+	if (hrt_uctx_current() == u->ctx && hrt_uthread_alive(u) &&
+	    __atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE) ==
+		    hrt_chan_last[u->chan])
+		return;
+	if (hrt_uctx_current() == u->ctx && hrt_uthread_alive(u) &&
+	    hvm_chan_take(c, &hrt_chan_last[u->chan]) != HVM_OP_ABORT)
+		return; /* a stale request: dropped */
+	/* Leave the code: iretq lands in hrt_user_abort_landing. */
+	r->rax = (u64)-ECANCELED;
+	r->rip = (u64)hrt_user_abort_landing;
+	r->cs = HRT_KCODE;
+	r->ss = HRT_KDATA;
+	r->rsp = hrt_this_cpu()->ucall_rsp;
+	r->rflags = 0x2;
+}
+
+static void hrt_uthread_fill_regs(struct hvm_fault *f, const struct hrt_regs *r)
+{
+	f->rip = r->rip;
+	f->rsp = r->rsp;
+	f->rflags = r->rflags;
+	f->regs[0] = r->rax;
+	f->regs[1] = r->rbx;
+	f->regs[2] = r->rcx;
+	f->regs[3] = r->rdx;
+	f->regs[4] = r->rsi;
+	f->regs[5] = r->rdi;
+	f->regs[6] = r->rbp;
+	f->regs[7] = r->rsp;
+	f->regs[8] = r->r8;
+	f->regs[9] = r->r9;
+	f->regs[10] = r->r10;
+	f->regs[11] = r->r11;
+	f->regs[12] = r->r12;
+	f->regs[13] = r->r13;
+	f->regs[14] = r->r14;
+	f->regs[15] = r->r15;
+}
+
+/* The signal Linux would send for exception (vector). */
+static u64 hrt_uthread_signal(u64 vector)
+{
+	switch (vector) {
+	case 0:
+	case 16:
+	case 19:
+		return 8; /* SIGFPE */
+	case 1:
+	case 3:
+		return 5; /* SIGTRAP */
+	case 6:
+		return 4; /* SIGILL */
+	case 17:
+		return 7; /* SIGBUS */
+	default:
+		return 11; /* SIGSEGV */
+	}
+}
+
+void hrt_uthread_trap(struct hrt_regs *r)
+{
+	struct hrt_uthread *u = hrt_uthread_current();
+	u64 cr2 = hrt_read_cr2(), key, args[6] = {0};
+	struct hvm_fault *f;
+	s64 rep;
+
+	if (!u) {
+		hrt_printf("hrt: exception at a process address outside "
+			   "process code\n");
+		hrt_dump_regs(r);
+		hrt_crash();
+	}
+	/* A page Linux has not populated (or made copy-on-write): let it. */
+	if (r->vector == 14 && hrt_user_addr(cr2)) {
+		key = (cr2 & ~0xfffull) | (r->error & 0xfff);
+		u->fault_repeat = key == u->last_fault ? u->fault_repeat + 1
+						       : 0;
+		u->last_fault = key;
+		if (u->fault_repeat < HRT_FAULT_REPEAT) {
+			args[0] = cr2;
+			args[1] = r->error;
+			hrt_sti();
+			rep = hrt_uthread_forward(u, HVM_CHAN_FAULT, 0, args);
+			hrt_cli();
+			if (rep == HRT_FWD_ABORTED)
+				hrt_uthread_abort(u, -ECANCELED);
+			if (rep == 0) {
+				/* A new top-level entry is only in Linux's
+				 * root. */
+				if (hrt_uctx_missing(u->ctx, cr2))
+					hrt_uctx_resync(u->ctx, true);
+				else
+					hrt_invlpg(cr2);
+				hrt_uthread_return(r);
+				return; /* retry the access */
+			}
+		}
+	}
+	f = &hrt_uthread_chan(u)->fault;
+	f->vector = (u32)r->vector;
+	f->error_code = (u32)r->error;
+	f->address = r->vector == 14 ? cr2 : 0;
+	hrt_uthread_fill_regs(f, r);
+	hrt_printf("hrt: cpu %u: process code faulted: vector %lu error %lx "
+		   "rip %lx addr %lx (channel %u)\n",
+		   hrt_cpu_id(), r->vector, r->error, r->rip, f->address,
+		   u->chan);
+	if (u->worker)
+		hrt_uthread_abort(u, -EFAULT);
+	hrt_uthread_exit(u, 0, hrt_uthread_signal(r->vector));
+}
+
+/* Entry of a cloned thread: its kernel stack gets the frames, then process
+ * code. */
+static long hrt_uthread_clone_main(void *arg)
+{
+	struct hrt_uthread *u = arg;
+	u64 base, *fake;
+	struct hrt_regs *r;
+
+	hrt_cli();
+	/*
+	 * Below this frame (never returned to): an hrt_user_call-shaped frame
+	 * whose return ends the thread (aborts land there), then the first
+	 * entry's registers.  Entries from process code land below base.
+	 */
+	base = ((u64)__builtin_frame_address(0) - 512) & ~15ull;
+	fake = (u64 *)base;
+	memset(fake, 0, 6 * sizeof(u64));
+	fake[6] = (u64)hrt_uthread_abort_landing;
+	u->t->ucall_rsp = base;
+	hrt_this_cpu()->ucall_rsp = base;
+	r = (struct hrt_regs *)(base - sizeof(*r));
+	*r = u->regs;
+	if (!hrt_uthread_load(u))
+		hrt_uthread_end(u, 0, 0);
+	hrt_uthread_enter(r);
+}
+
+/*
+ * clone, fork and vfork from process code.  CLONE_THREAD makes an HRT
+ * thread plus its ROS partner; anything else makes the child on the ROS,
+ * where it resumes natively with our registers (libhvm).  Linux checks
+ * the flags when the partner makes the real call.
+ */
+static s64 hrt_uthread_clone(struct hrt_uthread *u, const struct hrt_regs *r,
+			     u64 flags, u64 sp, u64 ptid, u64 ctid, u64 tls)
+{
+	struct hvm_chan *c = hrt_uthread_chan(u);
+	u64 args[6] = {flags, sp, ptid, ctid, tls, 0};
+	struct hrt_uthread *nu = NULL;
+	struct hrt_thread *t = NULL;
+	u32 mxcsr, idx, core;
+	u16 fcw;
+	s64 ret;
+
+	if (flags & CLONE_THREAD) {
+		/* Everything the HRT needs first: a partner we cannot match is
+		 * worse. */
+		nu = hrt_zalloc(sizeof(*nu));
+		if (nu)
+			t = hrt_thread_create(hrt_uthread_clone_main, nu,
+					      "uthread", HRT_ANY_CPU,
+					      HRT_THREAD_NOSTART |
+						      HRT_THREAD_DETACHED);
+		if (!t) {
+			hrt_free(nu);
+			return -EAGAIN;
+		}
+		nu->t = t;
+		nu->ctx = u->ctx;
+		nu->fs = (flags & CLONE_SETTLS) ? tls : u->fs;
+		nu->last_fault = ~0ull;
+		nu->regs = *r;
+		nu->regs.rax = 0;
+		if (sp)
+			nu->regs.rsp = sp;
+		/* The child starts with a copy of our FP/SIMD state, as on
+		 * Linux. */
+		hrt_fpu_save(t->fpu);
+	}
+	memset(&c->fault, 0, sizeof(c->fault));
+	hrt_uthread_fill_regs(&c->fault, r);
+	hrt_fpu_get_control(&mxcsr, &fcw);
+	c->cur_fs = u->fs;
+	c->cur_mxcsr = mxcsr;
+	c->cur_fcw = fcw;
+	ret = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, HVM_NR_CLONE, args);
+	if (!nu) {
+		if (ret == HRT_FWD_ABORTED)
+			hrt_uthread_abort(u, -ECANCELED);
+		return ret;
+	}
+	idx = (u32)READ_ONCE(c->reply2);
+	core = idx < HVM_CHAN_MAX ? READ_ONCE(hrt_area->chan[idx].core) : ~0u;
+	if (ret < 0 || core >= hrt_ncpus || !hrt_cpus[core].online) {
+		if (ret >= 0)
+			hrt_printf("hrt: clone: bad channel %u from the ROS\n",
+				   idx);
+		hrt_thread_discard(t);
+		hrt_free(nu);
+		if (ret == HRT_FWD_ABORTED)
+			hrt_uthread_abort(u, -ECANCELED);
+		return ret < 0 ? ret : -EAGAIN;
+	}
+	nu->chan = idx;
+	hrt_chan_last[idx] =
+		__atomic_load_n(&hrt_area->chan[idx].req_seq, __ATOMIC_ACQUIRE);
+	t->cpu = (int)core;
+	t->pin = (int)core;
+	hrt_chan_set_owner(idx, nu);
+	t->u = nu;
+	hrt_thread_start_new(t);
+	return ret;
+}
+
+void hrt_uthread_syscall(struct hrt_regs *r)
+{
+	struct hrt_uthread *u = hrt_uthread_current();
+	u64 nr = r->rax, a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
+	s64 ret;
+
+	if (!u) {
+		r->rax = (u64)-ENOSYS;
+		return;
+	}
+	hrt_sti();
+	switch (nr) {
+	case NR_EXIT:
+		hrt_uthread_exit(u, a[0], 0);
+	case NR_CLONE:
+		ret = hrt_uthread_clone(u, r, a[0], a[1], a[2], a[3], a[4]);
+		break;
+	case NR_FORK:
+		ret = hrt_uthread_clone(u, r, SIGCHLD, 0, 0, 0, 0);
+		break;
+	case NR_VFORK:
+		ret = hrt_uthread_clone(u, r, CLONE_VM | CLONE_VFORK | SIGCHLD,
+					0, 0, 0, 0);
+		break;
+	case NR_CLONE3:
+		/* glibc falls back to clone, which carries all we need. */
+		ret = -ENOSYS;
+		break;
+	case NR_ARCH_PRCTL:
+		if (a[0] == ARCH_SET_FS) {
+			/* The FS base is the HRT thread's, not the partner's. */
+			if (!hrt_user_addr(a[1])) {
+				ret = -EPERM;
+				break;
+			}
+			hrt_cli();
+			u->fs = a[1];
+			hrt_uthread_load_fs(u);
+			hrt_sti();
+			ret = 0;
+			break;
+		}
+		/* fall through */
+	default:
+		ret = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, nr, a);
+		if (ret == HRT_FWD_ABORTED)
+			hrt_uthread_abort(u, -ECANCELED);
+		switch (nr) {
+		case NR_MMAP:
+		case NR_MPROTECT:
+		case NR_MUNMAP:
+		case NR_BRK:
+		case NR_MREMAP:
+		case NR_MADVISE:
+			/* Linux changed the tables: drop what this TLB still
+			 * holds. */
+			hrt_cli();
+			hrt_uctx_resync(u->ctx, true);
+			break;
+		}
+	}
+	hrt_cli();
+	r->rax = (u64)ret;
+	hrt_uthread_return(r);
+}

@@ -1,0 +1,58 @@
+/* uthread.h - HRT threads that run ROS process code and serve one channel. */
+#ifndef HRT_UTHREAD_H
+#define HRT_UTHREAD_H
+
+#include "hvm_abi.h"
+#include "idt.h"
+#include "types.h"
+
+struct hrt_thread;
+
+/*
+ * Process code runs on an HRT thread that serves one channel: an
+ * invocation worker (one per channel, reused across invocations, runs
+ * fn) or a thread the code created with clone (runs until it exits; its
+ * ROS partner thread was created with it, 1:1).  All entries from process
+ * code land on the thread's kernel stack (%gs:UCALL_RSP), so a forwarded
+ * call or fault sleeps in the scheduler and the core runs other threads.
+ */
+struct hrt_uthread {
+	struct hrt_thread *t;
+	u32 chan; /* channel it serves */
+	u32 ctx; /* context slot of its process */
+	bool worker; /* invocation worker; else a cloned thread */
+	u64 fs; /* FS base of the process code */
+	u64 last_fault; /* page | error code of the last forwarded fault */
+	int fault_repeat;
+	struct hrt_regs regs; /* cloned thread: registers of its first entry */
+};
+
+/* hrt_user_call's status when the code ended its thread with exit(). */
+#define HRT_STATUS_EXITED (-0x10000l)
+
+/* Last req_seq taken per channel (by its serving thread only). */
+extern u64 hrt_chan_last[HVM_CHAN_MAX];
+
+/* Scheduler hook: loads (t)'s FS base and address space (interrupts off). */
+void hrt_uthread_switch_in(struct hrt_thread *t);
+/* Loads (u)'s context and FS base now; false when the context is gone. */
+bool hrt_uthread_load(struct hrt_uthread *u);
+/*
+ * Sleeps until (u)'s channel has a new request; the channel scan wakes
+ * it.  (reply): waiting for a forwarded call's reply, so the ROS is asked
+ * to kick and a dying process wakes it too.
+ */
+void hrt_uthread_sleep(struct hrt_uthread *u, bool reply);
+/* Entry points from usercall.S/entry.S, on the thread's kernel stack. */
+void hrt_uthread_syscall(struct hrt_regs *r);
+void hrt_uthread_trap(struct hrt_regs *r);
+/* Before any return to process code: ends it if aborted or its process died. */
+void hrt_uthread_return(struct hrt_regs *r);
+/* Is (r) a frame of process code (user half, or the usercall stub)? */
+bool hrt_regs_from_process(const struct hrt_regs *r);
+/* Interrupts the ROS when the channel's waiter asked for it. */
+void hrt_chan_notify(struct hvm_chan *c);
+/* HVM mode: SYSCALL MSRs of this core. */
+void hrt_uthread_init_cpu(void);
+
+#endif /* HRT_UTHREAD_H */

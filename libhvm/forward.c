@@ -1,0 +1,338 @@
+/* forward.c - serving HRT code's calls, faults, clones and forks. */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "forward.h"
+#include "hvm.h"
+#include "hvm_chan.h"
+#include "hvm_uapi.h"
+
+/* A partner's own stack: raw system calls only, so little is needed. */
+#define HVM_PARTNER_STACK (64u << 10)
+#define HVM_GUARD 4096u
+
+/*
+ * Calls that cannot be executed faithfully by another thread on the
+ * code's behalf: return from a signal frame that is not there, or filter
+ * the partner's system calls.  They get -ENOSYS.  (clone, fork, vfork and
+ * exit never arrive as such: the HRT turns them into HVM_NR_CLONE and
+ * HVM_CHAN_EXIT.)
+ */
+static bool hvm_sys_refused(uint64_t nr)
+{
+	switch (nr) {
+	case SYS_rt_sigreturn:
+	case SYS_seccomp:
+	case SYS_clone3:
+	case SYS_fork:
+	case SYS_vfork:
+	case SYS_exit:
+		return true;
+	default:
+		return nr >= 1024;
+	}
+}
+
+/* A page fault of HRT code: let Linux populate the page, or -EFAULT. */
+static long hvm_forward_fault(const struct hvm_chan *c)
+{
+	uint64_t addr = c->args[0] & ~4095ull, err = c->args[1];
+	long r;
+
+	if (addr >= (1ull << 47))
+		return -EFAULT;
+	r = hvm_sys(SYS_madvise, (long)addr, 4096,
+		    (err & 2) ? MADV_POPULATE_WRITE : MADV_POPULATE_READ, 0, 0,
+		    0);
+	return r ? -EFAULT : 0;
+}
+
+/* ------------------------------------------------------ partner threads */
+
+/* At the top of a partner's stack: what the new thread needs. */
+struct hvm_pstart {
+	void *base; /* the mapping, guard page included */
+	size_t len;
+	int idx; /* channel it serves */
+	uint64_t seen; /* evt_seq before its HRT thread could post */
+};
+
+/*
+ * long hvm_raw_clone(flags, stack, ptid, ctid, tls, fn, arg): clone(2)
+ * with (fn)(arg) run on (stack) in the child; returns the child's tid or
+ * -errno in the parent.  No TLS or errno is touched on either side.
+ */
+long hvm_raw_clone(unsigned long flags, void *stack, uint64_t ptid,
+		   uint64_t ctid, uint64_t tls, void (*fn)(void *), void *arg);
+__asm__(".text\n"
+	".globl hvm_raw_clone\n"
+	".type hvm_raw_clone, @function\n"
+	"hvm_raw_clone:\n"
+	"	movq 8(%rsp), %rax\n"
+	"	subq $16, %rsi\n"
+	"	movq %rax, 8(%rsi)\n"
+	"	movq %r9, 0(%rsi)\n"
+	"	movq %rcx, %r10\n"
+	"	movl $56, %eax\n"
+	"	syscall\n"
+	"	testq %rax, %rax\n"
+	"	jz 1f\n"
+	"	ret\n"
+	"1:	xorl %ebp, %ebp\n"
+	"	popq %rax\n"
+	"	popq %rdi\n"
+	"	call *%rax\n"
+	"	ud2\n"
+	".size hvm_raw_clone, . - hvm_raw_clone\n");
+
+/* Unmaps (base, len), the caller's own stack, and ends the thread. */
+__attribute__((noreturn)) void hvm_partner_exit(void *base, size_t len);
+__asm__(".text\n"
+	".globl hvm_partner_exit\n"
+	".type hvm_partner_exit, @function\n"
+	"hvm_partner_exit:\n"
+	"	movl $11, %eax\n" /* munmap: no stack use after this */
+	"	syscall\n"
+	"	xorl %edi, %edi\n"
+	"1:	movl $60, %eax\n"
+	"	syscall\n"
+	"	jmp 1b\n"
+	".size hvm_partner_exit, . - hvm_partner_exit\n");
+
+/* The kernel's struct sigaction for rt_sigaction. */
+struct hvm_ksigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+/* The HRT thread died of (sig): the process dies of it, as natively. */
+static void hvm_partner_kill(int sig)
+{
+	struct hvm_ksigaction dfl = {0, 0, 0, 0};
+	uint64_t set = 1ull << (sig - 1);
+
+	hvm_sys(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
+	hvm_sys(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&set, 0, 8, 0, 0);
+	hvm_sys(SYS_tgkill, hvm_sys(SYS_getpid, 0, 0, 0, 0, 0, 0),
+		hvm_sys(SYS_gettid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0);
+}
+
+/*
+ * A partner: the ROS half of an HRT thread that HRT code cloned.  It
+ * executes that thread's forwarded calls until the thread exits, then
+ * exits too (CLONE_CHILD_CLEARTID then wakes pthread_join).  It runs raw
+ * system calls only and no signal handler: its TLS is the HRT thread's.
+ */
+static __attribute__((noreturn)) void hvm_partner_main(void *p)
+{
+	struct hvm_pstart *ps = p;
+	struct hvm_chan *c = &hvm_area->chan[ps->idx];
+	struct hvm_chan_ref ref = {.index = (uint32_t)ps->idx};
+	uint64_t all = ~0ull, seen = ps->seen;
+	long long e;
+	uint32_t st;
+
+	hvm_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, 8, 0, 0);
+	for (;;) {
+		e = hvm_wait_event(ps->idx, seen, HRT_WAIT_DEFAULT, 50000, 0);
+		if (e < 0)
+			break; /* the HRT is gone: so is the thread */
+		seen = (uint64_t)e;
+		st = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
+		if (st == HVM_CHAN_SYSCALL || st == HVM_CHAN_FAULT)
+			hvm_serve(c, st, false);
+		else if (st == HVM_CHAN_EXIT || st == HVM_CHAN_DONE)
+			break;
+	}
+	hvm_ioctl(hvm_fd, HVM_IOC_CHAN_CLOSE, &ref);
+	if (st == HVM_CHAN_EXIT && c->args[1] > 0 && c->args[1] < 64)
+		hvm_partner_kill((int)c->args[1]);
+	hvm_partner_exit(ps->base, ps->len);
+}
+
+/*
+ * clone with CLONE_THREAD: a channel for the new HRT thread and its
+ * partner, created by Linux with the caller's flags, tid words and TLS
+ * (so Linux checks the flags and writes the tid words).  Returns the
+ * partner's tid and the channel in (*chan), or -errno.
+ */
+static long hvm_clone_thread(uint64_t flags, uint64_t ptid, uint64_t ctid,
+			     uint64_t tls, int64_t *chan)
+{
+	struct hvm_chan_open o = {0};
+	struct hvm_chan_ref ref;
+	struct hvm_pstart *ps;
+	char *m;
+	long r;
+
+	o.core = __atomic_fetch_add(&hvm_rr, 1, __ATOMIC_RELAXED) % hvm_ncores;
+	r = hvm_ioctl(hvm_fd, HVM_IOC_CHAN_OPEN, &o);
+	if (r < 0)
+		return r == -ENOSPC ? -EAGAIN : r;
+	ref.index = o.index;
+	ref.reserved = 0;
+	m = (char *)hvm_sys(SYS_mmap, 0, HVM_PARTNER_STACK + HVM_GUARD,
+			    PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if ((unsigned long)m >= -4095ul) {
+		hvm_ioctl(hvm_fd, HVM_IOC_CHAN_CLOSE, &ref);
+		return -EAGAIN;
+	}
+	hvm_sys(SYS_mprotect, (long)m, HVM_GUARD, PROT_NONE, 0, 0, 0);
+	ps = (struct hvm_pstart *)(m + HVM_PARTNER_STACK + HVM_GUARD) - 1;
+	ps->base = m;
+	ps->len = HVM_PARTNER_STACK + HVM_GUARD;
+	ps->idx = (int)o.index;
+	ps->seen = hvm_chan_events(&hvm_area->chan[o.index]);
+	r = hvm_raw_clone(flags, (void *)((uintptr_t)ps & ~15ul), ptid, ctid,
+			  tls, hvm_partner_main, ps);
+	if (r < 0) {
+		hvm_ioctl(hvm_fd, HVM_IOC_CHAN_CLOSE, &ref);
+		hvm_sys(SYS_munmap, (long)m, HVM_PARTNER_STACK + HVM_GUARD, 0,
+			0, 0, 0);
+		return r;
+	}
+	*chan = o.index;
+	return r;
+}
+
+/* What a native child of HRT code resumes with (offsets used below). */
+struct hvm_child_regs {
+	uint64_t rbx, rbp, r12, r13, r14, r15; /* 0 .. 40 */
+	uint64_t rdi, rsi, rdx, r8, r9, r10; /* 48 .. 88 */
+	uint64_t rsp, rip, fs; /* 96, 104, 112 */
+	uint32_t mxcsr, fcw; /* 120, 124 */
+};
+
+_Static_assert(offsetof(struct hvm_child_regs, mxcsr) == 120 &&
+		       offsetof(struct hvm_child_regs, rsp) == 96,
+	       "hvm_raw_fork knows these offsets");
+
+/*
+ * long hvm_raw_fork(flags, stack, ptid, ctid, tls, regs): clone(2); the
+ * child resumes as the HRT thread would have at the syscall's return,
+ * with (regs), FS base, MXCSR and x87 control word and rax = 0.  A child
+ * without CLONE_VM first forgets libhvm's session.
+ */
+long hvm_raw_fork(unsigned long flags, uint64_t stack, uint64_t ptid,
+		  uint64_t ctid, uint64_t tls, const struct hvm_child_regs *r);
+__asm__(".text\n"
+	".globl hvm_raw_fork\n"
+	".type hvm_raw_fork, @function\n"
+	"hvm_raw_fork:\n"
+	"	pushq %rbx\n"
+	"	movq %r9, %rbx\n"
+	"	movq %rcx, %r10\n"
+	"	movl $56, %eax\n"
+	"	syscall\n" /* preserves rdi (flags) and rbx */
+	"	testq %rax, %rax\n"
+	"	jz 1f\n"
+	"	popq %rbx\n"
+	"	ret\n"
+	"1:	testl $0x100, %edi\n" /* CLONE_VM: memory is the parent's */
+	"	jnz 2f\n"
+	"	andq $-16, %rsp\n"
+	"	call hvm_fork_child_reset\n"
+	"2:	ldmxcsr 120(%rbx)\n"
+	"	fldcw 124(%rbx)\n"
+	"	movl $158, %eax\n" /* arch_prctl(ARCH_SET_FS, fs) */
+	"	movl $0x1002, %edi\n"
+	"	movq 112(%rbx), %rsi\n"
+	"	syscall\n"
+	"	movq 8(%rbx), %rbp\n"
+	"	movq 16(%rbx), %r12\n"
+	"	movq 24(%rbx), %r13\n"
+	"	movq 32(%rbx), %r14\n"
+	"	movq 40(%rbx), %r15\n"
+	"	movq 48(%rbx), %rdi\n"
+	"	movq 56(%rbx), %rsi\n"
+	"	movq 64(%rbx), %rdx\n"
+	"	movq 72(%rbx), %r8\n"
+	"	movq 80(%rbx), %r9\n"
+	"	movq 88(%rbx), %r10\n"
+	"	movq 96(%rbx), %rsp\n"
+	"	movq 104(%rbx), %rcx\n"
+	"	movq 0(%rbx), %rbx\n"
+	"	xorl %eax, %eax\n"
+	"	jmp *%rcx\n"
+	".size hvm_raw_fork, . - hvm_raw_fork\n");
+
+/*
+ * fork, vfork, clone without CLONE_THREAD: the child is made here, by
+ * Linux, and continues natively from the HRT thread's return point (the
+ * registers the HRT put in the channel's fault record).  With CLONE_VFORK
+ * Linux keeps us, and so the HRT thread, waiting until the child execs
+ * or exits.
+ */
+static long hvm_clone_process(const struct hvm_chan *c, uint64_t flags,
+			      uint64_t sp, uint64_t ptid, uint64_t ctid,
+			      uint64_t tls)
+{
+	const struct hvm_fault *f = &c->fault;
+	struct hvm_child_regs regs, *r = &regs;
+
+	regs.rbx = f->regs[1];
+	regs.rbp = f->regs[6];
+	regs.r12 = f->regs[12];
+	regs.r13 = f->regs[13];
+	regs.r14 = f->regs[14];
+	regs.r15 = f->regs[15];
+	regs.rdi = f->regs[5];
+	regs.rsi = f->regs[4];
+	regs.rdx = f->regs[3];
+	regs.r8 = f->regs[8];
+	regs.r9 = f->regs[9];
+	regs.r10 = f->regs[10];
+	regs.rsp = sp ? sp : f->rsp;
+	regs.rip = f->rip;
+	regs.fs = (flags & CLONE_SETTLS) ? tls : c->cur_fs;
+	regs.mxcsr = c->cur_mxcsr;
+	regs.fcw = c->cur_fcw;
+	/*
+	 * A child sharing our memory on a stack of its own could find this
+	 * frame gone (without CLONE_VFORK we return at once): give it a copy
+	 * below its stack, where nothing lives yet.
+	 */
+	if ((flags & CLONE_VM) && sp) {
+		r = (struct hvm_child_regs *)((sp - 256 - sizeof(*r)) & ~15ull);
+		*r = regs;
+	}
+	return hvm_raw_fork(flags, sp, ptid, ctid, tls, r);
+}
+
+uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted)
+{
+	uint64_t nr = c->nr;
+	int64_t chan = -1;
+	long r;
+
+	if (state == HVM_CHAN_FAULT) {
+		nr = ~0ull;
+		r = aborted ? -ECANCELED : hvm_forward_fault(c);
+	} else if (aborted) {
+		r = -ECANCELED;
+	} else if (nr == HVM_NR_CLONE) {
+		if (c->args[0] & CLONE_THREAD)
+			r = hvm_clone_thread(c->args[0], c->args[2], c->args[3],
+					     c->args[4], &chan);
+		else
+			r = hvm_clone_process(c, c->args[0], c->args[1],
+					      c->args[2], c->args[3],
+					      c->args[4]);
+	} else if (hvm_sys_refused(nr)) {
+		r = -ENOSYS;
+	} else {
+		r = hvm_sys((long)nr, c->args[0], c->args[1], c->args[2],
+			    c->args[3], c->args[4], c->args[5]);
+	}
+	hvm_chan_reply2(c, r, chan);
+	/* The HRT thread may sleep for this reply: wake it. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&c->hrt_sleeping, __ATOMIC_ACQUIRE))
+		hvm_kick(c->core);
+	return nr;
+}

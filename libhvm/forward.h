@@ -1,0 +1,38 @@
+/* forward.h - libhvm internals shared by invoking and forwarding. */
+#ifndef HVM_FORWARD_H
+#define HVM_FORWARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hvm_abi.h"
+
+/* The session (hvm.c): set while bound, read-only for the partners. */
+extern int hvm_fd;
+extern struct hvm_chan_area *hvm_area;
+extern unsigned int hvm_ncores;
+extern unsigned int hvm_rr;
+
+/*
+ * Raw system calls: the forwarding path must not touch errno or any other
+ * TLS, because the HRT code it serves may share this thread's TLS.
+ */
+long hvm_sys(long nr, long a, long b, long c, long d, long e, long f);
+long hvm_ioctl(int fd, unsigned long cmd, void *arg);
+/* Kicks HRT core (core); an IPI only when its service does not poll. */
+void hvm_kick(unsigned int core);
+/* Waits until evt_seq of channel (idx) moves past (seen); returns it or <0. */
+long long hvm_wait_event(int idx, uint64_t seen, int mode, uint64_t spin_ns,
+			 uint64_t deadline);
+
+/*
+ * Serves the forwarded system call or fault on channel (c) (state
+ * SYSCALL or FAULT) and replies; (aborted): answer -ECANCELED instead.
+ * Returns the call number served (PROF_FWD_FAULT-style ~0 for a fault).
+ */
+uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted);
+
+/* A forked child of HRT code: forget the parent's session (not bound here). */
+void hvm_fork_child_reset(void);
+
+#endif /* HVM_FORWARD_H */
