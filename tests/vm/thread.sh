@@ -18,8 +18,8 @@ vm_long() {
 	RC=$?
 }
 
-# Runs in the guest: the program, then one verdict on dmesg.
-GUEST='hvm-thread-test; rc=$?
+# Runs in the guest: the program (with $TESTS), then one verdict on dmesg.
+GUEST='hvm-thread-test $TESTS; rc=$?
 if dmesg | grep -Eq "BUG:|Oops|WARNING:"; then
 	echo "not ok - no BUG:/Oops/WARNING: in dmesg"
 	dmesg | grep -E -A8 "BUG:|Oops|WARNING:" | head -40 | sed "s/^/#   /"
@@ -28,12 +28,13 @@ else
 fi
 exit $rc'
 
+# run_config TAG MEM TESTS ARGS...: one boot; TESTS names tests ("" = all).
 run_config() {
-	local tag=$1 out=$T_TMP/out.$1 err=$T_TMP/err.$1 log=$T_TMP/hrt.$1
-	shift
+	local tag=$1 mem=$2 tests=$3 out=$T_TMP/out.$1 err=$T_TMP/err.$1 log=$T_TMP/hrt.$1
+	shift 3
 	: >"$log"
-	vm_long "$out" "$err" "$@" --mem 1G:128M --hrt-log "$log" --timeout 600 \
-		-- sh -c "$GUEST"
+	vm_long "$out" "$err" "$@" --mem "$mem" --hrt-log "$log" --timeout 600 \
+		-- sh -c "TESTS='$tests'; $GUEST"
 	guest_verdicts "$tag" "$out" "$err"
 	# The HRT must still be alive and not have crashed.
 	cat "$out" "$err" "$log" >"$T_TMP/all.$tag"
@@ -41,6 +42,8 @@ run_config() {
 		"$T_TMP/all.$tag"
 }
 
-run_config "1:1" --cores 1:1
-run_config "1:2" --cores 1:2
+run_config "1:1" 1G:128M "" --cores 1:1
+run_config "1:2" 1G:128M "" --cores 1:2
+# Thread creation until the HRT's memory runs out: a 16 MiB HRT.
+run_config "1:1 16M" 512M:16M threads_eagain --cores 1:1
 summary

@@ -1505,26 +1505,113 @@ static void t_bad_clone(void)
 	      strerror(in.err[1]), nat.r[1], strerror(nat.err[1]));
 }
 
+/* ------------------------------------------------ 15: beyond HRT memory */
+
+/*
+ * Run by name only, on a VM with a small HRT (tests/vm/thread.sh boots one
+ * with 16 MiB): threads that all stay alive until pthread_create fails.
+ */
+#define EA_MAX 4000
+
+static pthread_mutex_t ea_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ea_cv = PTHREAD_COND_INITIALIZER;
+static int ea_go;
+
+struct ea_res {
+	int created, err, joined;
+};
+
+static void *ea_thread(void *a)
+{
+	pthread_mutex_lock(&ea_lock);
+	while (!ea_go)
+		pthread_cond_wait(&ea_cv, &ea_lock);
+	pthread_mutex_unlock(&ea_lock);
+	return a;
+}
+
+static long f_eagain(void *arg, unsigned int core)
+{
+	struct ea_res *r = arg;
+	pthread_t *th = malloc(EA_MAX * sizeof(*th));
+	pthread_attr_t at;
+	int n, e;
+
+	(void)core;
+	if (!th)
+		return -1;
+	pthread_attr_init(&at);
+	pthread_attr_setstacksize(&at, 64 << 10);
+	ea_go = 0;
+	for (n = 0; n < EA_MAX; n++) {
+		e = pthread_create(&th[n], &at, ea_thread, (void *)(long)n);
+		if (e) {
+			r->err = e;
+			break;
+		}
+	}
+	r->created = n;
+	pthread_mutex_lock(&ea_lock);
+	ea_go = 1;
+	pthread_cond_broadcast(&ea_cv);
+	pthread_mutex_unlock(&ea_lock);
+	for (int k = 0; k < n; k++) {
+		void *v;
+
+		if (!pthread_join(th[k], &v) && (long)v == k)
+			r->joined++;
+	}
+	pthread_attr_destroy(&at);
+	free(th);
+	return 0;
+}
+
+static void t_threads_eagain(void)
+{
+	struct ea_res a = {0, 0, 0}, b = {0, 0, 0};
+	long ret = -1;
+	int rc;
+
+	rc = run_on_hrt(f_eagain, &a, &ret);
+	diag("threads_eagain: %d threads alive at once, then error %d (%s)",
+	     a.created, a.err, strerror(a.err));
+	check(rc == 0 && ret == 0 && a.created > 0 && a.err == EAGAIN,
+	      "threads_eagain: creation beyond the HRT's memory fails with "
+	      "EAGAIN",
+	      "rc %d created %d err %d", rc, a.created, a.err);
+	check(a.joined == a.created,
+	      "threads_eagain: every thread created before it joins",
+	      "%d of %d", a.joined, a.created);
+	rc = run_on_hrt(f_eagain, &b, &ret);
+	check(rc == 0 && b.err == EAGAIN &&
+		      b.created >= a.created - a.created / 10,
+	      "threads_eagain: a second round creates as many (memory came "
+	      "back)",
+	      "first %d, second %d (err %d)", a.created, b.created, b.err);
+}
+
 /* ------------------------------------------------------------ main */
 
 static const struct test {
 	const char *name;
 	void (*run)(void);
+	int named_only; /* runs only when named on the command line */
 } tests[] = {
-	{"threads_basic", t_threads_basic}, /* 1 */
-	{"threads_sync", t_threads_sync}, /* 2 */
-	{"threads_200", t_threads_200}, /* 3 */
-	{"openmp", t_openmp}, /* 4 */
-	{"cxx_threads", t_cxx_threads}, /* 5 */
-	{"mixed_mutex", t_mixed_mutex}, /* 6 */
-	{"fork_wait", t_fork_wait}, /* 7 */
-	{"system_popen", t_system_popen}, /* 8 */
-	{"rounding", t_rounding}, /* 9 */
-	{"big_stack", t_big_stack}, /* 10 */
-	{"blocked_read", t_blocked_read}, /* 11 */
-	{"siglongjmp", t_siglongjmp}, /* 12 */
-	{"exit_codes", t_exit_codes}, /* 13 */
-	{"bad_clone", t_bad_clone}, /* 14 */
+	{"threads_basic", t_threads_basic, 0}, /* 1 */
+	{"threads_sync", t_threads_sync, 0}, /* 2 */
+	{"threads_200", t_threads_200, 0}, /* 3 */
+	{"openmp", t_openmp, 0}, /* 4 */
+	{"cxx_threads", t_cxx_threads, 0}, /* 5 */
+	{"mixed_mutex", t_mixed_mutex, 0}, /* 6 */
+	{"fork_wait", t_fork_wait, 0}, /* 7 */
+	{"system_popen", t_system_popen, 0}, /* 8 */
+	{"rounding", t_rounding, 0}, /* 9 */
+	{"big_stack", t_big_stack, 0}, /* 10 */
+	{"blocked_read", t_blocked_read, 0}, /* 11 */
+	{"siglongjmp", t_siglongjmp, 0}, /* 12 */
+	{"exit_codes", t_exit_codes, 0}, /* 13 */
+	{"bad_clone", t_bad_clone, 0}, /* 14 */
+	{"threads_eagain", t_threads_eagain, 1}, /* 15 */
 };
 
 #define NTESTS (int)(sizeof(tests) / sizeof(tests[0]))
@@ -1546,10 +1633,12 @@ static void on_timeout(int sig)
 	_exit(1);
 }
 
-static int selected(const char *name, int argc, char **argv)
+static int selected(const struct test *t, int argc, char **argv)
 {
+	const char *name = t->name;
+
 	if (argc < 2)
-		return 1;
+		return !t->named_only;
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], name))
 			return 1;
@@ -1599,7 +1688,7 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_timeout;
 	sigemptyset(&sa.sa_mask);
 	for (int t = 0; t < NTESTS; t++) {
-		if (!selected(tests[t].name, argc, argv))
+		if (!selected(&tests[t], argc, argv))
 			continue;
 		current_test = tests[t].name;
 		sigaction(SIGALRM, &sa, NULL);
