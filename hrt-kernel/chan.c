@@ -34,7 +34,14 @@ static struct hrt_uthread *hrt_chan_owner[HVM_CHAN_MAX];
 static struct hrt_uthread *hrt_chan_worker[HVM_CHAN_MAX];
 /* Per core: the service thread while it sleeps in the scheduler. */
 static struct hrt_thread *hrt_chan_sleeper[HRT_MAX_CPUS];
+/* Per core: the service thread yielded and waits in the run queue. */
+static volatile u32 hrt_chan_yielded[HRT_MAX_CPUS];
 static u64 hrt_poll_cycles;
+
+bool hrt_chan_others_runnable(u32 me)
+{
+	return READ_ONCE(hrt_cpus[me].rq.nr) > hrt_chan_yielded[me];
+}
 
 void hrt_chan_set_owner(u32 idx, struct hrt_uthread *u)
 {
@@ -216,8 +223,11 @@ static long hrt_chan_service(void *arg)
 			hrt_cli();
 			*idle = 1;
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			if (hvm_chan_kicks(hrt_area, me) == kicks)
+			if (hvm_chan_kicks(hrt_area, me) == kicks) {
+				hrt_chan_yielded[me] = 1;
 				hrt_thread_yield();
+				hrt_chan_yielded[me] = 0;
+			}
 			*idle = 0;
 			hrt_sti();
 			continue;

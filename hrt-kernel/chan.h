@@ -13,5 +13,11 @@ void hrt_chan_start(void);
  * invocation worker again).  Interrupts off or on the channel's core.
  */
 void hrt_chan_set_owner(u32 idx, struct hrt_uthread *u);
+/*
+ * Could a thread other than the channel service run on core (me)?  The
+ * service does not count: it yields only to let others run, and a thread
+ * that waits for its channel sees new kicks itself.
+ */
+bool hrt_chan_others_runnable(u32 me);
 
 #endif /* HRT_CHAN_H */

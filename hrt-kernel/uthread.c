@@ -195,7 +195,7 @@ static s64 hrt_uthread_forward(struct hrt_uthread *u, u32 state, u64 nr,
 		if (op != HVM_OP_NONE)
 			continue; /* a stale request: dropped */
 		/* Others may run, or new work came for this core: give way. */
-		if (READ_ONCE(cpu->rq.nr) ||
+		if (hrt_chan_others_runnable(cpu->id) ||
 		    hvm_chan_kicks(hrt_area, cpu->id) != kicks ||
 		    hrt_rdtsc() - t0 > spin)
 			hrt_uthread_sleep(u, true);
