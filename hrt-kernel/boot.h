@@ -19,6 +19,10 @@ extern bool hrt_boot_percpu_ready;
 extern struct hvm_bootinfo *hrt_bootinfo;
 extern struct hvm_shm_header *hrt_shm; /* HVM mode only */
 
+/* Counts an event in the header's hvm_hrt_counters (HVM mode only). */
+#define HRT_COUNT(field) \
+	__atomic_add_fetch(&hrt_shm->hrt_counters.field, 1, __ATOMIC_RELAXED)
+
 /* 0 when the record is usable; else -EINVAL and a reason in why. */
 int hrt_bootinfo_check(const struct hvm_bootinfo *bi, char *why, size_t n);
 /* Value of key=value on the command line, "" for a bare key, NULL if absent. */

@@ -2,6 +2,7 @@
 #include "chan.h"
 #include "boot.h"
 #include "fpu.h"
+#include "futex.h"
 #include "hvm_chan.h"
 #include "idt.h"
 #include "log.h"
@@ -64,6 +65,7 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 	u32 core = READ_ONCE(c->core);
 
 	c->t_pickup = hrt_rdtsc();
+	HRT_COUNT(invocations);
 	c->nr_forwarded = 0;
 	c->fwd_cycles = 0;
 	c->result = 0;
@@ -92,6 +94,14 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 	hrt_sti();
 	if (ret.status == HRT_STATUS_EXITED)
 		return; /* HVM_CHAN_EXIT was the last event */
+	/*
+	 * A posted call (a futex wake) is served before DONE can overwrite
+	 * it; after an abort nobody may serve it any more.
+	 */
+	if (ret.status == -ECANCELED)
+		u->pending = false;
+	else if (hrt_uthread_drain(u) == HRT_FWD_ABORTED && !ret.status)
+		ret.status = -ECANCELED;
 	if (ret.status)
 		hvm_chan_finish(c, (int32_t)ret.status, c->result);
 	else
@@ -267,7 +277,9 @@ void hrt_chan_start(void)
 	if (!hrt_hvm_mode)
 		return;
 	area = hrt_phys_to_virt(hrt_bootinfo->region_phys + HVM_CHAN_OFF);
+	memset(&hrt_shm->hrt_counters, 0, sizeof(hrt_shm->hrt_counters));
 	hrt_uctx_init(area);
+	hrt_futex_init();
 	hrt_poll_cycles = hrt_bootinfo->tsc_khz * HRT_CHAN_POLL_US / 1000;
 	for (i = 0; i < HVM_CHAN_MAX; i++)
 		hrt_chan_last[i] = READ_ONCE(area->chan[i].req_seq);

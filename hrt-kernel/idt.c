@@ -10,6 +10,7 @@
 #include "string.h"
 #include "symbols.h"
 #include "thread.h"
+#include "uctx.h"
 #include "uthread.h"
 #include "x86.h"
 
@@ -137,6 +138,12 @@ void hrt_exception(struct hrt_regs *r)
 	struct hrt_cpu *c = hrt_boot_percpu_ready ? hrt_this_cpu() : NULL;
 	struct hrt_thread *t = c ? c->current : NULL;
 
+	/* A kernel read or write of process memory that faulted (uaccess.S). */
+	if (r->vector == 14 && c && c->ufixup && hrt_read_cr2() < HRT_USER_TOP) {
+		r->rip = c->ufixup;
+		c->ufixup = 0;
+		return;
+	}
 	if (r->vector == 3 || r->vector == 1) {
 		/* int3/debug: report and continue (handy for tests and gdb-less debugging). */
 		hrt_printf("hrt: trap %lu at %lx\n", r->vector, r->rip);

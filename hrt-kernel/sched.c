@@ -2,6 +2,7 @@
 #include "sched.h"
 #include "apic.h"
 #include "fpu.h"
+#include "futex.h"
 #include "idt.h"
 #include "log.h"
 #include "slab.h"
@@ -188,9 +189,10 @@ void hrt_schedule(void)
 	hrt_irq_restore(f);
 }
 
-/* Timer tick (interrupts off): ask for a reschedule when others wait. */
+/* Timer tick (interrupts off): futex sleepers re-check their words. */
 void hrt_sched_tick(void)
 {
+	hrt_futex_tick();
 }
 
 /* Interrupt exit: preempt the interrupted thread if something else is runnable. */

@@ -35,6 +35,7 @@ struct hrt_cpu {
 	/* Offloaded calls (chan.c, usercall.S), at fixed %gs offsets. */
 	u64 ucall_rsp;	   /* %gs:16 kernel rsp for entries from process code */
 	u64 sc_user_rsp;   /* %gs:24 rsp of the syscall being served */
+	u64 ufixup;	   /* %gs:32 where a faulting user access resumes */
 	u32 id;			   /* dense index 0..ncpus-1 */
 	u32 apic_id;
 	volatile bool online;
@@ -51,7 +52,8 @@ struct hrt_cpu {
 	struct hrt_thread *idle;
 } __aligned(64);
 
-_Static_assert(__builtin_offsetof(struct hrt_cpu, ucall_rsp) == HRT_CPU_UCALL_RSP &&
+_Static_assert(__builtin_offsetof(struct hrt_cpu, ufixup) == HRT_CPU_UFIXUP &&
+		       __builtin_offsetof(struct hrt_cpu, ucall_rsp) == HRT_CPU_UCALL_RSP &&
 		       __builtin_offsetof(struct hrt_cpu, sc_user_rsp) ==
 			       HRT_CPU_SC_USER_RSP,
 	       "usercall.S knows these offsets");

@@ -1,5 +1,6 @@
 /* uctx.c - merged address spaces: shared roots, lazy loads, TLB flush acks. */
 #include "uctx.h"
+#include "boot.h"
 #include "buddy.h"
 #include "log.h"
 #include "mm.h"
@@ -117,6 +118,7 @@ bool hrt_uctx_load(u32 idx)
 		return false;
 	}
 	hrt_write_cr3(hrt_virt_to_phys(root));
+	HRT_COUNT(cr3_loads);
 	return true;
 }
 
@@ -139,6 +141,7 @@ bool hrt_uctx_check(u32 idx)
 	    READ_ONCE(x->gen) != hrt_uctx_gen[cur]) {
 		hrt_uctx_sync(cur);
 		hrt_write_cr3(hrt_virt_to_phys(hrt_uctx_roots[cur]));
+		HRT_COUNT(cr3_loads);
 		__atomic_store_n(&x->flush_ack[me], seq, __ATOMIC_RELEASE);
 	}
 	return cur == idx;
@@ -149,8 +152,10 @@ void hrt_uctx_resync(u32 idx, bool reload)
 	if (hrt_uctx_current() != idx)
 		return;
 	hrt_uctx_sync(idx);
-	if (reload)
+	if (reload) {
 		hrt_write_cr3(hrt_virt_to_phys(hrt_uctx_roots[idx]));
+		HRT_COUNT(cr3_loads);
+	}
 }
 
 bool hrt_uctx_missing(u32 idx, u64 va)

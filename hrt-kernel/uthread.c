@@ -3,6 +3,7 @@
 #include "boot.h"
 #include "chan.h"
 #include "fpu.h"
+#include "futex.h"
 #include "gdt.h"
 #include "hvm_chan.h"
 #include "hvmipi.h"
@@ -28,6 +29,7 @@
 #define NR_MREMAP 25
 #define NR_MADVISE 28
 #define NR_CLONE 56
+#define NR_FUTEX 202
 #define NR_FORK 57
 #define NR_VFORK 58
 #define NR_EXIT 60
@@ -46,7 +48,6 @@
 /* A forwarded call's waiter spins this long (if nothing else may run), then
  * sleeps. */
 #define HRT_FWD_SPIN_US 200
-#define HRT_FWD_ABORTED (-0x7fffffffffffll)
 
 struct hrt_ucall_ret {
 	long result;
@@ -125,7 +126,7 @@ void hrt_uthread_switch_in(struct hrt_thread *t)
 }
 
 /* Still worth running: the process is bound and the HRT serves. */
-static bool hrt_uthread_alive(struct hrt_uthread *u)
+bool hrt_uthread_alive(struct hrt_uthread *u)
 {
 	return hrt_uctx_alive(u->ctx) &&
 	       READ_ONCE(hrt_shm->hrt_state) == HVM_HRT_READY;
@@ -143,9 +144,10 @@ void hrt_uthread_sleep(struct hrt_uthread *u, bool reply)
 	 * RUNNABLE again, and hrt_schedule() keeps a runnable thread.
 	 */
 	t->state = HRT_T_BLOCKED;
-	if (reply)
+	if (reply) {
+		HRT_COUNT(fwd_sleeps);
 		__atomic_store_n(&c->hrt_sleeping, 1, __ATOMIC_SEQ_CST);
-	else
+	} else
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE) ==
 		    hrt_chan_last[u->chan] &&
@@ -164,8 +166,26 @@ void hrt_uthread_sleep(struct hrt_uthread *u, bool reply)
  * the scheduler.  Called with interrupts on.  Returns the reply or
  * HRT_FWD_ABORTED (abort request, dead process, HRT stopping).
  */
-static s64 hrt_uthread_forward(struct hrt_uthread *u, u32 state, u64 nr,
-			       const u64 *args)
+/*
+ * Takes (u)'s channel's next request; the reply to a posted call is
+ * consumed here (nobody waits for it) and reads as no request.
+ */
+static u32 hrt_uthread_take(struct hrt_uthread *u)
+{
+	u32 op = hvm_chan_take(hrt_uthread_chan(u), &hrt_chan_last[u->chan]);
+
+	if (op == HVM_OP_REPLY && u->pending) {
+		u->pending = false;
+		return HVM_OP_NONE;
+	}
+	return op;
+}
+
+/*
+ * Waits for the reply to the call on (u)'s channel: spins while nothing
+ * else could use the core, then sleeps in the scheduler.  Interrupts on.
+ */
+static s64 hrt_uthread_wait_reply(struct hrt_uthread *u)
 {
 	struct hvm_chan *c = hrt_uthread_chan(u);
 	struct hrt_cpu *cpu = hrt_this_cpu();
@@ -173,14 +193,7 @@ static s64 hrt_uthread_forward(struct hrt_uthread *u, u32 state, u64 nr,
 	    spin = hrt_bootinfo->tsc_khz * HRT_FWD_SPIN_US / 1000;
 	u64 kicks = hvm_chan_kicks(hrt_area, cpu->id);
 	s64 ret;
-	int i;
 
-	c->nr = nr;
-	for (i = 0; i < 6; i++)
-		c->args[i] = args[i];
-	c->nr_forwarded++;
-	hvm_chan_event(c, state);
-	hrt_chan_notify(c);
 	for (;;) {
 		u32 op = hvm_chan_take(c, &hrt_chan_last[u->chan]);
 
@@ -209,12 +222,72 @@ static s64 hrt_uthread_forward(struct hrt_uthread *u, u32 state, u64 nr,
 	return ret;
 }
 
+s64 hrt_uthread_drain(struct hrt_uthread *u)
+{
+	if (!u->pending)
+		return 0;
+	u->pending = false;
+	return hrt_uthread_wait_reply(u) == HRT_FWD_ABORTED ? HRT_FWD_ABORTED
+							    : 0;
+}
+
+/* Posts call or fault (state, nr, args); the channel must be free. */
+static void hrt_uthread_post_event(struct hrt_uthread *u, u32 state, u64 nr,
+				   const u64 *args)
+{
+	struct hvm_chan *c = hrt_uthread_chan(u);
+	int i;
+
+	c->nr = nr;
+	for (i = 0; i < 6; i++)
+		c->args[i] = args[i];
+	c->nr_forwarded++;
+	hvm_chan_event(c, state);
+	hrt_chan_notify(c);
+}
+
+s64 hrt_uthread_forward(struct hrt_uthread *u, u32 state, u64 nr,
+			const u64 *args)
+{
+	if (hrt_uthread_drain(u) == HRT_FWD_ABORTED)
+		return HRT_FWD_ABORTED;
+	hrt_uthread_post_event(u, state, nr, args);
+	return hrt_uthread_wait_reply(u);
+}
+
+int hrt_uthread_post(struct hrt_uthread *u, u64 nr, const u64 *args, u64 key)
+{
+	struct hvm_chan *c = hrt_uthread_chan(u);
+
+	/*
+	 * The same request still unserved: when Linux executes it, it does
+	 * all this one would (e.g. wake every waiter of a word).
+	 */
+	if (key && u->pending && u->pending_key == key &&
+	    __atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE) ==
+		    hrt_chan_last[u->chan])
+		return 0;
+	if (hrt_uthread_drain(u) == HRT_FWD_ABORTED)
+		return (int)HRT_FWD_ABORTED;
+	hrt_uthread_post_event(u, HVM_CHAN_SYSCALL, nr, args);
+	u->pending = true;
+	u->pending_key = key;
+	return 0;
+}
+
 /* Ends a cloned thread: its channel and partner go, then the thread. */
-static __noreturn void hrt_uthread_end(struct hrt_uthread *u, u64 code, u64 sig)
+static __noreturn void hrt_uthread_end(struct hrt_uthread *u, u64 code, u64 sig,
+				       bool served)
 {
 	struct hvm_chan *c = hrt_uthread_chan(u);
 	struct hrt_thread *t = u->t;
 
+	/* The partner must see every call we posted, if anyone still serves. */
+	if (served) {
+		hrt_sti();
+		hrt_uthread_drain(u);
+	}
+	u->pending = false;
 	hrt_cli();
 	hrt_chan_set_owner(u->chan, NULL);
 	c->args[0] = code;
@@ -235,8 +308,10 @@ static __noreturn void hrt_uthread_exit(struct hrt_uthread *u, u64 code,
 	struct hvm_chan *c = hrt_uthread_chan(u);
 
 	if (!u->worker)
-		hrt_uthread_end(u, code, sig);
+		hrt_uthread_end(u, code, sig, true);
 	/* The invocation's waiter exits in its place (libhvm). */
+	hrt_sti();
+	hrt_uthread_drain(u);
 	hrt_cli();
 	c->args[0] = code;
 	c->args[1] = sig;
@@ -250,13 +325,26 @@ static __noreturn void hrt_uthread_exit(struct hrt_uthread *u, u64 code,
 __noreturn void hrt_uthread_aborted(long status)
 {
 	(void)status;
-	hrt_uthread_end(hrt_uthread_current(), 0, 0);
+	hrt_uthread_end(hrt_uthread_current(), 0, 0, false);
 }
 
 static __noreturn void hrt_uthread_abort(struct hrt_uthread *u, long status)
 {
 	(void)u;
 	hrt_user_abort_to(status);
+}
+
+bool hrt_uthread_stop(struct hrt_uthread *u)
+{
+	struct hvm_chan *c = hrt_uthread_chan(u);
+
+	if (!hrt_uthread_alive(u))
+		return true;
+	if (__atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE) ==
+	    hrt_chan_last[u->chan])
+		return false;
+	/* Only an abort is news here; a stale request is dropped. */
+	return hrt_uthread_take(u) == HVM_OP_ABORT;
 }
 
 void hrt_uthread_return(struct hrt_regs *r)
@@ -272,7 +360,7 @@ void hrt_uthread_return(struct hrt_regs *r)
 		    hrt_chan_last[u->chan])
 		return;
 	if (hrt_uctx_current() == u->ctx && hrt_uthread_alive(u) &&
-	    hvm_chan_take(c, &hrt_chan_last[u->chan]) != HVM_OP_ABORT)
+	    hrt_uthread_take(u) != HVM_OP_ABORT)
 		return; /* a stale request: dropped */
 	/* Leave the code: iretq lands in hrt_user_abort_landing. */
 	r->rax = (u64)-ECANCELED;
@@ -402,7 +490,7 @@ static long hrt_uthread_clone_main(void *arg)
 	r = (struct hrt_regs *)(base - sizeof(*r));
 	*r = u->regs;
 	if (!hrt_uthread_load(u))
-		hrt_uthread_end(u, 0, 0);
+		hrt_uthread_end(u, 0, 0, false);
 	hrt_uthread_enter(r);
 }
 
@@ -479,6 +567,7 @@ static s64 hrt_uthread_clone(struct hrt_uthread *u, const struct hrt_regs *r,
 	t->pin = (int)core;
 	hrt_chan_set_owner(idx, nu);
 	t->u = nu;
+	HRT_COUNT(threads_created);
 	hrt_thread_start_new(t);
 	return ret;
 }
@@ -510,6 +599,11 @@ void hrt_uthread_syscall(struct hrt_regs *r)
 	case NR_CLONE3:
 		/* glibc falls back to clone, which carries all we need. */
 		ret = -ENOSYS;
+		break;
+	case NR_FUTEX:
+		ret = hrt_futex(u, a);
+		if (ret == HRT_FWD_ABORTED)
+			hrt_uthread_abort(u, -ECANCELED);
 		break;
 	case NR_ARCH_PRCTL:
 		if (a[0] == ARCH_SET_FS) {

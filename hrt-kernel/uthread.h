@@ -21,6 +21,8 @@ struct hrt_uthread {
 	u32 chan; /* channel it serves */
 	u32 ctx; /* context slot of its process */
 	bool worker; /* invocation worker; else a cloned thread */
+	bool pending; /* a posted call's reply has not been taken yet */
+	u64 pending_key; /* what it was (hrt_uthread_post) */
 	u64 fs; /* FS base of the process code */
 	u64 last_fault; /* page | error code of the last forwarded fault */
 	int fault_repeat;
@@ -29,6 +31,9 @@ struct hrt_uthread {
 
 /* hrt_user_call's status when the code ended its thread with exit(). */
 #define HRT_STATUS_EXITED (-0x10000l)
+
+/* hrt_uthread_forward(): the call was aborted or the process died. */
+#define HRT_FWD_ABORTED (-0x7fffffffffffll)
 
 /* Last req_seq taken per channel (by its serving thread only). */
 extern u64 hrt_chan_last[HVM_CHAN_MAX];
@@ -43,6 +48,27 @@ bool hrt_uthread_load(struct hrt_uthread *u);
  * to kick and a dying process wakes it too.
  */
 void hrt_uthread_sleep(struct hrt_uthread *u, bool reply);
+/*
+ * Posts a forwarded call (state SYSCALL, nr, args) or fault on (u)'s
+ * channel and waits for the reply, sleeping if need be (interrupts on).
+ * Returns the reply or HRT_FWD_ABORTED.
+ */
+s64 hrt_uthread_forward(struct hrt_uthread *u, u32 state, u64 nr,
+			const u64 *args);
+/*
+ * Posts a system call whose result nobody needs (a futex wake for ROS
+ * waiters) and returns at once; the reply is taken before the channel's
+ * next event.  A nonzero (key) says an unserved earlier post of the same
+ * key does this one's work too (it is then dropped).  0 or
+ * HRT_FWD_ABORTED.
+ */
+int hrt_uthread_post(struct hrt_uthread *u, u64 nr, const u64 *args, u64 key);
+/* Waits for a posted call's reply, if any: 0 or HRT_FWD_ABORTED. */
+s64 hrt_uthread_drain(struct hrt_uthread *u);
+/* Is (u)'s process bound and the HRT serving? */
+bool hrt_uthread_alive(struct hrt_uthread *u);
+/* Must (u) leave what it waits for: process gone, or an abort request? */
+bool hrt_uthread_stop(struct hrt_uthread *u);
 /* Entry points from usercall.S/entry.S, on the thread's kernel stack. */
 void hrt_uthread_syscall(struct hrt_regs *r);
 void hrt_uthread_trap(struct hrt_regs *r);

@@ -96,6 +96,20 @@ enum hvm_hrt_state {
 };
 
 /*
+ * Counters the HRT keeps in the header (relaxed increments, zeroed at each
+ * HRT boot): events that cost on any host, whatever the accelerator.
+ */
+struct hvm_hrt_counters {
+	uint64_t invocations;	    /* invocations started */
+	uint64_t threads_created;   /* HRT threads made by clone in process code */
+	uint64_t futex_local_wakes; /* futex waiters woken by HRT threads, no Linux */
+	uint64_t futex_forwarded;   /* futex calls that went to Linux */
+	uint64_t fwd_sleeps;	    /* forwarded-call waits that slept */
+	uint64_t cr3_loads;	    /* CR3 writes for process code's contexts */
+	uint64_t pad[2];
+};
+
+/*
  * The first page of the region.  hvm-run creates it before QEMU starts; the
  * fields under "guest" are written by the ROS, those under "hrt" by hvm.ko
  * and the HRT.  Single-writer fields; readers use acquire loads.
@@ -146,7 +160,9 @@ struct hvm_shm_header {
 	uint64_t hrt_ping_seq; /* written by hvm.ko */
 	uint64_t hrt_ping_ack; /* written by the HRT */
 
-	uint8_t reserved[4096 - 456];
+	struct hvm_hrt_counters hrt_counters; /* written by the HRT */
+
+	uint8_t reserved[4096 - 520];
 };
 
 /* One physical range of ROS RAM, for the HRT's direct map. */

@@ -129,7 +129,7 @@ struct hvm_stats {
 	__u64 hung_detected;
 	__u64 crashes_seen;
 	__u64 heartbeat;
-	__u64 reserved[8];
+	struct hvm_hrt_counters hrt; /* the HRT's own, since its last boot */
 };
 
 /*

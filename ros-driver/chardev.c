@@ -268,6 +268,8 @@ static long ros_ioc_stats(struct ros_dev *rd, void __user *up)
 		st.irqs[i] = atomic64_read(&rd->irqs[i]);
 	st.events = atomic64_read(&rd->events);
 	st.heartbeat = READ_ONCE(rd->hdr->hrt_heartbeat);
+	/* The HRT counts on while we copy: each word is consistent, no more. */
+	st.hrt = rd->hdr->hrt_counters;
 	return copy_to_user(up, &st, sizeof(st)) ? -EFAULT : 0;
 }
 

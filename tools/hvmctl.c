@@ -266,6 +266,12 @@ static int cmd_stats(int fd)
 	P(hung_detected);
 	P(crashes_seen);
 	P(heartbeat);
+	P(hrt.invocations);
+	P(hrt.threads_created);
+	P(hrt.futex_local_wakes);
+	P(hrt.futex_forwarded);
+	P(hrt.fwd_sleeps);
+	P(hrt.cr3_loads);
 #undef P
 	return EX_OK;
 }

@@ -32,6 +32,9 @@
 #include <unistd.h>
 
 #include "hvm.h"
+#include "hvm_uapi.h"
+#include <linux/futex.h>
+#include <sys/ioctl.h>
 
 /* thread-test-cxx.cpp: std::thread x 4; (arg) points to the expected CPL. */
 extern long cxx_threads(void *arg, unsigned int core);
@@ -1573,21 +1576,103 @@ static void t_threads_eagain(void)
 	int rc;
 
 	rc = run_on_hrt(f_eagain, &a, &ret);
-	diag("threads_eagain: %d threads alive at once, then error %d (%s)",
-	     a.created, a.err, strerror(a.err));
+	diag("%d threads alive at once, then error %d (%s)", a.created, a.err,
+	     strerror(a.err));
 	check(rc == 0 && ret == 0 && a.created > 0 && a.err == EAGAIN,
-	      "threads_eagain: creation beyond the HRT's memory fails with "
+	      "creation beyond the HRT's memory fails with "
 	      "EAGAIN",
 	      "rc %d created %d err %d", rc, a.created, a.err);
-	check(a.joined == a.created,
-	      "threads_eagain: every thread created before it joins",
+	check(a.joined == a.created, "every thread created before it joins",
 	      "%d of %d", a.joined, a.created);
 	rc = run_on_hrt(f_eagain, &b, &ret);
 	check(rc == 0 && b.err == EAGAIN &&
 		      b.created >= a.created - a.created / 10,
-	      "threads_eagain: a second round creates as many (memory came "
+	      "a second round creates as many (memory came "
 	      "back)",
 	      "first %d, second %d (err %d)", a.created, b.created, b.err);
+}
+
+/* ------------------------------------------------- 16: HRT-local futexes */
+
+#define FX_ROUNDS 500
+
+static _Atomic uint32_t fx_word;
+
+static long fx_futex(uint32_t op, uint32_t val)
+{
+	return syscall(SYS_futex, &fx_word, op | FUTEX_PRIVATE_FLAG, val, NULL,
+		       NULL, 0);
+}
+
+/* Strict alternation on one word: 0 = ping's turn, 1 = pong's. */
+static void *fx_player(void *arg)
+{
+	uint32_t me = (uint32_t)(uintptr_t)arg;
+
+	for (int i = 0; i < FX_ROUNDS; i++) {
+		while (atomic_load(&fx_word) != me)
+			fx_futex(FUTEX_WAIT, !me);
+		atomic_store(&fx_word, !me);
+		fx_futex(FUTEX_WAKE, 1);
+	}
+	return NULL;
+}
+
+static long f_futex_pingpong(void *arg, unsigned int core)
+{
+	pthread_t a, b;
+
+	(void)arg;
+	(void)core;
+	atomic_store(&fx_word, 0);
+	if (pthread_create(&a, NULL, fx_player, (void *)0))
+		return -1;
+	if (pthread_create(&b, NULL, fx_player, (void *)1))
+		return -2;
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	return 0;
+}
+
+static int fx_stats(struct hvm_stats *st)
+{
+	int fd = open(HVM_DEV_PATH, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = ioctl(fd, HVM_IOC_STATS, st);
+	close(fd);
+	return rc;
+}
+
+static void t_futex_local(void)
+{
+	struct hvm_stats s0, s1;
+	unsigned long long local, fwd;
+	long ret = -1;
+	int rc;
+
+	if (!native && fx_stats(&s0)) {
+		check(0, "HVM_IOC_STATS", "%s", strerror(errno));
+		return;
+	}
+	rc = run_on_hrt(f_futex_pingpong, NULL, &ret);
+	check(rc == 0 && ret == 0, "futex ping-pong between two HRT threads",
+	      "rc %d ret %ld", rc, ret);
+	if (native || fx_stats(&s1))
+		return;
+	local = s1.hrt.futex_local_wakes - s0.hrt.futex_local_wakes;
+	fwd = s1.hrt.futex_forwarded - s0.hrt.futex_forwarded;
+	diag("%llu wakes handed over on the HRT, %llu futex calls "
+	     "forwarded, %d rounds",
+	     local, fwd, FX_ROUNDS);
+	check(local >= FX_ROUNDS / 4,
+	      "HRT threads wake each other without Linux",
+	      "only %llu of %d wakes local", local, 2 * FX_ROUNDS);
+	check(s1.hrt.threads_created - s0.hrt.threads_created == 2,
+	      "the HRT counted the two threads it made", "%llu",
+	      (unsigned long long)(s1.hrt.threads_created -
+				   s0.hrt.threads_created));
 }
 
 /* ------------------------------------------------------------ main */
@@ -1612,6 +1697,7 @@ static const struct test {
 	{"exit_codes", t_exit_codes, 0}, /* 13 */
 	{"bad_clone", t_bad_clone, 0}, /* 14 */
 	{"threads_eagain", t_threads_eagain, 1}, /* 15 */
+	{"futex_local", t_futex_local, 0}, /* 16 */
 };
 
 #define NTESTS (int)(sizeof(tests) / sizeof(tests[0]))

@@ -1,0 +1,235 @@
+/* futex.c - process code's futexes: HRT waiters sleep on the HRT; wakes reach
+ * both. */
+#include "futex.h"
+#include "boot.h"
+#include "chan.h"
+#include "hvm_abi.h"
+#include "list.h"
+#include "smp.h"
+#include "sync.h"
+#include "thread.h"
+#include "uctx.h"
+#include "uthread.h"
+#include "x86.h"
+
+#define NR_FUTEX 202
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+#define FUTEX_BITSET_ALL 0xffffffffu
+
+/* How long a waiter polls its word, when nothing else could run, before it
+ * sleeps. */
+#define HRT_FUTEX_SPIN_US 50
+#define HRT_FUTEX_BUCKETS 64
+
+int hrt_get_user_u32(const u32 *uaddr, u32 *out);
+
+/* One waiting HRT thread, on its kernel stack while it waits. */
+struct hrt_futex_waiter {
+	struct hrt_list node; /* bucket list, under the bucket lock */
+	struct hrt_list snode; /* its core's sleepers, interrupts off */
+	struct hrt_thread *t;
+	u32 ctx;
+	u64 addr;
+	volatile bool woken; /* set (and unlinked) by an HRT waker */
+};
+
+static struct hrt_futex_bucket {
+	struct hrt_spinlock lock;
+	struct hrt_list waiters;
+} hrt_futex_tab[HRT_FUTEX_BUCKETS];
+
+/*
+ * Per core: its waiters that sleep.  The timer tick wakes them to look at
+ * their words again: a ROS thread's wake goes to Linux, which does not
+ * know them, but its store to the word comes first.
+ */
+static struct hrt_list hrt_futex_sleepers[HRT_MAX_CPUS];
+
+static u64 hrt_futex_spin_cycles;
+
+void hrt_futex_init(void)
+{
+	int i;
+
+	for (i = 0; i < HRT_FUTEX_BUCKETS; i++) {
+		hrt_spin_init(&hrt_futex_tab[i].lock);
+		hrt_list_init(&hrt_futex_tab[i].waiters);
+	}
+	for (i = 0; i < (int)HRT_MAX_CPUS; i++)
+		hrt_list_init(&hrt_futex_sleepers[i]);
+	hrt_futex_spin_cycles =
+		hrt_bootinfo->tsc_khz * HRT_FUTEX_SPIN_US / 1000;
+}
+
+void hrt_futex_tick(void)
+{
+	struct hrt_list *l, *n;
+
+	if (!hrt_futex_spin_cycles)
+		return; /* not HVM mode */
+	l = &hrt_futex_sleepers[hrt_cpu_id()];
+	for (n = l->next; n != l; n = n->next)
+		hrt_wake(container_of(n, struct hrt_futex_waiter, snode)->t);
+}
+
+static struct hrt_futex_bucket *hrt_futex_bucket(u32 ctx, u64 addr)
+{
+	u64 h = (addr >> 2) * 0x9e3779b97f4a7c15ull + ctx;
+
+	return &hrt_futex_tab[(h >> 32) % HRT_FUTEX_BUCKETS];
+}
+
+/* Reads the futex word, having Linux populate its page if need be. */
+static int hrt_futex_read(struct hrt_uthread *u, u64 addr, u32 *v)
+{
+	u64 args[6] = {addr, 0, 0, 0, 0, 0};
+	s64 r;
+
+	if (!hrt_get_user_u32((const u32 *)addr, v))
+		return 0;
+	r = hrt_uthread_forward(u, HVM_CHAN_FAULT, 0, args);
+	if (r == HRT_FWD_ABORTED)
+		return (int)HRT_FWD_ABORTED;
+	if (r || hrt_get_user_u32((const u32 *)addr, v))
+		return -EFAULT;
+	return 0;
+}
+
+/* Leaves the bucket (if no waker took us out); returns (r). */
+static s64 hrt_futex_leave(struct hrt_futex_bucket *b,
+			   struct hrt_futex_waiter *w, s64 r)
+{
+	/*
+	 * Also when woken: the waker still holds the lock while it wakes our
+	 * thread, so (w) must outlive its critical section.
+	 */
+	hrt_spin_lock(&b->lock);
+	if (!w->woken)
+		hrt_list_del(&w->node);
+	hrt_spin_unlock(&b->lock);
+	return r;
+}
+
+/* Sleeps until an HRT waker, the next tick or a channel request. */
+static void hrt_futex_sleep(struct hrt_futex_waiter *w)
+{
+	u64 f = hrt_irq_save();
+
+	w->t->state = HRT_T_BLOCKED;
+	hrt_list_add_tail(&w->snode, &hrt_futex_sleepers[hrt_cpu_id()]);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!w->woken)
+		hrt_schedule();
+	else
+		w->t->state = HRT_T_RUNNING;
+	hrt_list_del(&w->snode);
+	hrt_irq_restore(f);
+}
+
+/*
+ * FUTEX_WAIT among HRT threads never leaves the HRT: the waiter polls
+ * briefly (nothing else to run), then sleeps in the HRT scheduler, and an
+ * HRT waker hands it the wake-up directly.  A ROS waker's wake goes to
+ * Linux; the waiter sees the word it changed at its next tick instead.
+ */
+static s64 hrt_futex_wait(struct hrt_uthread *u, const u64 *a)
+{
+	struct hrt_futex_waiter w = {.t = u->t, .ctx = u->ctx, .addr = a[0]};
+	struct hrt_futex_bucket *b = hrt_futex_bucket(u->ctx, a[0]);
+	u64 t0 = hrt_rdtsc();
+	bool first = true;
+	u32 v;
+	s64 r;
+
+	/*
+	 * Queued before the word is read: a waker stores the word, then takes
+	 * the bucket lock; either it finds us or we see its store.
+	 */
+	hrt_spin_lock(&b->lock);
+	hrt_list_add_tail(&w.node, &b->waiters);
+	hrt_spin_unlock(&b->lock);
+	for (;;) {
+		if (w.woken)
+			return hrt_futex_leave(b, &w, 0);
+		r = hrt_futex_read(u, a[0], &v);
+		if (r)
+			return hrt_futex_leave(b, &w, r);
+		if (v != (u32)a[2])
+			return hrt_futex_leave(b, &w, first ? -EAGAIN : 0);
+		first = false;
+		if (hrt_uthread_stop(u))
+			return hrt_futex_leave(b, &w, HRT_FWD_ABORTED);
+		if (!hrt_chan_others_runnable(hrt_cpu_id()) &&
+		    hrt_rdtsc() - t0 < hrt_futex_spin_cycles)
+			hrt_pause();
+		else
+			hrt_futex_sleep(&w);
+	}
+}
+
+static s64 hrt_futex_wake(struct hrt_uthread *u, const u64 *a)
+{
+	struct hrt_futex_bucket *b = hrt_futex_bucket(u->ctx, a[0]);
+	struct hrt_list *n, *next;
+	s64 want = (s64)(u32)a[2], woken = 0, r;
+	u64 fwd[6];
+	int i;
+
+	if (want <= 0)
+		return 0;
+	hrt_spin_lock(&b->lock);
+	for (n = b->waiters.next; n != &b->waiters && woken < want; n = next) {
+		struct hrt_futex_waiter *w =
+			container_of(n, struct hrt_futex_waiter, node);
+
+		next = n->next;
+		if (w->ctx != u->ctx || w->addr != a[0])
+			continue;
+		hrt_list_del(&w->node);
+		__atomic_store_n(&w->woken, true, __ATOMIC_SEQ_CST);
+		hrt_wake(w->t);
+		HRT_COUNT(futex_local_wakes);
+		woken++;
+	}
+	hrt_spin_unlock(&b->lock);
+	if (woken == want)
+		return woken;
+	/*
+	 * The rest may be ROS threads waiting in Linux: their wake is posted
+	 * and we go on (callers do not use the count of a wake they could
+	 * not know the waiters of; it counts the HRT's own waiters only).
+	 */
+	for (i = 0; i < 6; i++)
+		fwd[i] = a[i];
+	fwd[2] = (u64)(want - woken);
+	HRT_COUNT(futex_forwarded);
+	/* Wake-all of a word: one unserved such post covers the next. */
+	r = hrt_uthread_post(u, NR_FUTEX, fwd,
+			     want >= 0x7fffffff ? (a[0] | 1) : 0);
+	return r ? r : woken;
+}
+
+s64 hrt_futex(struct hrt_uthread *u, const u64 *a)
+{
+	u32 op = (u32)a[1],
+	    cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	bool bitset_all = (u32)a[5] == FUTEX_BITSET_ALL;
+
+	/* Shared futexes may have waiters in other processes: Linux's. */
+	if (!(op & FUTEX_PRIVATE_FLAG) || (a[0] & 3) || !hrt_user_addr(a[0])) {
+		HRT_COUNT(futex_forwarded);
+		return hrt_uthread_forward(u, HVM_CHAN_SYSCALL, NR_FUTEX, a);
+	}
+	if ((cmd == FUTEX_WAIT || (cmd == FUTEX_WAIT_BITSET && bitset_all)) &&
+	    !a[3])
+		return hrt_futex_wait(u, a);
+	if (cmd == FUTEX_WAKE || (cmd == FUTEX_WAKE_BITSET && bitset_all))
+		return hrt_futex_wake(u, a);
+	HRT_COUNT(futex_forwarded);
+	return hrt_uthread_forward(u, HVM_CHAN_SYSCALL, NR_FUTEX, a);
+}

@@ -1,0 +1,21 @@
+/* futex.h - process code's futexes: HRT threads wake each other without Linux. */
+#ifndef HRT_FUTEX_H
+#define HRT_FUTEX_H
+
+#include "types.h"
+
+struct hrt_uthread;
+
+/*
+ * futex(2) from process code with the arguments (a) as the syscall passed
+ * them.  Private FUTEX_WAIT/WAKE (and their _BITSET forms with every bit)
+ * without a timeout are served here when they can be; everything else is
+ * forwarded.  Returns the result or HRT_FWD_ABORTED.
+ */
+s64 hrt_futex(struct hrt_uthread *u, const u64 *a);
+
+void hrt_futex_init(void);
+/* Timer tick: this core's sleeping waiters look at their words again. */
+void hrt_futex_tick(void);
+
+#endif /* HRT_FUTEX_H */
