@@ -1,5 +1,4 @@
-/* futex.c - process code's futexes: HRT waiters sleep on the HRT; wakes reach
- * both. */
+/* futex.c - process code's futexes: HRT waiters sleep on the HRT; wakes reach both. */
 #include "futex.h"
 #include "boot.h"
 #include "chan.h"
@@ -38,9 +37,25 @@ struct hrt_futex_waiter {
 	volatile bool woken; /* set (and unlinked) by an HRT waker */
 };
 
+/*
+ * Words only Linux will wake for a while: the CLONE_CHILD_CLEARTID word
+ * of a thread that ended (its partner's exit clears and wakes it, in
+ * Linux).  Waits on them go to Linux; an entry that outlives its use only
+ * costs a round trip.
+ */
+#define HRT_FUTEX_LINUX_SLOTS 4
+#define HRT_FUTEX_LINUX_MS 1000
+
+struct hrt_futex_linux {
+	u32 ctx;
+	u64 addr;
+	u64 until; /* TSC */
+};
+
 static struct hrt_futex_bucket {
 	struct hrt_spinlock lock;
 	struct hrt_list waiters;
+	struct hrt_futex_linux lw[HRT_FUTEX_LINUX_SLOTS];
 } hrt_futex_tab[HRT_FUTEX_BUCKETS];
 
 /*
@@ -82,6 +97,60 @@ static struct hrt_futex_bucket *hrt_futex_bucket(u32 ctx, u64 addr)
 	u64 h = (addr >> 2) * 0x9e3779b97f4a7c15ull + ctx;
 
 	return &hrt_futex_tab[(h >> 32) % HRT_FUTEX_BUCKETS];
+}
+
+/* Is (ctx, addr) a word only Linux wakes now?  Bucket lock held. */
+static bool hrt_futex_linux_only(struct hrt_futex_bucket *b, u32 ctx, u64 addr)
+{
+	u64 now = hrt_rdtsc();
+	int i;
+
+	for (i = 0; i < HRT_FUTEX_LINUX_SLOTS; i++)
+		if (b->lw[i].addr == addr && b->lw[i].ctx == ctx &&
+		    (s64)(b->lw[i].until - now) > 0)
+			return true;
+	return false;
+}
+
+void hrt_futex_linux_wakes(struct hrt_uthread *u, u64 addr)
+{
+	struct hrt_futex_bucket *b = hrt_futex_bucket(u->ctx, addr);
+	struct hrt_list *n, *next;
+	u64 now = hrt_rdtsc(), oldest = ~0ull;
+	int i, slot = 0;
+
+	if ((addr & 3) || !hrt_user_addr(addr))
+		return;
+	hrt_spin_lock(&b->lock);
+	/* Reuse this word's slot, else the one that expires first. */
+	for (i = 0; i < HRT_FUTEX_LINUX_SLOTS; i++) {
+		struct hrt_futex_linux *e = &b->lw[i];
+
+		if (e->addr == addr && e->ctx == u->ctx) {
+			slot = i;
+			break;
+		}
+		if (e->until < oldest) {
+			oldest = e->until;
+			slot = i;
+		}
+	}
+	b->lw[slot].ctx = u->ctx;
+	b->lw[slot].addr = addr;
+	b->lw[slot].until = now + hrt_bootinfo->tsc_khz * HRT_FUTEX_LINUX_MS;
+	/* Present waiters wake early; their next wait goes to Linux. */
+	for (n = b->waiters.next; n != &b->waiters; n = next) {
+		struct hrt_futex_waiter *w =
+			container_of(n, struct hrt_futex_waiter, node);
+
+		next = n->next;
+		if (w->ctx != u->ctx || w->addr != addr)
+			continue;
+		hrt_list_del(&w->node);
+		__atomic_store_n(&w->woken, true, __ATOMIC_SEQ_CST);
+		hrt_wake(w->t);
+	}
+	hrt_spin_unlock(&b->lock);
 }
 
 /* Reads the futex word, having Linux populate its page if need be. */
@@ -151,6 +220,11 @@ static s64 hrt_futex_wait(struct hrt_uthread *u, const u64 *a)
 	 * the bucket lock; either it finds us or we see its store.
 	 */
 	hrt_spin_lock(&b->lock);
+	if (hrt_futex_linux_only(b, u->ctx, a[0])) {
+		hrt_spin_unlock(&b->lock);
+		HRT_COUNT(futex_forwarded);
+		return hrt_uthread_forward(u, HVM_CHAN_SYSCALL, NR_FUTEX, a);
+	}
 	hrt_list_add_tail(&w.node, &b->waiters);
 	hrt_spin_unlock(&b->lock);
 	for (;;) {
@@ -204,13 +278,11 @@ static s64 hrt_futex_wake(struct hrt_uthread *u, const u64 *a)
 	 * and we go on (callers do not use the count of a wake they could
 	 * not know the waiters of; it counts the HRT's own waiters only).
 	 */
+	HRT_COUNT(futex_forwarded);
 	for (i = 0; i < 6; i++)
 		fwd[i] = a[i];
 	fwd[2] = (u64)(want - woken);
-	HRT_COUNT(futex_forwarded);
-	/* Wake-all of a word: one unserved such post covers the next. */
-	r = hrt_uthread_post(u, NR_FUTEX, fwd,
-			     want >= 0x7fffffff ? (a[0] | 1) : 0);
+	r = hrt_uthread_post(u, NR_FUTEX, fwd);
 	return r ? r : woken;
 }
 

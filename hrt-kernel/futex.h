@@ -14,6 +14,13 @@ struct hrt_uthread;
  */
 s64 hrt_futex(struct hrt_uthread *u, const u64 *a);
 
+/*
+ * From now on (for a while) only Linux wakes (addr) of (u)'s process: the
+ * CLONE_CHILD_CLEARTID word of a thread that ends, which its partner's
+ * exit clears.  Its HRT waiters move their wait to Linux.
+ */
+void hrt_futex_linux_wakes(struct hrt_uthread *u, u64 addr);
+
 void hrt_futex_init(void);
 /* Timer tick: this core's sleeping waiters look at their words again. */
 void hrt_futex_tick(void);

@@ -41,6 +41,7 @@
 #define CLONE_VFORK 0x00004000ull
 #define CLONE_SETTLS 0x00080000ull
 #define CLONE_THREAD 0x00010000ull
+#define CLONE_CHILD_CLEARTID 0x00200000ull
 #define SIGCHLD 17
 
 /* The same fault served this often without effect is a real fault. */
@@ -255,23 +256,17 @@ s64 hrt_uthread_forward(struct hrt_uthread *u, u32 state, u64 nr,
 	return hrt_uthread_wait_reply(u);
 }
 
-int hrt_uthread_post(struct hrt_uthread *u, u64 nr, const u64 *args, u64 key)
+int hrt_uthread_post(struct hrt_uthread *u, u64 nr, const u64 *args)
 {
-	struct hvm_chan *c = hrt_uthread_chan(u);
-
 	/*
-	 * The same request still unserved: when Linux executes it, it does
-	 * all this one would (e.g. wake every waiter of a word).
+	 * No merging with a post still unanswered: the ROS may be executing
+	 * it already (it answers after), so a waiter that came since would
+	 * miss it.
 	 */
-	if (key && u->pending && u->pending_key == key &&
-	    __atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE) ==
-		    hrt_chan_last[u->chan])
-		return 0;
 	if (hrt_uthread_drain(u) == HRT_FWD_ABORTED)
 		return (int)HRT_FWD_ABORTED;
 	hrt_uthread_post_event(u, HVM_CHAN_SYSCALL, nr, args);
 	u->pending = true;
-	u->pending_key = key;
 	return 0;
 }
 
@@ -288,6 +283,9 @@ static __noreturn void hrt_uthread_end(struct hrt_uthread *u, u64 code, u64 sig,
 		hrt_uthread_drain(u);
 	}
 	u->pending = false;
+	/* pthread_join waits on this word; the partner's exit clears it. */
+	if (u->clear_tid)
+		hrt_futex_linux_wakes(u, u->clear_tid);
 	hrt_cli();
 	hrt_chan_set_owner(u->chan, NULL);
 	c->args[0] = code;
@@ -527,6 +525,7 @@ static s64 hrt_uthread_clone(struct hrt_uthread *u, const struct hrt_regs *r,
 		nu->t = t;
 		nu->ctx = u->ctx;
 		nu->fs = (flags & CLONE_SETTLS) ? tls : u->fs;
+		nu->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
 		nu->last_fault = ~0ull;
 		nu->regs = *r;
 		nu->regs.rax = 0;

@@ -22,8 +22,8 @@ struct hrt_uthread {
 	u32 ctx; /* context slot of its process */
 	bool worker; /* invocation worker; else a cloned thread */
 	bool pending; /* a posted call's reply has not been taken yet */
-	u64 pending_key; /* what it was (hrt_uthread_post) */
 	u64 fs; /* FS base of the process code */
+	u64 clear_tid; /* CLONE_CHILD_CLEARTID word, or 0 */
 	u64 last_fault; /* page | error code of the last forwarded fault */
 	int fault_repeat;
 	struct hrt_regs regs; /* cloned thread: registers of its first entry */
@@ -58,11 +58,9 @@ s64 hrt_uthread_forward(struct hrt_uthread *u, u32 state, u64 nr,
 /*
  * Posts a system call whose result nobody needs (a futex wake for ROS
  * waiters) and returns at once; the reply is taken before the channel's
- * next event.  A nonzero (key) says an unserved earlier post of the same
- * key does this one's work too (it is then dropped).  0 or
- * HRT_FWD_ABORTED.
+ * next event.  0 or HRT_FWD_ABORTED.
  */
-int hrt_uthread_post(struct hrt_uthread *u, u64 nr, const u64 *args, u64 key);
+int hrt_uthread_post(struct hrt_uthread *u, u64 nr, const u64 *args);
 /* Waits for a posted call's reply, if any: 0 or HRT_FWD_ABORTED. */
 s64 hrt_uthread_drain(struct hrt_uthread *u);
 /* Is (u)'s process bound and the HRT serving? */
