@@ -18,3 +18,19 @@ $(LINUX_OPS): benchmarks/linux-ops.c
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)
 	$(Q)$(CC) $(HOST_CFLAGS) -MF $@.d -static -pthread $< -o $@
+
+# In-guest pthread/OpenMP benchmark (benchmarks/threads.sh): the same code on
+# the ROS cores and inside hrt_invoke.  Linked statically with libhvm.a like
+# hvm-invoke-bench; hvm-run's initramfs composer brings the DT_NEEDED
+# libraries along, so libgcc_s is made one: pthread_exit() (libgomp's pool
+# threads end with it) dlopens it and aborts without it.
+THREAD_BENCH := $(O)/guest/usr/bin/hvm-thread-bench
+ALL_TARGETS += $(THREAD_BENCH)
+DEPS += $(O)/benchmarks/thread-bench.d
+
+$(THREAD_BENCH): benchmarks/thread-bench.c $(LIBHVM_A) libhvm/hvm.h
+	@mkdir -p $(@D) $(O)/benchmarks
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/benchmarks/thread-bench.d -Ilibhvm -fopenmp \
+		-pthread $< -o $@ $(LIBHVM_A) -Wl,--push-state,--no-as-needed -lgcc_s \
+		-Wl,--pop-state

@@ -1,0 +1,40 @@
+#!/bin/bash
+# threads.sh - unmodified pthread/OpenMP code on the ROS cores against the same code inside hrt_invoke on the HRT cores, in one VM.
+#
+# hvm-thread-bench runs each measurement natively and then inside an
+# offloaded function; ratio = native/hrt (above 1: the HRT is faster).
+# THREAD_BENCH_CORES (R:H, default 2:2), THREAD_BENCH_ITERS (-n, default the
+# program's) and THREAD_BENCH_ACCEL (auto|kvm|tcg) adjust the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+O=${O:-build}
+cores=${THREAD_BENCH_CORES:-2:2}
+accel=${THREAD_BENCH_ACCEL:-auto}
+out=$(mktemp)
+err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+
+rc=0
+timeout -k 5 960 "$O/hvm/hvm-run" --cores "$cores" --mem 1G:128M --accel "$accel" \
+	--timeout 900 -- hvm-thread-bench ${THREAD_BENCH_ITERS:+-n "$THREAD_BENCH_ITERS"} \
+	>"$out" 2>"$err" || rc=$?
+
+# hvm-run's choice (hvm/main.c choose_kvm): it says "using TCG" when it
+# falls back from a present /dev/kvm, and nothing when it uses KVM.
+if [ "$accel" != auto ]; then
+	acc=$(echo "$accel" | tr '[:lower:]' '[:upper:]')
+elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+	acc="TCG (no usable /dev/kvm)"
+elif grep -q "using TCG" "$err"; then
+	acc="TCG ($(grep -m1 "using TCG" "$err" | sed 's/^hvm-run: //'))"
+else
+	acc=KVM
+fi
+
+echo "hvm-thread-bench, cores $cores (ROS:HRT), accelerator: $acc"
+tr -d '\r' <"$out"
+if [ "$rc" -ne 0 ] || ! grep -q '^omp_barrier ' "$out"; then
+	echo "threads.sh: hvm-thread-bench failed (status $rc)" >&2
+	cat "$err" >&2
+	exit 1
+fi
