@@ -144,7 +144,7 @@ static __attribute__((noreturn)) void hvm_partner_main(void *p)
 		seen = (uint64_t)e;
 		st = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
 		if (st == HVM_CHAN_SYSCALL || st == HVM_CHAN_FAULT)
-			hvm_serve(c, st, false);
+			hvm_serve(c, st, false, NULL);
 		else if (st == HVM_CHAN_EXIT || st == HVM_CHAN_DONE)
 			break;
 	}
@@ -304,7 +304,8 @@ static long hvm_clone_process(const struct hvm_chan *c, uint64_t flags,
 	return hvm_raw_fork(flags, sp, ptid, ctid, tls, r);
 }
 
-uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted)
+uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted,
+		   uint64_t *t_reply)
 {
 	uint64_t nr = c->nr;
 	int64_t chan = -1;
@@ -330,6 +331,9 @@ uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted)
 			    c->args[3], c->args[4], c->args[5]);
 	}
 	hvm_chan_reply2(c, r, chan);
+	/* The call ends here for the profile, whatever waking it takes. */
+	if (t_reply)
+		*t_reply = hvm_rdtsc();
 	/* The HRT thread may sleep for this reply: wake it. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&c->hrt_sleeping, __ATOMIC_ACQUIRE))

@@ -28,9 +28,11 @@ long long hvm_wait_event(int idx, uint64_t seen, int mode, uint64_t spin_ns,
 /*
  * Serves the forwarded system call or fault on channel (c) (state
  * SYSCALL or FAULT) and replies; (aborted): answer -ECANCELED instead.
+ * (t_reply), if not NULL, gets the TSC when the reply was posted.
  * Returns the call number served (PROF_FWD_FAULT-style ~0 for a fault).
  */
-uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted);
+uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted,
+		   uint64_t *t_reply);
 
 /* A forked child of HRT code: forget the parent's session (not bound here). */
 void hvm_fork_child_reset(void);

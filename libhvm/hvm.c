@@ -555,7 +555,7 @@ static int hvm_run(int idx, const struct hvm_req *q, const struct hrt_opts *o,
 	int mode = o ? o->wait : HRT_WAIT_DEFAULT;
 	uint64_t spin_ns = (uint64_t)(o && o->spin_us ? o->spin_us :
 				      HVM_DEFAULT_SPIN_US) * 1000;
-	uint64_t deadline = 0, seen, nr, t_fwd = 0, id = 0;
+	uint64_t deadline = 0, seen, nr, t_fwd = 0, t_reply = 0, id = 0;
 	/* The only cost of profiling when HVM_PROF is unset. */
 	bool prof = __builtin_expect(hvm_prof_ring != NULL, 0);
 	bool aborted = false;
@@ -615,12 +615,12 @@ static int hvm_run(int idx, const struct hvm_req *q, const struct hrt_opts *o,
 		case HVM_CHAN_FAULT:
 			if (prof)
 				t_fwd = hvm_rdtsc();
-			nr = hvm_serve(c, st, aborted);
+			nr = hvm_serve(c, st, aborted, &t_reply);
 			if (prof)
 				hvm_prof_fwd(c->core, id,
 					     st == HVM_CHAN_FAULT ? PROF_FWD_FAULT :
 								    nr,
-					     t_fwd, hvm_rdtsc());
+					     t_fwd, t_reply);
 			break;
 		case HVM_CHAN_EXIT:
 			return hvm_exited(idx, q, ret);
