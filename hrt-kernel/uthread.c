@@ -348,18 +348,10 @@ bool hrt_uthread_stop(struct hrt_uthread *u)
 void hrt_uthread_return(struct hrt_regs *r)
 {
 	struct hrt_uthread *u = hrt_uthread_current();
-	struct hvm_chan *c;
 
-	if (!u)
+	/* Its address space loaded, alive, no abort request: go on. */
+	if (!u || (hrt_uctx_current() == u->ctx && !hrt_uthread_stop(u)))
 		return;
-	c = hrt_uthread_chan(u);
-	if (hrt_uctx_current() == u->ctx && hrt_uthread_alive(u) &&
-	    __atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE) ==
-		    hrt_chan_last[u->chan])
-		return;
-	if (hrt_uctx_current() == u->ctx && hrt_uthread_alive(u) &&
-	    hrt_uthread_take(u) != HVM_OP_ABORT)
-		return; /* a stale request: dropped */
 	/* Leave the code: iretq lands in hrt_user_abort_landing. */
 	r->rax = (u64)-ECANCELED;
 	r->rip = (u64)hrt_user_abort_landing;
