@@ -384,26 +384,6 @@ static void hrt_uthread_fill_regs(struct hvm_fault *f, const struct hrt_regs *r)
 	f->regs[15] = r->r15;
 }
 
-/* The signal Linux would send for exception (vector). */
-static u64 hrt_uthread_signal(u64 vector)
-{
-	switch (vector) {
-	case 0:
-	case 16:
-	case 19:
-		return 8; /* SIGFPE */
-	case 1:
-	case 3:
-		return 5; /* SIGTRAP */
-	case 6:
-		return 4; /* SIGILL */
-	case 17:
-		return 7; /* SIGBUS */
-	default:
-		return 11; /* SIGSEGV */
-	}
-}
-
 void hrt_uthread_trap(struct hrt_regs *r)
 {
 	struct hrt_uthread *u = hrt_uthread_current();
@@ -454,7 +434,7 @@ void hrt_uthread_trap(struct hrt_regs *r)
 		   u->chan);
 	if (u->worker)
 		hrt_uthread_abort(u, -EFAULT);
-	hrt_uthread_exit(u, 0, hrt_uthread_signal(r->vector));
+	hrt_uthread_exit(u, 0, (u64)hvm_fault_signal((u32)r->vector));
 }
 
 /* Entry of a cloned thread: its kernel stack gets the frames, then process

@@ -310,8 +310,10 @@ int main(void)
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
 	mount("tmpfs", "/run", "tmpfs", 0, "mode=755");
+	/* /run/hvm/bin: the project's tools in a --host-root guest. */
 	setenv("PATH",
-	       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:"
+	       "/run/hvm/bin",
 	       1);
 	setenv("HOME", "/root", 1);
 	setenv("TERM", "linux", 0);
@@ -374,8 +376,17 @@ int main(void)
 			snprintf(d, sizeof(d), "/host%s", tmpfs_dirs[i]);
 			mount("tmpfs", d, "tmpfs", 0, "mode=1777");
 		}
-		/* The project's tools stay reachable under /hvm-guest. */
-		mkdir("/host/mnt", 0755);
+		/*
+		 * The project's tools and runtime stay reachable in the host's
+		 * tree: /run/hvm/bin (on PATH) and /run/hvm/lib, on its tmpfs.
+		 */
+		mkdir("/host/run/hvm", 0755);
+		mkdir("/host/run/hvm/bin", 0755);
+		mkdir("/host/run/hvm/lib", 0755);
+		if (mount("/usr/bin", "/host/run/hvm/bin", NULL, MS_BIND, NULL) ||
+		    mount("/usr/lib", "/host/run/hvm/lib", NULL, MS_BIND, NULL))
+			say("binding the project's tools under /run/hvm: %s",
+			    strerror(errno));
 	}
 
 	argv = read_argv();

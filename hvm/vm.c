@@ -107,7 +107,7 @@ int vm_qemu_argv(const struct plan *p, const struct options *o,
 	if (o->host_root) {
 		strv_add(out, "-virtfs");
 		strv_add(out, "local,path=/"
-			      ",mount_tag=hostroot,security_model=none,"
+			      ",mount_tag=hostroot,security_model=none,multidevs=remap,"
 			      "readonly=on,id=hostroot");
 	}
 	if (o->gdb_port) {

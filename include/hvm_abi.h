@@ -342,6 +342,29 @@ struct hvm_fault {
 	uint64_t regs[16];   /* rax rbx rcx rdx rsi rdi rbp r8..r15 (rsp slot = rsp) */
 };
 
+/*
+ * The signal Linux sends for x86 exception (vector) in process code: what
+ * an HRT thread that faults dies of, and what hrt-exec reports.
+ */
+static inline int hvm_fault_signal(uint32_t vector)
+{
+	switch (vector) {
+	case 0:	 /* #DE */
+	case 16: /* #MF */
+	case 19: /* #XM */
+		return 8; /* SIGFPE */
+	case 1: /* #DB */
+	case 3: /* #BP */
+		return 5; /* SIGTRAP */
+	case 6: /* #UD */
+		return 4; /* SIGILL */
+	case 17: /* #AC */
+		return 7; /* SIGBUS */
+	default:
+		return 11; /* SIGSEGV */
+	}
+}
+
 struct hvm_chan {
 	/* Line 0-1: written by the ROS. */
 	uint64_t req_seq;

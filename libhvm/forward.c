@@ -169,7 +169,7 @@ static long hvm_clone_thread(uint64_t flags, uint64_t ptid, uint64_t ctid,
 	char *m;
 	long r;
 
-	o.core = __atomic_fetch_add(&hvm_rr, 1, __ATOMIC_RELAXED) % hvm_ncores;
+	o.core = hvm_next_core();
 	r = hvm_ioctl(hvm_fd, HVM_IOC_CHAN_OPEN, &o);
 	if (r < 0)
 		return r == -ENOSPC ? -EAGAIN : r;

@@ -11,7 +11,9 @@
 extern int hvm_fd;
 extern struct hvm_chan_area *hvm_area;
 extern unsigned int hvm_ncores;
-extern unsigned int hvm_rr;
+
+/* The next HRT core for an automatic choice (HVM_CORES, round robin). */
+unsigned int hvm_next_core(void);
 
 /*
  * Raw system calls: the forwarding path must not touch errno or any other

@@ -86,7 +86,10 @@ static pthread_mutex_t hvm_lock = PTHREAD_MUTEX_INITIALIZER;
 int hvm_fd = -1;
 struct hvm_chan_area *hvm_area;
 unsigned int hvm_ncores;
-unsigned int hvm_rr; /* round-robin core choice */
+static unsigned int hvm_rr; /* round-robin core choice */
+/* HVM_CORES: the cores automatic choices rotate over (all when unset). */
+static uint8_t hvm_core_set[HVM_MAX_HRT_CPUS];
+static unsigned int hvm_core_count;
 static unsigned int hvm_ctx;
 static unsigned int hvm_gen; /* bumped per open: stale TLS channels die */
 /* Per channel: its invocation stack (top) and usable size. */
@@ -201,6 +204,47 @@ static void hvm_key_init(void)
 }
 
 
+/*
+ * Parses HVM_CORES (s), a list like "0,2-3" of HRT core indexes below
+ * (ncores), into hvm_core_set.  Returns 0 or -EINVAL.
+ */
+static int hvm_parse_cores(const char *s, unsigned int ncores)
+{
+	bool seen[HVM_MAX_HRT_CPUS] = {false};
+	unsigned long a, b;
+	char *end;
+
+	hvm_core_count = 0;
+	while (*s) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		a = strtoul(s, &end, 10);
+		b = a;
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				return -EINVAL;
+			b = strtoul(end + 1, &end, 10);
+		}
+		if (a > b || b >= ncores || (*end && *end != ','))
+			return -EINVAL;
+		for (; a <= b; a++)
+			if (!seen[a]) {
+				seen[a] = true;
+				hvm_core_set[hvm_core_count++] = (uint8_t)a;
+			}
+		s = *end ? end + 1 : end;
+	}
+	return hvm_core_count ? 0 : -EINVAL;
+}
+
+unsigned int hvm_next_core(void)
+{
+	unsigned int n = __atomic_fetch_add(&hvm_rr, 1, __ATOMIC_RELAXED);
+
+	return hvm_core_count ? hvm_core_set[n % hvm_core_count] :
+				n % hvm_ncores;
+}
+
 static int hvm_open_locked(void)
 {
 	struct hvm_info info;
@@ -229,6 +273,12 @@ static int hvm_open_locked(void)
 	}
 	if (info.state != HVM_HRT_READY || !info.hrt_cpus) {
 		ret = -ENODEV;
+		goto close_fd;
+	}
+	hvm_core_count = 0;
+	if (getenv("HVM_CORES") &&
+	    hvm_parse_cores(getenv("HVM_CORES"), info.hrt_cpus)) {
+		ret = -EINVAL;
 		goto close_fd;
 	}
 	map = mmap(NULL, HVM_CHAN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
@@ -412,8 +462,7 @@ static int hvm_pick_core(const struct hrt_opts *o)
 {
 	if (o && o->core >= 0)
 		return (unsigned int)o->core < hvm_ncores ? o->core : -EINVAL;
-	return (int)(__atomic_fetch_add(&hvm_rr, 1, __ATOMIC_RELAXED) %
-		     hvm_ncores);
+	return (int)hvm_next_core();
 }
 
 /* ------------------------------------------------------------ invoking */

@@ -1,0 +1,44 @@
+# hrt-exec/build.mk - the hrt-exec launcher, its preloaded runtime (libhrt-exec.so) and the static-link runtime (libhrt-exec.a).
+
+HRT_EXEC_OUT := $(O)/hrt-exec
+HRT_EXEC := $(O)/guest/usr/bin/hrt-exec
+HRT_EXEC_SO := $(O)/guest/usr/lib/hvm/libhrt-exec.so
+HRT_EXEC_A := $(HRT_EXEC_OUT)/libhrt-exec.a
+HRT_EXEC_HDRS := hrt-exec/runtime.h include/hvm_uapi.h include/hvm_abi.h libhvm/hvm.h
+# The runtime carries libhvm inside: a program under hrt-exec needs nothing else.
+HRT_EXEC_CFLAGS := $(HOST_CFLAGS) -Ilibhvm -Ihrt-exec -fPIC -fvisibility=hidden -pthread \
+		   -fno-stack-protector
+
+$(HRT_EXEC_OUT)/launcher.o: hrt-exec/launcher.c $(HRT_EXEC_HDRS)
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -Ihrt-exec -c $< -o $@
+
+$(HRT_EXEC): $(HRT_EXEC_OUT)/launcher.o
+	@mkdir -p $(@D)
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $< -o $@
+
+$(HRT_EXEC_OUT)/runtime.o: hrt-exec/runtime.c $(HRT_EXEC_HDRS)
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HRT_EXEC_CFLAGS) -c $< -o $@
+
+$(HRT_EXEC_OUT)/runtime-static.o: hrt-exec/runtime.c $(HRT_EXEC_HDRS)
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HRT_EXEC_CFLAGS) -MF $(HRT_EXEC_OUT)/runtime-static.d -DHRT_EXEC_STATIC \
+		-c $< -o $@
+
+$(HRT_EXEC_SO): $(HRT_EXEC_OUT)/runtime.o $(LIBHVM_OBJS) hrt-exec/runtime.map
+	@mkdir -p $(@D)
+	$(call quiet,LD,$@)
+	$(Q)$(CC) -shared -pthread -Wl,-soname,libhrt-exec.so \
+		-Wl,--version-script=hrt-exec/runtime.map $(filter %.o,$^) -o $@
+
+$(HRT_EXEC_A): $(HRT_EXEC_OUT)/runtime-static.o $(LIBHVM_OBJS)
+	$(call quiet,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+ALL_TARGETS += $(HRT_EXEC) $(HRT_EXEC_SO) $(HRT_EXEC_A)
+DEPS += $(HRT_EXEC_OUT)/launcher.d $(HRT_EXEC_OUT)/runtime.d $(HRT_EXEC_OUT)/runtime-static.d
