@@ -96,3 +96,19 @@ void hrt_fpu_reset(u32 mxcsr, u16 fcw)
 	hrt_fpu_restore(hrt_fpu_init_state);
 	__asm__ volatile("fldcw %0; ldmxcsr %1" ::"m"(fcw), "m"(mxcsr));
 }
+
+void hrt_fpu_sanitize(void *area)
+{
+	u32 mask = ((u32 *)hrt_fpu_init_state)[7];
+	u64 *hdr = (u64 *)((u8 *)area + 512);
+
+	if (!mask)
+		mask = 0xffbf;
+	((u32 *)area)[6] &= mask; /* MXCSR: reserved bits #GP */
+	((u32 *)area)[7] = ((u32 *)hrt_fpu_init_state)[7];
+	if (hrt_fpu_xsave) {
+		/* XSAVE header: standard form, only features we enabled. */
+		hdr[0] &= hrt_xcr0;
+		memset(&hdr[1], 0, 56);
+	}
+}

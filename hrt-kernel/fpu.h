@@ -20,5 +20,10 @@ void hrt_fpu_get_control(u32 *mxcsr, u16 *fcw);
  * invocation starts with, so nothing leaks from an earlier one.
  */
 void hrt_fpu_reset(u32 mxcsr, u16 fcw);
+/*
+ * Makes (area), an image process code may have written (a signal frame),
+ * safe for hrt_fpu_restore: no reserved MXCSR or XSAVE header bits.
+ */
+void hrt_fpu_sanitize(void *area);
 
 #endif /* HRT_FPU_H */

@@ -5,6 +5,7 @@
 #include "hvm_abi.h"
 #include "list.h"
 #include "smp.h"
+#include "signal.h"
 #include "sync.h"
 #include "thread.h"
 #include "uctx.h"
@@ -25,7 +26,6 @@
 #define HRT_FUTEX_SPIN_US 50
 #define HRT_FUTEX_BUCKETS 64
 
-int hrt_get_user_u32(const u32 *uaddr, u32 *out);
 
 /* One waiting HRT thread, on its kernel stack while it waits. */
 struct hrt_futex_waiter {
@@ -238,6 +238,9 @@ static s64 hrt_futex_wait(struct hrt_uthread *u, const u64 *a)
 		first = false;
 		if (hrt_uthread_stop(u))
 			return hrt_futex_leave(b, &w, HRT_FWD_ABORTED);
+		/* A signal for us: -EINTR, the handler runs, glibc waits again. */
+		if (hrt_signal_pending(u))
+			return hrt_futex_leave(b, &w, -EINTR);
 		if (!hrt_chan_others_runnable(hrt_cpu_id()) &&
 		    hrt_rdtsc() - t0 < hrt_futex_spin_cycles)
 			hrt_pause();

@@ -13,6 +13,13 @@ static inline bool hrt_user_addr(u64 a)
 	return a < HRT_USER_TOP;
 }
 
+/*
+ * uaccess.S: reads and writes of process memory that return -EFAULT
+ * instead of faulting (the caller checks the range is in the user half).
+ */
+int hrt_get_user_u32(const u32 *uaddr, u32 *out);
+int hrt_copy_user(void *dst, const void *src, u64 len);
+
 extern struct hvm_chan_area *hrt_area;
 
 /* HVM mode: the channel area; forgets what an earlier boot left active. */

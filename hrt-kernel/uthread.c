@@ -9,6 +9,7 @@
 #include "hvmipi.h"
 #include "log.h"
 #include "sched.h"
+#include "signal.h"
 #include "slab.h"
 #include "smp.h"
 #include "string.h"
@@ -26,6 +27,7 @@
 #define NR_MPROTECT 10
 #define NR_MUNMAP 11
 #define NR_BRK 12
+#define NR_RT_SIGRETURN 15
 #define NR_MREMAP 25
 #define NR_MADVISE 28
 #define NR_CLONE 56
@@ -70,7 +72,7 @@ static struct hrt_uthread *hrt_uthread_current(void)
 	return hrt_current()->u;
 }
 
-static struct hvm_chan *hrt_uthread_chan(struct hrt_uthread *u)
+struct hvm_chan *hrt_uthread_chan(struct hrt_uthread *u)
 {
 	return &hrt_area->chan[u->chan];
 }
@@ -350,8 +352,13 @@ void hrt_uthread_return(struct hrt_regs *r)
 	struct hrt_uthread *u = hrt_uthread_current();
 
 	/* Its address space loaded, alive, no abort request: go on. */
-	if (!u || (hrt_uctx_current() == u->ctx && !hrt_uthread_stop(u)))
+	if (!u)
 		return;
+	if (hrt_uctx_current() == u->ctx && !hrt_uthread_stop(u)) {
+		if (hrt_signal_pending(u))
+			hrt_signal_deliver(u, r);
+		return;
+	}
 	/* Leave the code: iretq lands in hrt_user_abort_landing. */
 	r->rax = (u64)-ECANCELED;
 	r->rip = (u64)hrt_user_abort_landing;
@@ -388,7 +395,6 @@ void hrt_uthread_trap(struct hrt_regs *r)
 {
 	struct hrt_uthread *u = hrt_uthread_current();
 	u64 cr2 = hrt_read_cr2(), key, args[6] = {0};
-	struct hvm_fault *f;
 	s64 rep;
 
 	if (!u) {
@@ -423,18 +429,56 @@ void hrt_uthread_trap(struct hrt_regs *r)
 			}
 		}
 	}
-	f = &hrt_uthread_chan(u)->fault;
-	f->vector = (u32)r->vector;
-	f->error_code = (u32)r->error;
-	f->address = r->vector == 14 ? cr2 : 0;
+	/* A handler the process installed for it runs (signal.c). */
+	if (hrt_signal_fault(u, r, r->vector == 14 ? cr2 : 0)) {
+		hrt_uthread_return(r);
+		return;
+	}
+	hrt_uthread_fatal(u, r, (u32)r->vector, (u32)r->error,
+			  r->vector == 14 ? cr2 : 0);
+}
+
+void hrt_uthread_fatal(struct hrt_uthread *u, struct hrt_regs *r, u32 vector,
+		       u32 error, u64 addr)
+{
+	struct hvm_fault *f = &hrt_uthread_chan(u)->fault;
+
+	f->vector = vector;
+	f->error_code = error;
+	f->address = addr;
 	hrt_uthread_fill_regs(f, r);
-	hrt_printf("hrt: cpu %u: process code faulted: vector %lu error %lx "
+	hrt_printf("hrt: cpu %u: process code faulted: vector %u error %x "
 		   "rip %lx addr %lx (channel %u)\n",
-		   hrt_cpu_id(), r->vector, r->error, r->rip, f->address,
-		   u->chan);
+		   hrt_cpu_id(), vector, error, r->rip, addr, u->chan);
 	if (u->worker)
 		hrt_uthread_abort(u, -EFAULT);
-	hrt_uthread_exit(u, 0, (u64)hvm_fault_signal((u32)r->vector));
+	hrt_uthread_exit(u, 0, (u64)hvm_fault_signal(vector));
+}
+
+int hrt_uthread_populate(struct hrt_uthread *u, u64 addr, u64 len)
+{
+	u64 args[6] = {0}, p;
+	s64 rep;
+
+	if (!len || !hrt_user_addr(addr) || !hrt_user_addr(addr + len - 1) ||
+	    addr + len < addr)
+		return -EFAULT;
+	for (p = addr & ~0xfffull; p < addr + len; p += 4096) {
+		args[0] = p;
+		args[1] = 2; /* a write */
+		hrt_sti();
+		rep = hrt_uthread_forward(u, HVM_CHAN_FAULT, 0, args);
+		hrt_cli();
+		if (rep == HRT_FWD_ABORTED)
+			hrt_uthread_abort(u, -ECANCELED);
+		if (rep)
+			return -EFAULT;
+		if (hrt_uctx_missing(u->ctx, p))
+			hrt_uctx_resync(u->ctx, true);
+		else
+			hrt_invlpg(p);
+	}
+	return 0;
 }
 
 /* Entry of a cloned thread: its kernel stack gets the frames, then process
@@ -499,6 +543,7 @@ static s64 hrt_uthread_clone(struct hrt_uthread *u, const struct hrt_regs *r,
 		nu->fs = (flags & CLONE_SETTLS) ? tls : u->fs;
 		nu->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
 		nu->last_fault = ~0ull;
+		nu->sys_nr = ~0ull;
 		nu->regs = *r;
 		nu->regs.rax = 0;
 		if (sp)
@@ -553,8 +598,15 @@ void hrt_uthread_syscall(struct hrt_regs *r)
 		r->rax = (u64)-ENOSYS;
 		return;
 	}
+	u->sys_nr = nr;
 	hrt_sti();
 	switch (nr) {
+	case NR_RT_SIGRETURN:
+		/* The frame's registers, rax included, are the result. */
+		hrt_signal_return(u, r);
+		u->sys_nr = ~0ull;
+		hrt_uthread_return(r);
+		return;
 	case NR_EXIT:
 		hrt_uthread_exit(u, a[0], 0);
 	case NR_CLONE:
@@ -612,4 +664,5 @@ void hrt_uthread_syscall(struct hrt_regs *r)
 	hrt_cli();
 	r->rax = (u64)ret;
 	hrt_uthread_return(r);
+	u->sys_nr = ~0ull;
 }

@@ -26,6 +26,7 @@ struct hrt_uthread {
 	u64 clear_tid; /* CLONE_CHILD_CLEARTID word, or 0 */
 	u64 last_fault; /* page | error code of the last forwarded fault */
 	int fault_repeat;
+	u64 sys_nr; /* the system call it is in, or ~0 (signal restarts) */
 	struct hrt_regs regs; /* cloned thread: registers of its first entry */
 };
 
@@ -63,6 +64,21 @@ s64 hrt_uthread_forward(struct hrt_uthread *u, u32 state, u64 nr,
 int hrt_uthread_post(struct hrt_uthread *u, u64 nr, const u64 *args);
 /* Waits for a posted call's reply, if any: 0 or HRT_FWD_ABORTED. */
 s64 hrt_uthread_drain(struct hrt_uthread *u);
+/* The channel (u) serves. */
+struct hvm_chan *hrt_uthread_chan(struct hrt_uthread *u);
+/*
+ * Has Linux populate [addr, addr + len) of process memory for writing
+ * (forwarded faults; interrupts off, turned on while waiting).  0 or
+ * -EFAULT; an abort request ends the code.
+ */
+int hrt_uthread_populate(struct hrt_uthread *u, u64 addr, u64 len);
+/*
+ * Process code (u) at (r) dies of exception (vector) (error code, address
+ * for a #PF): an invocation ends with -EFAULT and the fault record, a
+ * cloned thread takes its process down with the signal Linux would send.
+ */
+__noreturn void hrt_uthread_fatal(struct hrt_uthread *u, struct hrt_regs *r,
+				  u32 vector, u32 error, u64 addr);
 /* Is (u)'s process bound and the HRT serving? */
 bool hrt_uthread_alive(struct hrt_uthread *u);
 /* Must (u) leave what it waits for: process gone, or an abort request? */

@@ -15,7 +15,7 @@
 #endif
 
 /* Bumped on any incompatible change to anything in this file. */
-#define HVM_ABI_VERSION 2u
+#define HVM_ABI_VERSION 3u
 
 /* "HVMSHRD1" read as a little-endian u64: first word of the shared region. */
 #define HVM_ABI_MAGIC 0x31445248534d5648ull
@@ -106,7 +106,8 @@ struct hvm_hrt_counters {
 	uint64_t futex_forwarded;   /* futex calls that went to Linux */
 	uint64_t fwd_sleeps;	    /* forwarded-call waits that slept */
 	uint64_t cr3_loads;	    /* CR3 writes for process code's contexts */
-	uint64_t pad[2];
+	uint64_t signals;	    /* signal handlers started on the HRT */
+	uint64_t pad[1];
 };
 
 /*
@@ -328,6 +329,14 @@ enum hvm_chan_state {
  */
 #define HVM_NR_CLONE 56u
 
+/*
+ * A fault of HRT code that Linux would turn into a signal (nr =
+ * HVM_NR_SIGNAL, args[0] = signal, args[1] = si_code, args[2] = si_addr):
+ * the ROS answers 1 when the process has a handler for it that may run
+ * now and has posted the signal (sig_seq), 0 when the thread dies of it.
+ */
+#define HVM_NR_SIGNAL 1024u
+
 /* hvm_chan.flags */
 #define HVM_CHAN_F_NOTIFY (1u << 0) /* interrupt the ROS on every event */
 
@@ -383,7 +392,14 @@ struct hvm_chan {
 	uint32_t mxcsr;	     /* the caller's MXCSR, fn starts with it */
 	uint32_t fcw;	     /* the caller's x87 control word */
 	int64_t reply2;	     /* second result (HVM_NR_CLONE: new channel) */
-	uint64_t ros_pad[3];
+	/*
+	 * A signal for the channel's HRT thread: the ROS fills the
+	 * struct hvm_sigdesc at sig_desc (process memory), then bumps sig_seq
+	 * (release); the HRT delivers it and stores sig_seq in sig_ack.
+	 */
+	uint64_t sig_seq;
+	uint64_t sig_desc;   /* user virtual address of a struct hvm_sigdesc */
+	uint64_t ros_pad[1];
 
 	/* Line 2-3: written by the HRT. */
 	uint64_t evt_seq;
@@ -408,7 +424,27 @@ struct hvm_chan {
 	uint64_t cur_fs;    /* HVM_NR_CLONE: the calling thread's FS base */
 	uint32_t cur_mxcsr; /* ... its MXCSR and x87 control word */
 	uint32_t cur_fcw;
-	uint64_t hrt_pad[9];
+	uint64_t sig_ack;   /* the last sig_seq delivered */
+	uint64_t hrt_pad[8];
+};
+
+/*
+ * A signal to deliver to HRT code, in process memory (written by the ROS
+ * before it bumps hvm_chan.sig_seq, read by the HRT).  The handler and its
+ * frame follow the Linux x86-64 signal ABI.
+ */
+struct hvm_sigdesc {
+	uint32_t signo;
+	uint32_t restart;  /* 1: the interrupted call is re-issued after it */
+	uint64_t handler;  /* sa_handler / sa_sigaction */
+	uint64_t flags;	   /* sa_flags (SA_SIGINFO, SA_ONSTACK, ...) */
+	uint64_t restorer; /* sa_restorer: the handler's return address */
+	uint64_t mask;	   /* the signal mask rt_sigreturn restores */
+	uint64_t ss_sp;	   /* the thread's sigaltstack */
+	uint64_t ss_size;
+	uint32_t ss_flags;
+	uint32_t pad;
+	uint8_t info[128]; /* siginfo_t */
 };
 
 /* hvm_ctx.state */

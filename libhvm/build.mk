@@ -1,9 +1,9 @@
 # libhvm/build.mk - libhvm.so/libhvm.a (exports only hvm.h), hvm.pc, the invoke tests and benchmark, staged into the guest.
 
 LIBHVM_OUT := $(O)/libhvm
-LIBHVM_SRCS := libhvm/hvm.c libhvm/forward.c libhvm/prof.c
+LIBHVM_SRCS := libhvm/hvm.c libhvm/forward.c libhvm/prof.c libhvm/signals.c
 LIBHVM_OBJS := $(LIBHVM_SRCS:libhvm/%.c=$(LIBHVM_OUT)/%.o)
-LIBHVM_HDRS := libhvm/hvm.h libhvm/forward.h libhvm/prof.h libhvm/prof_ring.h include/hvm_abi.h \
+LIBHVM_HDRS := libhvm/hvm.h libhvm/forward.h libhvm/signals.h libhvm/prof.h libhvm/prof_ring.h include/hvm_abi.h \
 	       include/hvm_chan.h include/hvm_uapi.h
 # No stack protector: partner threads run on HRT threads' TLS.
 LIBHVM_CFLAGS := $(HOST_CFLAGS) -Ilibhvm -fPIC -fvisibility=hidden -pthread \

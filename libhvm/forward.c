@@ -11,6 +11,7 @@
 #include "hvm.h"
 #include "hvm_chan.h"
 #include "hvm_uapi.h"
+#include "signals.h"
 
 /* A partner's own stack: raw system calls only, so little is needed. */
 #define HVM_PARTNER_STACK (64u << 10)
@@ -104,11 +105,6 @@ __asm__(".text\n"
 	"	jmp 1b\n"
 	".size hvm_partner_exit, . - hvm_partner_exit\n");
 
-/* The kernel's struct sigaction for rt_sigaction. */
-struct hvm_ksigaction {
-	uint64_t handler, flags, restorer, mask;
-};
-
 /* The HRT thread died of (sig): the process dies of it, as natively. */
 static void hvm_partner_kill(int sig)
 {
@@ -137,6 +133,7 @@ static __attribute__((noreturn)) void hvm_partner_main(void *p)
 	uint32_t st;
 
 	hvm_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, 8, 0, 0);
+	hvm_sig_chan = ps->idx;
 	for (;;) {
 		e = hvm_wait_event(ps->idx, seen, HRT_WAIT_DEFAULT, 50000, 0);
 		if (e < 0)
@@ -324,12 +321,20 @@ uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted,
 			r = hvm_clone_process(c, c->args[0], c->args[1],
 					      c->args[2], c->args[3],
 					      c->args[4]);
+	} else if (nr == HVM_NR_SIGNAL) {
+		r = hvm_sig_fault((int)(c - hvm_area->chan), c->args[0],
+				  c->args[1], c->args[2]);
 	} else if (hvm_sys_refused(nr)) {
 		r = -ENOSYS;
+	} else if (nr == SYS_rt_sigaction) {
+		r = hvm_sig_action(c->args[0], c->args[1], c->args[2],
+				   c->args[3]);
 	} else {
 		r = hvm_sys((long)nr, c->args[0], c->args[1], c->args[2],
 			    c->args[3], c->args[4], c->args[5]);
 	}
+	/* A signal caught meanwhile is delivered as this call returns. */
+	hvm_sig_post((int)(c - hvm_area->chan), nr, r);
 	hvm_chan_reply2(c, r, chan);
 	/* The call ends here for the profile, whatever waking it takes. */
 	if (t_reply)

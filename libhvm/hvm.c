@@ -18,6 +18,7 @@
 #include "hvm_chan.h"
 #include "hvm_uapi.h"
 #include "prof.h"
+#include "signals.h"
 
 #define HVM_EXPORT __attribute__((visibility("default")))
 
@@ -195,6 +196,7 @@ void hvm_fork_child_reset(void)
 	for (i = 0; i < HVM_MAX_HRT_CPUS; i++)
 		hvm_partners_forget(i);
 	hvm_prof_atfork_child();
+	hvm_sig_forget();
 }
 
 static void hvm_key_init(void)
@@ -497,6 +499,7 @@ long long hvm_wait_event(int idx, uint64_t seen, int mode,
 			if (++n < 256)
 				continue;
 			n = 0;
+			hvm_sig_interrupt(idx);
 			now = hvm_now_ns();
 			if (!t0)
 				t0 = now;
@@ -540,6 +543,8 @@ long long hvm_wait_event(int idx, uint64_t seen, int mode,
 			return (long long)w.events;
 		if (r != -ETIMEDOUT && r != -EINTR)
 			return r;
+		/* A signal for the code we serve: it gets it on the HRT. */
+		hvm_sig_interrupt(idx);
 	}
 }
 
@@ -704,7 +709,9 @@ static int hvm_run_thread(int idx, unsigned int core, const struct hvm_req *q,
 	int st;
 
 	hvm_tls.busy[core] = 1;
+	hvm_sig_chan = idx;
 	st = hvm_run(idx, q, o, ret, &stale);
+	hvm_sig_unserve(idx);
 	hvm_tls.busy[core] = 0;
 	if (stale)
 		hvm_thread_chan_drop(core, idx);

@@ -272,6 +272,7 @@ static int cmd_stats(int fd)
 	P(hrt.futex_forwarded);
 	P(hrt.fwd_sleeps);
 	P(hrt.cr3_loads);
+	P(hrt.signals);
 #undef P
 	return EX_OK;
 }

@@ -1,0 +1,44 @@
+/* signals.h - libhvm internals: signals for HRT code, delivered on the HRT. */
+#ifndef HVM_SIGNALS_H
+#define HVM_SIGNALS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The kernel's struct sigaction for rt_sigaction (8-byte mask). */
+struct hvm_ksigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+/* The channel the calling thread serves, or -1 (set around serving). */
+extern __thread int hvm_sig_chan __attribute__((tls_model("initial-exec")));
+
+/*
+ * rt_sigaction(sig, act, oact, size) made by HRT code: a handler is
+ * recorded and Linux gets libhvm's trap instead, which hands the signal
+ * to the HRT thread.  Returns what rt_sigaction would.
+ */
+long hvm_sig_action(uint64_t sig, uint64_t act, uint64_t oact, uint64_t size);
+/*
+ * HRT code on channel (idx) faulted; Linux would send (sig) with (code)
+ * and (addr): records it for delivery (1) when the process has a handler
+ * and the signal is not blocked, else 0 (the thread dies of it).
+ */
+long hvm_sig_fault(int idx, uint64_t sig, uint64_t code, uint64_t addr);
+/*
+ * After a forwarded call (nr) returned (r) on channel (idx): posts a
+ * signal the trap caught meanwhile, to be delivered as the call returns
+ * (restarted after the handler if SA_RESTART says so).  True if posted.
+ */
+bool hvm_sig_post(int idx, uint64_t nr, long r);
+/* While HRT code runs on (idx): posts a caught signal and interrupts it. */
+void hvm_sig_interrupt(int idx);
+/*
+ * The calling thread stops serving (idx) (its call ended): a signal the
+ * code did not get is raised again here, for a native handler.
+ */
+void hvm_sig_unserve(int idx);
+/* A forked child (no HRT code of its own): no channel, no records. */
+void hvm_sig_forget(void);
+
+#endif /* HVM_SIGNALS_H */
