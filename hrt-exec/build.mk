@@ -42,3 +42,41 @@ $(HRT_EXEC_A): $(HRT_EXEC_OUT)/runtime-static.o $(LIBHVM_OBJS)
 
 ALL_TARGETS += $(HRT_EXEC) $(HRT_EXEC_SO) $(HRT_EXEC_A)
 DEPS += $(HRT_EXEC_OUT)/launcher.d $(HRT_EXEC_OUT)/runtime.d $(HRT_EXEC_OUT)/runtime-static.d
+
+# Test programs for tests/vm/exec.sh: ordinary host-built programs (no
+# libhvm), reached in the guest through --host-root.  exec-static is built
+# twice: plain -static (hrt-exec refuses it) and linked with libhrt-exec.a.
+HRT_EXEC_T := $(HRT_EXEC_OUT)/tests
+HRT_EXEC_T_C := $(addprefix $(HRT_EXEC_T)/exec-,chain die null proc sig)
+HRT_EXEC_TESTS := $(HRT_EXEC_T_C) $(HRT_EXEC_T)/exec-omp $(HRT_EXEC_T)/exec-cxx \
+		  $(HRT_EXEC_T)/exec-static $(HRT_EXEC_T)/exec-static-hrt
+
+$(HRT_EXEC_T_C): $(HRT_EXEC_T)/exec-%: tests/vm/guest/exec-%.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $@.d $< -o $@
+
+$(HRT_EXEC_T)/exec-omp: tests/vm/guest/exec-omp.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $@.d -fopenmp $< -o $@
+
+$(HRT_EXEC_T)/exec-cxx: tests/vm/guest/exec-cxx.cpp
+	@mkdir -p $(@D)
+	$(call quiet,CXX,$@)
+	$(Q)$(CXX) $(filter-out -std=%,$(HOST_CFLAGS)) -std=gnu++17 -MF $@.d -pthread $< -o $@
+
+$(HRT_EXEC_T)/exec-static: tests/vm/guest/exec-static.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $@.d -static -pthread $< -o $@
+
+$(HRT_EXEC_T)/exec-static-hrt: tests/vm/guest/exec-static.c $(HRT_EXEC_A)
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $@.d -static $< -Wl,--wrap=main $(HRT_EXEC_A) \
+		-pthread -o $@
+
+ALL_TARGETS += $(HRT_EXEC_TESTS)
+DEPS += $(HRT_EXEC_TESTS:=.d)
+TEST_SUITES += tests/vm/exec.sh

@@ -191,9 +191,9 @@ static void check_program(const char *path, const char *name)
 	}
 	if (!dynamic && !has_runtime(fd, eh))
 		die(HRT_EXEC_EXIT_ABI,
-		    "%s: statically linked without hrt-exec's runtime, so "
-		    "it would run on the ROS;\nrelink it with "
-		    "-Wl,--wrap=main libhrt-exec.a (docs/hrt-exec.md)",
+		    "%s: statically linked without hrt-exec's runtime (it "
+		    "would run on the ROS): relink it with -Wl,--wrap=main "
+		    "libhrt-exec.a",
 		    name);
 	close(fd);
 	if (verbose)
