@@ -1,4 +1,5 @@
 /* runtime.c - hrt-exec's in-process half: main and its threads on the HRT. */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "forward.h"
 #include "hvm.h"
 #include "runtime.h"
 
@@ -63,6 +65,21 @@ static __attribute__((noreturn)) void hrt_exec_die(int sig)
 	_exit(128 + sig);
 }
 
+/* How many threads the process has now (/proc/self/task), or 0. */
+static int hrt_exec_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
 /*
  * Runs (main) on an HRT core: called in place of main by libc's start
  * (dynamic programs, via __libc_start_main) or by __wrap_main (static).
@@ -80,6 +97,13 @@ static int hrt_exec_run(hrt_exec_main_fn main_fn, int argc, char **argv,
 
 	memset(&f, 0, sizeof(f));
 	o.fault = &f;
+	/*
+	 * From here every thread of the program is HRT code, so its private
+	 * futexes are the HRT's alone, unless a constructor started a native
+	 * thread before main.
+	 */
+	if (hrt_exec_threads() == 1)
+		hvm_set_futex_hrt(true);
 	r = hvm_info(&info);
 	if (r) {
 		fprintf(stderr, "hrt-exec: %s: cannot use the HRT: %s\n", name,

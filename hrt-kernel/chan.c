@@ -78,6 +78,7 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 	u->last_fault = ~0ull;
 	u->sys_nr = ~0ull;
 	u->fault_repeat = 0;
+	hrt_futex_invoke(u->ctx, READ_ONCE(c->flags));
 	/* A signal posted for an earlier call was raised again on the ROS. */
 	WRITE_ONCE(c->sig_ack, __atomic_load_n(&c->sig_seq, __ATOMIC_ACQUIRE));
 	if (!fn || !hrt_user_addr(fn) || !stack || !hrt_user_addr(stack - 1) ||

@@ -1,4 +1,4 @@
-/* futex.c - process code's futexes: HRT waiters sleep on the HRT; wakes reach both. */
+/* futex.c - process code's futexes: HRT waiters sleep on the HRT cores. */
 #include "futex.h"
 #include "boot.h"
 #include "chan.h"
@@ -25,7 +25,6 @@
  * sleeps. */
 #define HRT_FUTEX_SPIN_US 50
 #define HRT_FUTEX_BUCKETS 64
-
 
 /* One waiting HRT thread, on its kernel stack while it waits. */
 struct hrt_futex_waiter {
@@ -57,6 +56,14 @@ static struct hrt_futex_bucket {
 	struct hrt_list waiters;
 	struct hrt_futex_linux lw[HRT_FUTEX_LINUX_SLOTS];
 } hrt_futex_tab[HRT_FUTEX_BUCKETS];
+
+/*
+ * Per context: the bind generation + 1 for which the process declared its
+ * private futexes the HRT's alone (HVM_CHAN_F_FUTEX_HRT, else 0), and how
+ * many of its futex calls Linux holds now (their waiters are Linux's).
+ */
+static u32 hrt_futex_sole[HVM_CTX_MAX];
+static u32 hrt_futex_in_linux[HVM_CTX_MAX];
 
 /*
  * Per core: its waiters that sleep.  The timer tick wakes them to look at
@@ -153,6 +160,41 @@ void hrt_futex_linux_wakes(struct hrt_uthread *u, u64 addr)
 	hrt_spin_unlock(&b->lock);
 }
 
+void hrt_futex_invoke(u32 ctx, u32 flags)
+{
+	if (ctx < HVM_CTX_MAX)
+		WRITE_ONCE(hrt_futex_sole[ctx],
+			   (flags & HVM_CHAN_F_FUTEX_HRT)
+				   ? READ_ONCE(hrt_area->ctx[ctx].gen) + 1
+				   : 0);
+}
+
+/* A futex call Linux executes: while it is there, wakes go there too. */
+static s64 hrt_futex_forward(struct hrt_uthread *u, const u64 *a)
+{
+	s64 r;
+
+	HRT_COUNT(futex_forwarded);
+	__atomic_add_fetch(&hrt_futex_in_linux[u->ctx], 1, __ATOMIC_SEQ_CST);
+	r = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, NR_FUTEX, a);
+	__atomic_sub_fetch(&hrt_futex_in_linux[u->ctx], 1, __ATOMIC_SEQ_CST);
+	return r;
+}
+
+/*
+ * Can a wake of (u)'s process have waiters in Linux?  Not when it declared
+ * its private futexes the HRT's and none of its futex calls is with Linux.
+ * The waker stored the word before: the fence orders that store before
+ * our read of the count, against a waiter that counts itself first.
+ */
+static bool hrt_futex_linux_waiters(struct hrt_uthread *u)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return READ_ONCE(hrt_futex_sole[u->ctx]) !=
+		       READ_ONCE(hrt_area->ctx[u->ctx].gen) + 1 ||
+	       __atomic_load_n(&hrt_futex_in_linux[u->ctx], __ATOMIC_SEQ_CST);
+}
+
 /* Reads the futex word, having Linux populate its page if need be. */
 static int hrt_futex_read(struct hrt_uthread *u, u64 addr, u32 *v)
 {
@@ -222,8 +264,7 @@ static s64 hrt_futex_wait(struct hrt_uthread *u, const u64 *a)
 	hrt_spin_lock(&b->lock);
 	if (hrt_futex_linux_only(b, u->ctx, a[0])) {
 		hrt_spin_unlock(&b->lock);
-		HRT_COUNT(futex_forwarded);
-		return hrt_uthread_forward(u, HVM_CHAN_SYSCALL, NR_FUTEX, a);
+		return hrt_futex_forward(u, a);
 	}
 	hrt_list_add_tail(&w.node, &b->waiters);
 	hrt_spin_unlock(&b->lock);
@@ -238,7 +279,8 @@ static s64 hrt_futex_wait(struct hrt_uthread *u, const u64 *a)
 		first = false;
 		if (hrt_uthread_stop(u))
 			return hrt_futex_leave(b, &w, HRT_FWD_ABORTED);
-		/* A signal for us: -EINTR, the handler runs, glibc waits again. */
+		/* A signal for us: -EINTR, the handler runs, glibc waits again.
+		 */
 		if (hrt_signal_pending(u))
 			return hrt_futex_leave(b, &w, -EINTR);
 		if (!hrt_chan_others_runnable(hrt_cpu_id()) &&
@@ -274,7 +316,7 @@ static s64 hrt_futex_wake(struct hrt_uthread *u, const u64 *a)
 		woken++;
 	}
 	hrt_spin_unlock(&b->lock);
-	if (woken == want)
+	if (woken == want || !hrt_futex_linux_waiters(u))
 		return woken;
 	/*
 	 * The rest may be ROS threads waiting in Linux: their wake is posted
@@ -296,15 +338,12 @@ s64 hrt_futex(struct hrt_uthread *u, const u64 *a)
 	bool bitset_all = (u32)a[5] == FUTEX_BITSET_ALL;
 
 	/* Shared futexes may have waiters in other processes: Linux's. */
-	if (!(op & FUTEX_PRIVATE_FLAG) || (a[0] & 3) || !hrt_user_addr(a[0])) {
-		HRT_COUNT(futex_forwarded);
-		return hrt_uthread_forward(u, HVM_CHAN_SYSCALL, NR_FUTEX, a);
-	}
+	if (!(op & FUTEX_PRIVATE_FLAG) || (a[0] & 3) || !hrt_user_addr(a[0]))
+		return hrt_futex_forward(u, a);
 	if ((cmd == FUTEX_WAIT || (cmd == FUTEX_WAIT_BITSET && bitset_all)) &&
 	    !a[3])
 		return hrt_futex_wait(u, a);
 	if (cmd == FUTEX_WAKE || (cmd == FUTEX_WAKE_BITSET && bitset_all))
 		return hrt_futex_wake(u, a);
-	HRT_COUNT(futex_forwarded);
-	return hrt_uthread_forward(u, HVM_CHAN_SYSCALL, NR_FUTEX, a);
+	return hrt_futex_forward(u, a);
 }

@@ -21,6 +21,9 @@ s64 hrt_futex(struct hrt_uthread *u, const u64 *a);
  */
 void hrt_futex_linux_wakes(struct hrt_uthread *u, u64 addr);
 
+/* An invocation of context (ctx) starts with channel (flags). */
+void hrt_futex_invoke(u32 ctx, u32 flags);
+
 void hrt_futex_init(void);
 /* Timer tick: this core's sleeping waiters look at their words again. */
 void hrt_futex_tick(void);

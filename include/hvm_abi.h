@@ -339,6 +339,12 @@ enum hvm_chan_state {
 
 /* hvm_chan.flags */
 #define HVM_CHAN_F_NOTIFY (1u << 0) /* interrupt the ROS on every event */
+/*
+ * Set on an invocation: no native thread of the process waits on a private
+ * futex that HRT code wakes, so a wake finding no HRT waiter (and no
+ * futex call of the process forwarded to Linux) ends on the HRT.
+ */
+#define HVM_CHAN_F_FUTEX_HRT (1u << 1)
 
 /* What offloaded code did when it faulted (status -EFAULT etc.). */
 struct hvm_fault {

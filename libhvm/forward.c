@@ -145,6 +145,7 @@ static __attribute__((noreturn)) void hvm_partner_main(void *p)
 		else if (st == HVM_CHAN_EXIT || st == HVM_CHAN_DONE)
 			break;
 	}
+	hvm_core_busy(c->core, -1);
 	hvm_ioctl(hvm_fd, HVM_IOC_CHAN_CLOSE, &ref);
 	if (st == HVM_CHAN_EXIT && c->args[1] > 0 && c->args[1] < 64)
 		hvm_partner_kill((int)c->args[1]);
@@ -185,9 +186,12 @@ static long hvm_clone_thread(uint64_t flags, uint64_t ptid, uint64_t ctid,
 	ps->len = HVM_PARTNER_STACK + HVM_GUARD;
 	ps->idx = (int)o.index;
 	ps->seen = hvm_chan_events(&hvm_area->chan[o.index]);
+	/* Counted first: the partner uncounts itself when it ends. */
+	hvm_core_busy(o.core, 1);
 	r = hvm_raw_clone(flags, (void *)((uintptr_t)ps & ~15ul), ptid, ctid,
 			  tls, hvm_partner_main, ps);
 	if (r < 0) {
+		hvm_core_busy(o.core, -1);
 		hvm_ioctl(hvm_fd, HVM_IOC_CHAN_CLOSE, &ref);
 		hvm_sys(SYS_munmap, (long)m, HVM_PARTNER_STACK + HVM_GUARD, 0,
 			0, 0, 0);

@@ -12,8 +12,19 @@ extern int hvm_fd;
 extern struct hvm_chan_area *hvm_area;
 extern unsigned int hvm_ncores;
 
-/* The next HRT core for an automatic choice (HVM_CORES, round robin). */
+/*
+ * What HVM_FUTEX=hrt says, for hrt-exec's runtime: no native thread of
+ * this process waits on a private futex that HRT code wakes.
+ */
+void hvm_set_futex_hrt(bool on);
+
+/*
+ * The next HRT core for an automatic choice: of HVM_CORES (or all), the
+ * one with the least of this process's code on it, round robin among
+ * equals.  hvm_core_busy() counts (delta) code arriving or leaving (core).
+ */
 unsigned int hvm_next_core(void);
+void hvm_core_busy(unsigned int core, int delta);
 
 /*
  * Raw system calls: the forwarding path must not touch errno or any other

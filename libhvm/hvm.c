@@ -97,6 +97,8 @@ static unsigned int hvm_gen; /* bumped per open: stale TLS channels die */
 static uint64_t hvm_stack_top[HVM_CHAN_MAX];
 static size_t hvm_stack_len[HVM_CHAN_MAX];
 static size_t hvm_stack_default; /* HVM_STACK_SIZE or the environment's */
+/* HVM_FUTEX=hrt: the process's private futexes are the HRT's alone. */
+static bool hvm_futex_hrt;
 static pthread_key_t hvm_key;
 static pthread_once_t hvm_key_once = PTHREAD_ONCE_INIT;
 
@@ -239,12 +241,41 @@ static int hvm_parse_cores(const char *s, unsigned int ncores)
 	return hvm_core_count ? 0 : -EINVAL;
 }
 
+void hvm_set_futex_hrt(bool on)
+{
+	hvm_futex_hrt = on;
+}
+
+/* Per HRT core: this process's code running or living there now. */
+static unsigned int hvm_core_load[HVM_MAX_HRT_CPUS];
+
+void hvm_core_busy(unsigned int core, int delta)
+{
+	__atomic_add_fetch(&hvm_core_load[core], (unsigned int)delta,
+			   __ATOMIC_RELAXED);
+}
+
 unsigned int hvm_next_core(void)
 {
 	unsigned int n = __atomic_fetch_add(&hvm_rr, 1, __ATOMIC_RELAXED);
+	unsigned int count = hvm_core_count ? hvm_core_count : hvm_ncores;
+	unsigned int i, core, load, best = 0, best_load = ~0u;
 
-	return hvm_core_count ? hvm_core_set[n % hvm_core_count] :
-				n % hvm_ncores;
+	/*
+	 * The least loaded core, round robin among equals: threads that spin
+	 * for each other (OpenMP barriers) must not share a core while
+	 * another has none.
+	 */
+	for (i = 0; i < count; i++) {
+		core = hvm_core_count ? hvm_core_set[(n + i) % count] :
+					(n + i) % count;
+		load = __atomic_load_n(&hvm_core_load[core], __ATOMIC_RELAXED);
+		if (load < best_load) {
+			best = core;
+			best_load = load;
+		}
+	}
+	return best;
 }
 
 static int hvm_open_locked(void)
@@ -277,6 +308,8 @@ static int hvm_open_locked(void)
 		ret = -ENODEV;
 		goto close_fd;
 	}
+	if (getenv("HVM_FUTEX") && !strcmp(getenv("HVM_FUTEX"), "hrt"))
+		hvm_futex_hrt = true;
 	hvm_core_count = 0;
 	if (getenv("HVM_CORES") &&
 	    hvm_parse_cores(getenv("HVM_CORES"), info.hrt_cpus)) {
@@ -520,7 +553,7 @@ long long hvm_wait_event(int idx, uint64_t seen, int mode,
 		}
 	}
 	/* Ask for interrupts, then re-check: the HRT reads flags after evt_seq. */
-	__atomic_store_n(&c->flags, HVM_CHAN_F_NOTIFY, __ATOMIC_SEQ_CST);
+	__atomic_or_fetch(&c->flags, HVM_CHAN_F_NOTIFY, __ATOMIC_SEQ_CST);
 	for (;;) {
 		uint32_t ms = HVM_WAIT_SLICE_MS;
 
@@ -640,7 +673,8 @@ static int hvm_run(int idx, const struct hvm_req *q, const struct hrt_opts *o,
 	c->mxcsr = q->mxcsr;
 	c->fcw = q->fcw;
 	c->ctx = hvm_ctx;
-	c->flags = mode == HRT_WAIT_BLOCK ? HVM_CHAN_F_NOTIFY : 0;
+	c->flags = (mode == HRT_WAIT_BLOCK ? HVM_CHAN_F_NOTIFY : 0) |
+		   (hvm_futex_hrt ? HVM_CHAN_F_FUTEX_HRT : 0);
 	if (prof)
 		id = hvm_prof_new_id();
 	hvm_chan_post(c, HVM_OP_INVOKE);
@@ -710,7 +744,9 @@ static int hvm_run_thread(int idx, unsigned int core, const struct hvm_req *q,
 
 	hvm_tls.busy[core] = 1;
 	hvm_sig_chan = idx;
+	hvm_core_busy(core, 1);
 	st = hvm_run(idx, q, o, ret, &stale);
+	hvm_core_busy(core, -1);
 	hvm_sig_unserve(idx);
 	hvm_tls.busy[core] = 0;
 	if (stale)
