@@ -34,3 +34,14 @@ $(THREAD_BENCH): benchmarks/thread-bench.c $(LIBHVM_A) libhvm/hvm.h
 	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/benchmarks/thread-bench.d -Ilibhvm -fopenmp \
 		-pthread $< -o $@ $(LIBHVM_A) -Wl,--push-state,--no-as-needed -lgcc_s \
 		-Wl,--pop-state
+
+# The OpenMP kernel of benchmarks/exec.sh: an ordinary host-built program (no
+# libhvm), run in a --host-root guest natively and under hrt-exec.
+EXEC_OMP := $(O)/benchmarks/exec-omp
+ALL_TARGETS += $(EXEC_OMP)
+DEPS += $(EXEC_OMP).d
+
+$(EXEC_OMP): benchmarks/exec-omp.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $@.d -fopenmp $< -o $@
