@@ -4,7 +4,7 @@ HRT_EXEC_OUT := $(O)/hrt-exec
 HRT_EXEC := $(O)/guest/usr/bin/hrt-exec
 HRT_EXEC_SO := $(O)/guest/usr/lib/hvm/libhrt-exec.so
 HRT_EXEC_A := $(HRT_EXEC_OUT)/libhrt-exec.a
-HRT_EXEC_HDRS := hrt-exec/runtime.h libhvm/forward.h include/hvm_uapi.h include/hvm_abi.h libhvm/hvm.h
+HRT_EXEC_HDRS := hrt-exec/runtime.h libhvm/session.h include/hvm_uapi.h include/hvm_abi.h libhvm/hvm.h
 # The runtime carries libhvm inside: a program under hrt-exec needs nothing else.
 HRT_EXEC_CFLAGS := $(HOST_CFLAGS) -Ilibhvm -Ihrt-exec -fPIC -fvisibility=hidden -pthread \
 		   -fno-stack-protector

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "forward.h"
 #include "hvm.h"
 #include "runtime.h"
+#include "session.h"
 
 #ifdef HRT_EXEC_STATIC
 /*

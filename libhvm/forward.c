@@ -8,6 +8,8 @@
 #include <sys/syscall.h>
 
 #include "forward.h"
+#include "invoke.h"
+#include "session.h"
 #include "hvm.h"
 #include "hvm_chan.h"
 #include "hvm_uapi.h"

@@ -8,10 +8,10 @@
 #include <sys/uio.h>
 #include <ucontext.h>
 
-#include "forward.h"
 #include "hvm.h"
 #include "hvm_chan.h"
 #include "hvm_uapi.h"
+#include "session.h"
 #include "signals.h"
 
 /* Not in glibc's headers: the kernel's "sa_restorer is valid" flag. */
