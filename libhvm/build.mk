@@ -19,6 +19,9 @@ LIBHVM_SO := $(LIBHVM_OUT)/libhvm.so
 LIBHVM_A := $(LIBHVM_OUT)/libhvm.a
 LIBHVM_PC := $(LIBHVM_OUT)/hvm.pc
 LIBHVM_STAGED := $(O)/guest/usr/lib/$(LIBHVM_SONAME)
+# Guest programs linked with libhvm.so find it beside them as well: in a
+# --host-root guest the guest tree is at /run/hvm, off the loader's path.
+LIBHVM_RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 
 # $(call libhvm_pc,PREFIX,INCLUDEDIR,LIBDIR,EXTRA_CFLAGS): the command that
 # prints hvm.pc (here for the build tree, in install.mk for make install).
@@ -92,7 +95,7 @@ $(O)/guest/usr/bin/hvm-demo: tools/hvm-demo.c $(O)/tools/stats.o $(LIBHVM_SO) li
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)
 	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/tools/hvm-demo.d -Ilibhvm -Itools -pthread $< \
-		$(O)/tools/stats.o -o $@ -L$(LIBHVM_OUT) -lhvm
+		$(O)/tools/stats.o -o $@ -L$(LIBHVM_OUT) -lhvm $(LIBHVM_RPATH)
 ALL_TARGETS += $(O)/guest/usr/bin/hvm-demo
 DEPS += $(O)/tools/hvm-demo.d
 

@@ -26,7 +26,7 @@ $(HVM_PROF): tools/hvm-prof.c $(HVM_PROF_OBJS) $(LIBHVM_SO) libhvm/hvm.h libhvm/
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)
 	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/tools/hvm-prof.d -Ilibhvm -Itools -pthread $< \
-		$(HVM_PROF_OBJS) -o $@ -L$(LIBHVM_OUT) -lhvm
+		$(HVM_PROF_OBJS) -o $@ -L$(LIBHVM_OUT) -lhvm $(LIBHVM_RPATH)
 
 ALL_TARGETS += $(HVM_PROF)
 DEPS += $(O)/tools/hvm-prof.d $(O)/tools/prof_file.d
