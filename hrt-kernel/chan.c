@@ -37,7 +37,36 @@ static struct hrt_uthread *hrt_chan_worker[HVM_CHAN_MAX];
 static struct hrt_thread *hrt_chan_sleeper[HRT_MAX_CPUS];
 /* Per core: the service thread yielded and waits in the run queue. */
 static volatile u32 hrt_chan_yielded[HRT_MAX_CPUS];
+/* Per core: its service thread (not process code: it loads no core). */
+static struct hrt_thread *hrt_chan_servicer[HRT_MAX_CPUS];
 static u64 hrt_poll_cycles;
+
+u32 hrt_chan_quiet_core(void)
+{
+	u32 i, best = hrt_cpu_id();
+	u64 load, best_load = ~0ull;
+
+	/*
+	 * Runnable threads plus the running one, but for the idle and service
+	 * threads: racy reads, a hint only.  Sleepers (a thread waiting in
+	 * pthread_join) do not count.
+	 */
+	for (i = 0; i < hrt_ncpus; i++) {
+		struct hrt_cpu *c = &hrt_cpus[i];
+		struct hrt_thread *cur = READ_ONCE(c->current);
+
+		if (!c->online)
+			continue;
+		load = READ_ONCE(c->rq.nr) - READ_ONCE(hrt_chan_yielded[i]);
+		if (cur != c->idle && cur != READ_ONCE(hrt_chan_servicer[i]))
+			load++;
+		if (load < best_load) {
+			best = i;
+			best_load = load;
+		}
+	}
+	return best;
+}
 
 bool hrt_chan_others_runnable(u32 me)
 {
@@ -220,6 +249,7 @@ static long hrt_chan_service(void *arg)
 	volatile u64 *idle = &hrt_area->kick[me][2];
 
 	(void)arg;
+	hrt_chan_servicer[me] = hrt_current();
 	hrt_uthread_init_cpu();
 	for (;;) {
 		k = hvm_chan_kicks(hrt_area, me);

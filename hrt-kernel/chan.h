@@ -19,5 +19,11 @@ void hrt_chan_set_owner(u32 idx, struct hrt_uthread *u);
  * that waits for its channel sees new kicks itself.
  */
 bool hrt_chan_others_runnable(u32 me);
+/*
+ * The online core with the fewest threads running or ready to run, not
+ * counting idle and service threads: where a new thread of process code
+ * should go (a hint; racy reads).
+ */
+u32 hrt_chan_quiet_core(void);
 
 #endif /* HRT_CHAN_H */

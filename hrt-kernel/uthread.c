@@ -518,7 +518,7 @@ static s64 hrt_uthread_clone(struct hrt_uthread *u, const struct hrt_regs *r,
 			     u64 flags, u64 sp, u64 ptid, u64 ctid, u64 tls)
 {
 	struct hvm_chan *c = hrt_uthread_chan(u);
-	u64 args[6] = {flags, sp, ptid, ctid, tls, 0};
+	u64 args[6] = {flags, sp, ptid, ctid, tls, hrt_chan_quiet_core()};
 	struct hrt_uthread *nu = NULL;
 	struct hrt_thread *t = NULL;
 	u32 mxcsr, idx, core;

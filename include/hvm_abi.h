@@ -325,7 +325,8 @@ enum hvm_chan_state {
  * registers at the syscall in fault (rip = return point), its FS base,
  * MXCSR and x87 control word in cur_fs/cur_mxcsr/cur_fcw.  With
  * CLONE_THREAD the ROS answers reply = the partner's tid and reply2 = the
- * channel the new HRT thread serves; otherwise reply = the child's pid.
+ * channel the new HRT thread serves (on core args[5], the HRT's suggestion,
+ * when the process may use it); otherwise reply = the child's pid.
  */
 #define HVM_NR_CLONE 56u
 

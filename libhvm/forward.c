@@ -161,7 +161,7 @@ static __attribute__((noreturn)) void hvm_partner_main(void *p)
  * partner's tid and the channel in (*chan), or -errno.
  */
 static long hvm_clone_thread(uint64_t flags, uint64_t ptid, uint64_t ctid,
-			     uint64_t tls, int64_t *chan)
+			     uint64_t tls, uint64_t core, int64_t *chan)
 {
 	struct hvm_chan_open o = {0};
 	struct hvm_chan_ref ref;
@@ -169,7 +169,8 @@ static long hvm_clone_thread(uint64_t flags, uint64_t ptid, uint64_t ctid,
 	char *m;
 	long r;
 
-	o.core = hvm_next_core();
+	/* The HRT knows which core is quiet; HVM_CORES may say otherwise. */
+	o.core = hvm_core_allowed(core) ? (uint32_t)core : hvm_next_core();
 	r = hvm_ioctl(hvm_fd, HVM_IOC_CHAN_OPEN, &o);
 	if (r < 0)
 		return r == -ENOSPC ? -EAGAIN : r;
@@ -322,7 +323,7 @@ uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted,
 	} else if (nr == HVM_NR_CLONE) {
 		if (c->args[0] & CLONE_THREAD)
 			r = hvm_clone_thread(c->args[0], c->args[2], c->args[3],
-					     c->args[4], &chan);
+					     c->args[4], c->args[5], &chan);
 		else
 			r = hvm_clone_process(c, c->args[0], c->args[1],
 					      c->args[2], c->args[3],

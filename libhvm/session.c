@@ -232,6 +232,20 @@ void hvm_core_busy(unsigned int core, int delta)
 			   __ATOMIC_RELAXED);
 }
 
+bool hvm_core_allowed(uint64_t core)
+{
+	unsigned int i;
+
+	if (core >= hvm_ncores)
+		return false;
+	if (!hvm_core_count)
+		return true;
+	for (i = 0; i < hvm_core_count; i++)
+		if (hvm_core_set[i] == core)
+			return true;
+	return false;
+}
+
 unsigned int hvm_next_core(void)
 {
 	unsigned int n = __atomic_fetch_add(&hvm_rr, 1, __ATOMIC_RELAXED);

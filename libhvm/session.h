@@ -53,6 +53,8 @@ void hvm_set_futex_hrt(bool on);
  * equals.  hvm_core_busy() counts (delta) code arriving or leaving (core).
  */
 unsigned int hvm_next_core(void);
+/* May this process's code go to HRT core (core) (HVM_CORES)? */
+bool hvm_core_allowed(uint64_t core);
 void hvm_core_busy(unsigned int core, int delta);
 /* (o)'s core, or the next automatic choice; -EINVAL for a bad index. */
 int hvm_pick_core(const struct hrt_opts *o);
