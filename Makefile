@@ -42,6 +42,7 @@ include hvm/build.mk
 -include tools/build.mk
 -include benchmarks/build.mk
 include tests/build.mk
+-include install.mk
 
 .PHONY: all setup run test bench clean kernel
 all: $(ALL_TARGETS)

@@ -1,11 +1,13 @@
 /* accel.c - times a tiny ring-0 guest under KVM to see if KVM is usable. */
 #include "accel.h"
+#include "options.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -135,4 +137,44 @@ out:
 		close(vm);
 	close(kvm);
 	return err;
+}
+
+int accel_choose(int mode, char *why, size_t len, bool *fallback)
+{
+	double ips = 0;
+	int err;
+
+	why[0] = '\0';
+	*fallback = false;
+	if (mode == ACCEL_TCG)
+		return 0;
+	if (access("/dev/kvm", R_OK | W_OK)) {
+		err = -errno;
+		if (mode == ACCEL_KVM)
+			return err;
+		snprintf(why, len, "no usable /dev/kvm (%s); using TCG",
+			 strerror(-err));
+		return 0;
+	}
+	if (mode == ACCEL_KVM)
+		return 1;
+	err = accel_kvm_probe("/dev/kvm", &ips);
+	*fallback = err || ips < ACCEL_MIN_RING0_IPS;
+	if (err) {
+		snprintf(why, len, "KVM probe failed (%s); using TCG",
+			 strerror(-err));
+		return 0;
+	}
+	if (ips < ACCEL_MIN_RING0_IPS) {
+		snprintf(why, len,
+			 "KVM here emulates guest kernel mode (%.1fM "
+			 "instructions/s); using TCG",
+			 ips / 1e6);
+		return 0;
+	}
+	snprintf(
+		why, len,
+		"KVM runs guest kernel mode at %.0fM instructions/s; using KVM",
+		ips / 1e6);
+	return 1;
 }

@@ -16,9 +16,12 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hvm_abi.h"
+#include "hostroot.h"
+#include "netcfg.h"
 
 static volatile struct hvm_shm_header *hdr;
 static volatile uint32_t *doorbell;
@@ -163,27 +166,6 @@ static int load_module(const char *path)
 	return err;
 }
 
-static void mkdirs(const char *path)
-{
-	char buf[512], *p;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	mkdir(buf, 0755);
-}
-
-static int mount_9p(const char *tag, const char *dir, unsigned long flags)
-{
-	mkdirs(dir);
-	return mount(tag, dir, "9p", flags,
-		     "trans=virtio,version=9p2000.L,msize=512000,cache=loose");
-}
-
 static char **read_argv(void)
 {
 	static char buf[65536];
@@ -236,10 +218,59 @@ static int open_port(const char *dev, int flags)
 	return fd;
 }
 
+/*
+ * The virtio-serial port named (name) (hvm-run's stdin): its /dev node, once
+ * the driver has it.  Returns an open fd or -1.
+ */
+static int open_stdin_port(const char *name)
+{
+	struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
+	char path[300], buf[64];
+	int i, fd;
+
+	for (i = 0; i < 500; i++) {
+		DIR *d = opendir("/sys/class/virtio-ports");
+		struct dirent *de;
+
+		while (d && (de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path),
+				 "/sys/class/virtio-ports/%s/name", de->d_name);
+			fd = open(path, O_RDONLY);
+			buf[0] = '\0';
+			if (fd >= 0) {
+				ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+				buf[n > 0 ? n : 0] = '\0';
+				close(fd);
+			}
+			buf[strcspn(buf, "\n")] = '\0';
+			if (strcmp(buf, name))
+				continue;
+			snprintf(path, sizeof(path), "/dev/%s", de->d_name);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				closedir(d);
+				return fd;
+			}
+		}
+		if (d)
+			closedir(d);
+		nanosleep(&pause, NULL);
+	}
+	return -1;
+}
+
 /* The command's stdio, opened before "ready" so no typed byte is lost. */
 static int cmd_in = -1, cmd_out = -1, cmd_err = -1;
 
-static void stdio_open(int interactive)
+/*
+ * interactive: the shell gets ttyS1 as a terminal (stdin, stdout, stderr),
+ * with \n turned into \r\n when (onlcr).  Otherwise ttyS1 and ttyS2 are raw
+ * byte streams, and stdin is the port (stdin_fd) or /dev/null.
+ */
+static void stdio_open(int interactive, int onlcr, int stdin_fd)
 {
 	cmd_out = open_port("/dev/ttyS1", O_RDWR);
 	if (cmd_out < 0) {
@@ -253,7 +284,7 @@ static void stdio_open(int interactive)
 		/* A real terminal for the shell: line editing, echo, ^C. */
 		if (!tcgetattr(cmd_out, &t)) {
 			t.c_iflag = ICRNL | IXON;
-			t.c_oflag = OPOST | ONLCR;
+			t.c_oflag = OPOST | (onlcr ? ONLCR : 0);
 			t.c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK |
 				    IEXTEN | ECHOCTL | ECHOKE;
 			t.c_cflag |= CS8 | CREAD;
@@ -264,7 +295,7 @@ static void stdio_open(int interactive)
 		cmd_err = open_port("/dev/ttyS2", O_WRONLY);
 		if (cmd_err < 0)
 			cmd_err = cmd_out;
-		cmd_in = open("/dev/null", O_RDONLY);
+		cmd_in = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY);
 	}
 }
 
@@ -297,10 +328,39 @@ static void console_setup(void)
 		close(fd);
 }
 
+/* The network every ROS has: lo up, a host name; QEMU's with --net user. */
+static void net_setup(const char *hostname, int net_user, int hostroot)
+{
+	char ifname[32];
+	int err;
+
+	err = netcfg_up("lo");
+	if (err)
+		say("bringing up lo: %s", strerror(-err));
+	if (sethostname(hostname, strlen(hostname)))
+		say("sethostname %s: %s", hostname, strerror(errno));
+	if (net_user) {
+		err = netcfg_user(ifname, sizeof(ifname));
+		if (err)
+			say("--net user: setting up the network: %s",
+			    strerror(-err));
+		else if (verbose)
+			say("%s: " NETCFG_USER_ADDR "/24 via " NETCFG_USER_GW,
+			    ifname);
+	}
+	err = hostroot ? hostroot_etc(hostname, net_user)
+		       : etc_files("/etc", hostname, net_user);
+	if (err)
+		say("writing /etc/hosts%s: %s", net_user ? ", resolv.conf" : "",
+		    strerror(-err));
+}
+
 int main(void)
 {
-	char line[1024], hostroot[64] = "";
-	int interactive = 0, status, err;
+	char line[1024], hostroot[64] = "", hostname[65] = "hvm";
+	char stdin_name[64] = "", *share_tag[64], *share_dir[64];
+	int interactive = 0, onlcr = 0, net_user = 0, status, err, i;
+	int nshares = 0, stdin_fd = -1;
 	char **argv;
 	FILE *cfg;
 	pid_t pid;
@@ -336,6 +396,14 @@ int main(void)
 			verbose = 1;
 		} else if (!strcmp(key, "interactive")) {
 			interactive = 1;
+		} else if (!strcmp(key, "onlcr")) {
+			onlcr = 1;
+		} else if (!strcmp(key, "stdin")) {
+			snprintf(stdin_name, sizeof(stdin_name), "%s", val);
+		} else if (!strcmp(key, "hostname")) {
+			snprintf(hostname, sizeof(hostname), "%s", val);
+		} else if (!strcmp(key, "net")) {
+			net_user = !strcmp(val, "user");
 		} else if (!strcmp(key, "module")) {
 			err = load_module(val);
 			if (err)
@@ -343,11 +411,12 @@ int main(void)
 		} else if (!strcmp(key, "share")) {
 			char *dir = strchr(val, ' ');
 
-			if (!dir)
+			/* Mounted below: in the host root for --host-root. */
+			if (!dir || nshares == 64)
 				continue;
 			*dir++ = '\0';
-			if (mount_9p(val, dir, 0))
-				fail_boot(errno, dir);
+			share_tag[nshares] = strdup(val);
+			share_dir[nshares++] = strdup(dir);
 		} else if (!strcmp(key, "hostroot")) {
 			snprintf(hostroot, sizeof(hostroot), "%s", val);
 		} else if (!strcmp(key, "hvmko")) {
@@ -362,40 +431,42 @@ int main(void)
 	fclose(cfg);
 
 	if (hostroot[0]) {
-		static const char *const tmpfs_dirs[] = {
-			"/tmp", "/run", "/var/tmp", "/root", NULL};
-
-		if (mount_9p(hostroot, "/host", MS_RDONLY))
-			fail_boot(errno, "mounting the host root");
-		mount("proc", "/host/proc", "proc", 0, NULL);
-		mount("sysfs", "/host/sys", "sysfs", 0, NULL);
-		mount("/dev", "/host/dev", NULL, MS_BIND | MS_REC, NULL);
-		for (int i = 0; tmpfs_dirs[i]; i++) {
-			char d[64];
-
-			snprintf(d, sizeof(d), "/host%s", tmpfs_dirs[i]);
-			mount("tmpfs", d, "tmpfs", 0, "mode=1777");
-		}
-		/*
-		 * The project's tools and runtime stay reachable in the host's
-		 * tree: /run/hvm/bin (on PATH) and /run/hvm/lib, on its tmpfs.
-		 */
-		mkdir("/host/run/hvm", 0755);
-		mkdir("/host/run/hvm/bin", 0755);
-		mkdir("/host/run/hvm/lib", 0755);
-		if (mount("/usr/bin", "/host/run/hvm/bin", NULL, MS_BIND, NULL) ||
-		    mount("/usr/lib", "/host/run/hvm/lib", NULL, MS_BIND, NULL))
+		err = hostroot_mount(hostroot);
+		if (err)
+			fail_boot(-err, "mounting the host root");
+		err = hostroot_tools();
+		if (err)
 			say("binding the project's tools under /run/hvm: %s",
-			    strerror(errno));
+			    strerror(-err));
+	}
+	for (i = 0; i < nshares; i++) {
+		err = hostroot[0] ? hostroot_share(share_tag[i], share_dir[i])
+				  : mount_9p(share_tag[i], share_dir[i], 0);
+		if (err && hostroot[0])
+			say("--share at %s: no such folder in the read-only "
+			    "host root; use one under /mnt, /tmp, /run, /root "
+			    "or an existing folder",
+			    share_dir[i]);
+		if (err)
+			fail_boot(-err, share_dir[i]);
+	}
+	net_setup(hostname, net_user, hostroot[0]);
+	if (stdin_name[0]) {
+		stdin_fd = open_stdin_port(stdin_name);
+		if (stdin_fd < 0)
+			say("no virtio port %s: the command's stdin is "
+			    "/dev/null",
+			    stdin_name);
 	}
 
 	argv = read_argv();
-	stdio_open(interactive);
+	stdio_open(interactive, onlcr, stdin_fd);
 	set_stage(HVM_GUEST_READY);
 
 	pid = fork();
 	if (pid == 0) {
 		static char *sh[] = {"/bin/sh", "-l", NULL};
+		static char *sh_script[] = {"/bin/sh", NULL};
 
 		if (hostroot[0] && (chroot("/host") || chdir("/"))) {
 			say("chroot /host: %s", strerror(errno));
@@ -403,8 +474,10 @@ int main(void)
 		}
 		if (!hostroot[0] && chdir("/root"))
 			_exit(126);
-		if (!argv || interactive)
+		if (interactive)
 			argv = sh;
+		else if (!argv) /* the commands come from stdin */
+			argv = sh_script;
 		stdio_setup();
 		if (interactive) {
 			setsid();

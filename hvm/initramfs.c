@@ -2,306 +2,19 @@
 #include "initramfs.h"
 
 #include <dirent.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* ------------------------------------------------------------ cpio newc */
-
-void cpio_init(struct cpio *c, FILE *out)
-{
-	memset(c, 0, sizeof(*c));
-	c->out = out;
-	c->ino = 1000;
-}
-
-static bool strv_has(const struct strv *s, const char *str)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], str))
-			return true;
-	return false;
-}
-
-bool cpio_has(const struct cpio *c, const char *path)
-{
-	return strv_has(&c->files, path);
-}
-
-static int cpio_error(struct cpio *c, int err)
-{
-	if (!c->err)
-		c->err = err;
-	return err;
-}
-
-static void cpio_pad(struct cpio *c)
-{
-	static const char zero[4];
-	long pos = ftell(c->out);
-
-	if (pos >= 0 && pos % 4)
-		fwrite(zero, 1, (size_t)(4 - pos % 4), c->out);
-}
-
-/* Archive names are relative: "/bin/sh" is stored as "bin/sh". */
-static int cpio_header(struct cpio *c, const char *path, mode_t mode,
-		       size_t size)
-{
-	const char *name = path;
-
-	while (*name == '/')
-		name++;
-	if (!*name)
-		return 0;
-	if (fprintf(c->out,
-		    "070701%08lX%08X%08X%08X%08X%08X%08lX%08X%08X%08X%08X%08lX%"
-		    "08X",
-		    c->ino++, (unsigned int)mode, 0u, 0u, 1u, 0u,
-		    (unsigned long)size, 0u, 0u, 0u, 0u,
-		    (unsigned long)strlen(name) + 1, 0u) < 0)
-		return cpio_error(c, -EIO);
-	fwrite(name, 1, strlen(name) + 1, c->out);
-	cpio_pad(c);
-	return 0;
-}
-
-static int cpio_parents(struct cpio *c, const char *path)
-{
-	char buf[4096];
-	char *p;
-
-	if (strlen(path) >= sizeof(buf))
-		return cpio_error(c, -ENAMETOOLONG);
-	strcpy(buf, path);
-	for (p = buf + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (cpio_dir(c, buf, 0755))
-			return c->err;
-		*p = '/';
-	}
-	return 0;
-}
-
-int cpio_dir(struct cpio *c, const char *path, mode_t mode)
-{
-	if (c->err)
-		return c->err;
-	if (!*path || !strcmp(path, "/") || strv_has(&c->dirs, path))
-		return 0;
-	if (cpio_parents(c, path))
-		return c->err;
-	strv_add(&c->dirs, path);
-	if (c->dirs.oom)
-		return cpio_error(c, -ENOMEM);
-	return cpio_header(c, path, S_IFDIR | (mode & 07777), 0);
-}
-
-static int cpio_claim(struct cpio *c, const char *path)
-{
-	if (c->err)
-		return c->err;
-	if (cpio_has(c, path) || strv_has(&c->dirs, path))
-		return -EEXIST;
-	if (cpio_parents(c, path))
-		return c->err;
-	strv_add(&c->files, path);
-	return c->files.oom ? cpio_error(c, -ENOMEM) : 0;
-}
-
-int cpio_data(struct cpio *c, const char *path, mode_t mode, const void *data,
-	      size_t len)
-{
-	int err = cpio_claim(c, path);
-
-	if (err)
-		return err;
-	if (cpio_header(c, path, S_IFREG | (mode & 07777), len))
-		return c->err;
-	if (len && fwrite(data, 1, len, c->out) != len)
-		return cpio_error(c, -EIO);
-	cpio_pad(c);
-	return 0;
-}
-
-int cpio_host_file(struct cpio *c, const char *path, const char *host)
-{
-	struct stat st;
-	void *map = NULL;
-	int fd, err;
-
-	fd = open(host, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		close(fd);
-		return err;
-	}
-	if (st.st_size) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
-			   0);
-		if (map == MAP_FAILED) {
-			err = -errno;
-			close(fd);
-			return err;
-		}
-	}
-	close(fd);
-	err = cpio_data(c, path, st.st_mode, map, (size_t)st.st_size);
-	if (map)
-		munmap(map, (size_t)st.st_size);
-	return err;
-}
-
-int cpio_symlink(struct cpio *c, const char *path, const char *target)
-{
-	int err = cpio_claim(c, path);
-
-	if (err)
-		return err;
-	if (cpio_header(c, path, S_IFLNK | 0777, strlen(target)))
-		return c->err;
-	fwrite(target, 1, strlen(target), c->out);
-	cpio_pad(c);
-	return 0;
-}
-
-int cpio_finish(struct cpio *c)
-{
-	if (!c->err) {
-		cpio_header(c, "TRAILER!!!", 0, 0);
-		/* Pad the archive to 512 bytes, as cpio(1) does. */
-		while (ftell(c->out) % 512)
-			fputc(0, c->out);
-		if (fflush(c->out) || ferror(c->out))
-			cpio_error(c, -EIO);
-	}
-	return c->err;
-}
-
-void cpio_free(struct cpio *c)
-{
-	strv_free(&c->dirs);
-	strv_free(&c->files);
-}
+#include "ldso.h"
+#include "vm.h"
 
 /* ------------------------------------------------------- ELF libraries */
-
-static const char *const lib_dirs[] = {
-	"/lib/x86_64-linux-gnu",
-	"/usr/lib/x86_64-linux-gnu",
-	"/lib64",
-	"/usr/lib64",
-	"/lib",
-	"/usr/lib",
-	"/usr/local/lib",
-	NULL,
-};
-
-static int find_lib(const char *name, const char *root, char *out, size_t len)
-{
-	int i;
-
-	if (strchr(name, '/')) {
-		snprintf(out, len, "%s", name);
-		return access(out, R_OK) ? -ENOENT : 0;
-	}
-	/* The project's own libraries (the guest tree) before the host's. */
-	for (i = 0; root && lib_dirs[i]; i++) {
-		snprintf(out, len, "%s%s/%s", root, lib_dirs[i], name);
-		if (!access(out, R_OK))
-			return 0;
-	}
-	for (i = 0; lib_dirs[i]; i++) {
-		snprintf(out, len, "%s/%s", lib_dirs[i], name);
-		if (!access(out, R_OK))
-			return 0;
-	}
-	return -ENOENT;
-}
-
-/* Translates a virtual address to a file offset through the PT_LOADs. */
-static long vaddr_to_off(const Elf64_Ehdr *eh, const Elf64_Phdr *ph,
-			 size_t size, Elf64_Addr va)
-{
-	int i;
-
-	for (i = 0; i < eh->e_phnum; i++)
-		if (ph[i].p_type == PT_LOAD && va >= ph[i].p_vaddr &&
-		    va < ph[i].p_vaddr + ph[i].p_filesz) {
-			Elf64_Off off = ph[i].p_offset + (va - ph[i].p_vaddr);
-
-			return off < size ? (long)off : -1;
-		}
-	return -1;
-}
-
-/* Direct needs of one file: interpreter and DT_NEEDED names. */
-static int elf_needed(const char *path, struct strv *names)
-{
-	const Elf64_Ehdr *eh;
-	const Elf64_Phdr *ph;
-	const Elf64_Dyn *dyn = NULL;
-	struct stat st;
-	unsigned char *m;
-	size_t ndyn = 0, i;
-	long stroff = -1;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(*eh)) {
-		close(fd);
-		return 0;
-	}
-	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return -errno;
-	eh = (const Elf64_Ehdr *)m;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_phoff + (size_t)eh->e_phnum * sizeof(*ph) >
-		    (size_t)st.st_size)
-		goto out;
-	ph = (const Elf64_Phdr *)(m + eh->e_phoff);
-	for (i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_offset + ph[i].p_filesz > (size_t)st.st_size)
-			continue;
-		if (ph[i].p_type == PT_INTERP && ph[i].p_filesz > 1)
-			strv_add(names, (const char *)m + ph[i].p_offset);
-		if (ph[i].p_type == PT_DYNAMIC) {
-			dyn = (const Elf64_Dyn *)(m + ph[i].p_offset);
-			ndyn = ph[i].p_filesz / sizeof(*dyn);
-		}
-	}
-	for (i = 0; dyn && i < ndyn && dyn[i].d_tag != DT_NULL; i++)
-		if (dyn[i].d_tag == DT_STRTAB)
-			stroff = vaddr_to_off(eh, ph, (size_t)st.st_size,
-					      dyn[i].d_un.d_ptr);
-	for (i = 0; stroff >= 0 && i < ndyn && dyn[i].d_tag != DT_NULL; i++) {
-		size_t o = (size_t)stroff + dyn[i].d_un.d_val;
-
-		if (dyn[i].d_tag == DT_NEEDED && o < (size_t)st.st_size &&
-		    memchr(m + o, 0, (size_t)st.st_size - o))
-			strv_add(names, (const char *)m + o);
-	}
-	if (names->oom)
-		err = -ENOMEM;
-out:
-	munmap(m, (size_t)st.st_size);
-	return err;
-}
 
 int elf_deps(const char *host, struct strv *deps, char *missing, size_t len)
 {
@@ -311,27 +24,21 @@ int elf_deps(const char *host, struct strv *deps, char *missing, size_t len)
 int elf_deps_in(const char *host, const char *root, struct strv *deps,
 		char *missing, size_t len)
 {
-	struct strv names = {0};
-	char path[4096];
+	struct ldso_libs libs = {0};
+	struct ldso l;
 	size_t i;
 	int err;
 
-	err = elf_needed(host, &names);
-	for (i = 0; !err && i < names.n; i++) {
-		if (find_lib(names.v[i], root, path, sizeof(path))) {
-			snprintf(missing, len, "%s", names.v[i]);
-			err = -ENOENT;
-			break;
-		}
-		if (strv_has(deps, path))
-			continue;
-		strv_add(deps, path);
-		if (deps->oom)
-			err = -ENOMEM;
-		else
-			err = elf_deps_in(path, root, deps, missing, len);
-	}
-	strv_free(&names);
+	err = ldso_init(&l, NULL, "/etc/ld.so.cache", root);
+	if (!err)
+		err = ldso_resolve(&l, host, &libs, missing, len);
+	for (i = 0; !err && i < libs.n; i++)
+		if (libs.v[i].host && !strv_has(deps, libs.v[i].host))
+			strv_add(deps, libs.v[i].host);
+	if (!err && deps->oom)
+		err = -ENOMEM;
+	ldso_libs_free(&libs);
+	ldso_free(&l);
 	return err;
 }
 
@@ -406,11 +113,20 @@ int modules_resolve(const char *modules_dep, const char *name, struct strv *out)
 }
 
 const char *const initramfs_modules[] = {
-	"virtio_pci",
-	"9pnet_virtio",
-	"9p",
+	"virtio_pci", "9pnet_virtio",
+	"9p",	      "virtio_console", /* only with a stdin port */
+	"virtio_net", /* only with --net user */
 	NULL,
 };
+
+static bool module_wanted(const struct compose *co, const char *name)
+{
+	if (!strcmp(name, "virtio_console"))
+		return co->stdin_port;
+	if (!strcmp(name, "virtio_net"))
+		return co->opt->net == NET_USER;
+	return true;
+}
 
 /* ------------------------------------------------------- composition */
 
@@ -440,13 +156,31 @@ static char *read_text(const char *path)
 	return buf;
 }
 
-/* Adds a host file at (guest) plus its shared libraries at their paths. */
-static int add_with_libs(struct cpio *c, const char *guest, const char *host,
-			 const char *root, char *err, size_t errlen)
+static void warn(const struct compose *co, const char *fmt, ...)
 {
-	size_t rootlen = root ? strlen(root) : 0;
-	struct strv deps = {0};
-	char missing[256] = "";
+	char line[600];
+	va_list ap;
+
+	if (!co->warnings)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	strv_add(co->warnings, line);
+}
+
+/*
+ * Adds a host file at (guest) plus its interpreter and shared libraries
+ * where the guest's loader finds them.  A library that cannot be found is
+ * an error when (strict), else a warning.
+ */
+static int add_with_libs(struct cpio *c, const struct compose *co,
+			 const struct ldso *l, const char *guest,
+			 const char *host, bool strict, char *err,
+			 size_t errlen)
+{
+	struct ldso_libs libs = {0};
+	char missing[PATH_MAX + 300] = "";
 	size_t i;
 	int e;
 
@@ -457,38 +191,44 @@ static int add_with_libs(struct cpio *c, const char *guest, const char *host,
 	if (e)
 		return fail(err, errlen, e, "cannot add %s: %s", host,
 			    strerror(-e));
-	e = elf_deps_in(host, root, &deps, missing, sizeof(missing));
-	if (e) {
-		strv_free(&deps);
+	e = ldso_resolve(l, host, &libs, missing, sizeof(missing));
+	if (e == -ENOENT && !strict) {
+		warn(co, "%s: library %s not found on this host; left out",
+		     host, missing);
+		e = 0;
+	} else if (e) {
+		ldso_libs_free(&libs);
+		if (e != -ENOENT)
+			return fail(err, errlen, e, "%s: %s", host,
+				    strerror(-e));
 		return fail(err, errlen, e,
-			    "%s needs %s, which is not on this host", host,
-			    missing);
+			    "%s needs %s, which is not in its RUNPATH or "
+			    "RPATH, LD_LIBRARY_PATH, the ld.so cache or the "
+			    "system library folders (--add it, or set "
+			    "LD_LIBRARY_PATH)",
+			    host, missing);
 	}
-	for (i = 0; i < deps.n; i++) {
-		/* A library from the guest tree lives at its guest path. */
-		const char *gp =
-			rootlen && !strncmp(deps.v[i], root, rootlen) &&
-					deps.v[i][rootlen] == '/'
-				? deps.v[i] + rootlen
-				: deps.v[i];
+	for (i = 0; !e && i < libs.n; i++) {
+		const struct ldso_lib *lib = &libs.v[i];
 
-		if (cpio_has(c, gp))
+		if (cpio_has(c, lib->guest) || (!lib->host && !lib->link))
 			continue;
-		e = cpio_host_file(c, gp, deps.v[i]);
-		if (e) {
-			strv_free(&deps);
-			return fail(err, errlen, e, "cannot add library %s: %s",
-				    deps.v[i], strerror(-e));
-		}
+		e = lib->link ? cpio_symlink(c, lib->guest, lib->link)
+			      : cpio_host_file(c, lib->guest, lib->host);
+		if (e)
+			fail(err, errlen, e, "cannot add library %s: %s",
+			     lib->host ? lib->host : lib->guest, strerror(-e));
 	}
-	strv_free(&deps);
-	return 0;
+	ldso_libs_free(&libs);
+	return e;
 }
 
-static int add_tree(struct cpio *c, const char *host, const char *guest,
-		    const char *root, char *err, size_t errlen)
+/* The project's guest tree, as is (dot files left out). */
+static int add_tree(struct cpio *c, const struct compose *co,
+		    const struct ldso *l, const char *host, const char *guest,
+		    char *err, size_t errlen)
 {
-	char hp[4096], gp[4096];
+	char hp[PATH_MAX], gp[PATH_MAX];
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
@@ -506,9 +246,66 @@ static int add_tree(struct cpio *c, const char *host, const char *guest,
 			continue;
 		if (S_ISDIR(st.st_mode))
 			e = cpio_dir(c, gp, 0755)
-				    ?: add_tree(c, hp, gp, root, err, errlen);
+				    ?: add_tree(c, co, l, hp, gp, err, errlen);
 		else if (S_ISREG(st.st_mode))
-			e = add_with_libs(c, gp, hp, root, err, errlen);
+			e = add_with_libs(c, co, l, gp, hp, true, err, errlen);
+	}
+	closedir(d);
+	return e;
+}
+
+/*
+ * An --add folder, recursively: every entry (dot files too) with its mode,
+ * symbolic links as links.  With (l) NULL it only tells (give) which shared
+ * libraries it holds.
+ */
+static int add_dir(struct cpio *c, const struct compose *co, struct ldso *give,
+		   const struct ldso *l, const char *host, const char *guest,
+		   char *err, size_t errlen, int depth)
+{
+	char hp[PATH_MAX], gp[PATH_MAX], target[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	ssize_t n;
+	DIR *d;
+	int e = 0;
+
+	if (depth > 64)
+		return fail(err, errlen, -ELOOP, "%s: folders nested too deep",
+			    host);
+	d = opendir(host);
+	if (!d)
+		return fail(err, errlen, -errno, "cannot add %s: %s", host,
+			    strerror(errno));
+	while (!e && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(hp, sizeof(hp), "%s/%s", host, de->d_name);
+		snprintf(gp, sizeof(gp), "%s/%s", guest, de->d_name);
+		if (lstat(hp, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			e = l ? cpio_dir(c, gp, st.st_mode) : 0;
+			e = e
+				    ?: add_dir(c, co, give, l, hp, gp, err,
+					       errlen, depth + 1);
+		} else if (S_ISREG(st.st_mode) && !l) {
+			if (strstr(de->d_name, ".so"))
+				e = ldso_give(give, hp, gp);
+		} else if (S_ISREG(st.st_mode)) {
+			e = add_with_libs(c, co, l, gp, hp, false, err, errlen);
+		} else if (S_ISLNK(st.st_mode) && l) {
+			n = readlink(hp, target, sizeof(target) - 1);
+			if (n < 0)
+				continue;
+			target[n] = '\0';
+			e = cpio_symlink(c, gp, target);
+			if (e == -EEXIST)
+				e = 0;
+		}
+		if (e && !err[0])
+			fail(err, errlen, e, "cannot add %s: %s", hp,
+			     strerror(-e));
 	}
 	closedir(d);
 	return e;
@@ -551,12 +348,19 @@ int initramfs_compose(const struct compose *co, FILE *out, char *err,
 	const struct options *o = co->opt;
 	struct strv mods = {0}, cfg = {0};
 	char path[4096], *dep, *text;
+	struct ldso l;
 	struct cpio c;
 	unsigned int i;
 	size_t k;
 	int e, a;
 
+	err[0] = '\0';
 	cpio_init(&c, out);
+	e = ldso_init(&l, co->ld_library_path, co->ld_cache, co->guest_tree);
+	if (e) {
+		fail(err, errlen, e, "out of memory");
+		goto out;
+	}
 	for (k = 0; k < 7; k++) {
 		static const char *const dirs[] = {"/dev", "/proc", "/sys",
 						   "/tmp", "/run",  "/mnt",
@@ -580,6 +384,8 @@ int initramfs_compose(const struct compose *co, FILE *out, char *err,
 		goto out;
 	}
 	for (i = 0; initramfs_modules[i]; i++) {
+		if (!module_wanted(co, initramfs_modules[i]))
+			continue;
 		e = modules_resolve(dep, initramfs_modules[i], &mods);
 		if (e) {
 			free(dep);
@@ -605,8 +411,7 @@ int initramfs_compose(const struct compose *co, FILE *out, char *err,
 	}
 
 	if (co->guest_tree) {
-		e = add_tree(&c, co->guest_tree, "", co->guest_tree, err,
-			     errlen);
+		e = add_tree(&c, co, &l, co->guest_tree, "", err, errlen);
 		if (e) {
 			if (!err[0])
 				fail(err, errlen, e, "cannot add %s",
@@ -614,11 +419,41 @@ int initramfs_compose(const struct compose *co, FILE *out, char *err,
 			goto out;
 		}
 	}
+	/* Libraries given with --add serve the programs added with them. */
 	for (i = 0; i < o->nr_adds; i++) {
-		e = add_with_libs(&c, o->adds[i].guest, o->adds[i].host,
-				  co->guest_tree, err, errlen);
-		if (e)
+		struct stat st;
+
+		if (stat(o->adds[i].host, &st))
+			continue; /* reported below */
+		e = S_ISDIR(st.st_mode)
+			    ? add_dir(&c, co, &l, NULL, o->adds[i].host,
+				      o->adds[i].guest, err, errlen, 0)
+			    : ldso_give(&l, o->adds[i].host, o->adds[i].guest);
+		if (e) {
+			if (!err[0])
+				fail(err, errlen, e, "cannot add %s: %s",
+				     o->adds[i].host, strerror(-e));
 			goto out;
+		}
+	}
+	for (i = 0; i < o->nr_adds; i++) {
+		struct stat st;
+
+		if (!stat(o->adds[i].host, &st) && S_ISDIR(st.st_mode))
+			e = cpio_dir(&c, o->adds[i].guest, st.st_mode)
+				    ?: add_dir(&c, co, NULL, &l,
+					       o->adds[i].host,
+					       o->adds[i].guest, err, errlen,
+					       0);
+		else
+			e = add_with_libs(&c, co, &l, o->adds[i].guest,
+					  o->adds[i].host, true, err, errlen);
+		if (e) {
+			if (!err[0])
+				fail(err, errlen, e, "cannot add %s: %s",
+				     o->adds[i].host, strerror(-e));
+			goto out;
+		}
 	}
 
 	/* The init's instructions: one "key value" per line. */
@@ -633,6 +468,13 @@ int initramfs_compose(const struct compose *co, FILE *out, char *err,
 		strv_add(&cfg, "hvmko /lib/hvm/hvm.ko");
 	if (co->interactive)
 		strv_add(&cfg, "interactive 1");
+	if (co->interactive && co->onlcr)
+		strv_add(&cfg, "onlcr 1");
+	if (co->stdin_port)
+		strv_add(&cfg, "stdin " VM_STDIN_PORT);
+	strv_addf(&cfg, "hostname %s", co->hostname ? co->hostname : "hvm");
+	if (o->net == NET_USER)
+		strv_add(&cfg, "net user");
 	if (o->verbose > 0)
 		strv_add(&cfg, "verbose 1");
 	strv_add(&cfg, "");
@@ -669,5 +511,6 @@ out:
 	strv_free(&mods);
 	strv_free(&cfg);
 	cpio_free(&c);
+	ldso_free(&l);
 	return e;
 }

@@ -6,34 +6,14 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "cpio.h"
 #include "options.h"
 #include "strv.h"
 
-/* A cpio newc writer that creates parent directories on demand. */
-struct cpio {
-	FILE *out;
-	unsigned long ino;
-	struct strv dirs; /* directories already emitted */
-	struct strv files; /* regular files and links already emitted */
-	int err; /* first error, sticky (negative errno) */
-};
-
-void cpio_init(struct cpio *c, FILE *out);
-/* Each returns 0 or a negative errno; errors are also kept in c->err. */
-int cpio_dir(struct cpio *c, const char *path, mode_t mode);
-int cpio_data(struct cpio *c, const char *path, mode_t mode, const void *data,
-	      size_t len);
-int cpio_host_file(struct cpio *c, const char *path, const char *host);
-int cpio_symlink(struct cpio *c, const char *path, const char *target);
-/* True when (path) was already added as a file or link. */
-bool cpio_has(const struct cpio *c, const char *path);
-/* Writes the trailer and flushes; returns the sticky error or 0. */
-int cpio_finish(struct cpio *c);
-void cpio_free(struct cpio *c);
-
 /*
  * Appends to (deps) the host paths of the ELF interpreter and every shared
- * library (host) needs, transitively, each once.  A static or non-ELF file
+ * library (host) needs, transitively, each once, found as the host's ld.so
+ * finds them (ldso.h; LD_LIBRARY_PATH left out).  A static or non-ELF file
  * adds nothing.  Returns 0, or -ENOENT when a library cannot be found (its
  * name is put into (missing)), or another negative errno.
  */
@@ -63,10 +43,19 @@ struct compose {
 	const char *guest_tree; /* $(O)/guest: project files, copied as is */
 	const struct options *opt;
 	const char *const *share_tags; /* 9p mount tags, opt->nr_shares */
-	bool interactive;
+	bool interactive; /* a shell on the ttyS1 terminal */
+	bool onlcr; /* that terminal turns \n into \r\n (stdout is a tty) */
+	bool stdin_port; /* the command reads the "hvm.stdin" port */
+	const char *hostname; /* the ROS's host name (NULL: "hvm") */
+	const char *ld_library_path; /* the host's, for --add (may be NULL) */
+	const char *ld_cache; /* the host's ld.so.cache (NULL: none) */
+	struct strv *warnings; /* non-fatal problems, one line each, or NULL */
 };
 
-/* Modules the ROS init loads (with their dependencies). */
+/*
+ * Modules the ROS init loads (with their dependencies); virtio_console only
+ * with a stdin port, virtio_net only with --net user.
+ */
 extern const char *const initramfs_modules[];
 
 /*

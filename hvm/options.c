@@ -1,6 +1,7 @@
 /* options.c - parses hvm-run's command line into struct options. */
 #include "options.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -141,11 +142,39 @@ int parse_path_map(const char *s, const char *def_dir, struct path_map *map)
 	return 0;
 }
 
+int parse_forward(const char *s, struct port_forward *f)
+{
+	const char *last, *first;
+	struct in_addr a;
+	size_t alen;
+
+	if (!s || !(last = strrchr(s, ':')))
+		return -EINVAL;
+	memset(f, 0, sizeof(*f));
+	first = last;
+	while (first > s && first[-1] != ':')
+		first--;
+	if (parse_uint(first, (size_t)(last - first), &f->host_port) ||
+	    parse_uint(last + 1, strlen(last + 1), &f->guest_port) ||
+	    !f->host_port || f->host_port > 65535 || !f->guest_port ||
+	    f->guest_port > 65535)
+		return -EINVAL;
+	strcpy(f->addr, "127.0.0.1");
+	if (first == s)
+		return 0;
+	alen = (size_t)(first - 1 - s);
+	if (alen == 0 || alen >= sizeof(f->addr))
+		return -EINVAL;
+	memcpy(f->addr, s, alen);
+	f->addr[alen] = '\0';
+	return inet_pton(AF_INET, f->addr, &a) == 1 ? 0 : -EINVAL;
+}
+
 static const char usage[] =
 	"usage: hvm-run [OPTIONS] [-- CMD ARGS...]\n"
 	"Boots one VM split between a Linux ROS and the HRT aerokernel and "
 	"runs CMD\n"
-	"in the ROS (an interactive shell on the console when CMD is absent).\n"
+	"in the ROS (a shell when CMD is absent: see below).\n"
 	"\n"
 	"  --cores R:H          ROS and HRT vCPUs (default 1:1)\n"
 	"  --mem ROS:HRT        memory, K/M/G suffixes; HRT a power of two\n"
@@ -155,17 +184,33 @@ static const char usage[] =
 	"  --hrt IMAGE          HRT ELF image (default: "
 	"build/hrt-kernel/hrt.elf)\n"
 	"  --no-hrt             do not load hvm.ko nor boot the HRT\n"
-	"  --add PATH[:GUEST]   copy a file into the initramfs (default "
-	"/root/NAME)\n"
+	"  --add PATH[:GUEST]   copy a file or folder into the initramfs "
+	"(default\n"
+	"                       /root/NAME); ELF files bring their shared "
+	"libraries\n"
 	"  --share DIR[:GUEST]  9p-mount a host folder (default /mnt/NAME); "
 	"repeatable\n"
 	"  --host-root          run CMD in the host's root filesystem, "
 	"read-only\n"
+	"  -i, --stdin          give CMD hvm-run's stdin (streamed; EOF at its "
+	"end)\n"
+	"  --net none|user      none: loopback only (default); user: QEMU "
+	"user\n"
+	"                       networking, 10.0.2.15/24, gateway 10.0.2.2, "
+	"DNS 10.0.2.3\n"
+	"  --forward [ADDR:]HOSTPORT:GUESTPORT\n"
+	"                       forward a host TCP port (on ADDR, default "
+	"127.0.0.1)\n"
+	"                       to a guest port; repeatable; implies --net "
+	"user\n"
 	"  --accel auto|kvm|tcg accelerator (default auto: KVM only if fast)\n"
 	"  --pin                pin ROS and HRT vCPU threads to separate host "
 	"cores\n"
 	"  --numa NODE          bind HRT memory to host NUMA node NODE\n"
-	"  --timeout SECONDS    end the command after SECONDS (exit 124)\n"
+	"  --timeout SECONDS    end the command SECONDS after it started "
+	"(exit 124)\n"
+	"  --timeout-total SECS end the whole run, boot included, after SECS "
+	"(124)\n"
 	"  --boot-timeout SECS  limit to reach guest user space (default 120)\n"
 	"  --hrt-log FILE       save the HRT log to FILE\n"
 	"  --gdb PORT           QEMU gdbstub on tcp::PORT\n"
@@ -178,10 +223,16 @@ static const char usage[] =
 	"  -v, -q               more / less output (-v streams the HRT log)\n"
 	"  -h, --help, --version\n"
 	"\n"
+	"With no CMD: an interactive shell when stdin is a terminal "
+	"(Ctrl-] leaves);\n"
+	"otherwise the shell runs the commands read from stdin and ends at its "
+	"end.\n"
+	"\n"
 	"Exit status: the command's status (127: not found in the ROS); 128+N "
 	"if\n"
-	"signal N killed it (or hvm-run); 124 --timeout; 125 hvm-run or VM "
-	"error.\n";
+	"signal N killed it (or hvm-run); 124 --timeout or --timeout-total; "
+	"125\n"
+	"hvm-run or VM error (with QEMU's own last words when QEMU failed).\n";
 
 enum {
 	OPT_CORES = 256,
@@ -204,6 +255,9 @@ enum {
 	OPT_SAVE_INITRD,
 	OPT_QEMU_ARG,
 	OPT_KERNEL_ARG,
+	OPT_NET,
+	OPT_FORWARD,
+	OPT_TIMEOUT_TOTAL,
 };
 
 static const struct option longopts[] = {
@@ -226,6 +280,10 @@ static const struct option longopts[] = {
 	{"save-initrd", required_argument, NULL, OPT_SAVE_INITRD},
 	{"qemu-arg", required_argument, NULL, OPT_QEMU_ARG},
 	{"kernel-arg", required_argument, NULL, OPT_KERNEL_ARG},
+	{"stdin", no_argument, NULL, 'i'},
+	{"net", required_argument, NULL, OPT_NET},
+	{"forward", required_argument, NULL, OPT_FORWARD},
+	{"timeout-total", required_argument, NULL, OPT_TIMEOUT_TOTAL},
 	{"verbose", no_argument, NULL, 'v'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -241,6 +299,7 @@ static int parse_num(const char *s, unsigned int max, unsigned int *out)
 int options_parse(struct options *o, int argc, char **argv, char *err,
 		  size_t errlen)
 {
+	bool net_set = false;
 	unsigned int n;
 	int c;
 
@@ -257,7 +316,7 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 
 	optind = 0; /* full reset: also lets unit tests parse repeatedly */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:vqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:ivqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_CORES:
 			if (parse_cores(optarg, &o->ros_cpus, &o->hrt_cpus))
@@ -333,18 +392,53 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 			break;
 		case OPT_TIMEOUT:
 		case OPT_BOOT_TIMEOUT:
+		case OPT_TIMEOUT_TOTAL:
 			if (parse_num(optarg, 7 * 24 * 3600, &n) ||
 			    (c == OPT_BOOT_TIMEOUT && n == 0))
 				return errbuf_set(
 					err, errlen,
 					"--%s wants seconds, not '%s'",
 					c == OPT_TIMEOUT ? "timeout"
-							 : "boot-timeout",
+					: c == OPT_BOOT_TIMEOUT
+						? "boot-timeout"
+						: "timeout-total",
 					optarg);
 			if (c == OPT_TIMEOUT)
 				o->timeout = n;
-			else
+			else if (c == OPT_BOOT_TIMEOUT)
 				o->boot_timeout = n;
+			else
+				o->timeout_total = n;
+			break;
+		case 'i':
+			o->stdin_cmd = true;
+			break;
+		case OPT_NET:
+			if (!strcmp(optarg, "user"))
+				o->net = NET_USER;
+			else if (!strcmp(optarg, "none"))
+				o->net = NET_NONE;
+			else
+				return errbuf_set(err, errlen,
+						  "--net wants none or user, "
+						  "not '%s'",
+						  optarg);
+			net_set = true;
+			break;
+		case OPT_FORWARD:
+			if (o->nr_forwards >= OPTIONS_MAX_FORWARDS)
+				return errbuf_set(
+					err, errlen,
+					"too many --forward options (max %u)",
+					OPTIONS_MAX_FORWARDS);
+			if (parse_forward(optarg, &o->forwards[o->nr_forwards]))
+				return errbuf_set(
+					err, errlen,
+					"--forward wants "
+					"[ADDR:]HOSTPORT:GUESTPORT, e.g. "
+					"8080:80, not '%s'",
+					optarg);
+			o->nr_forwards++;
 			break;
 		case OPT_HRT_LOG:
 			o->hrt_log = optarg;
@@ -423,6 +517,12 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 	if (o->host_root && !o->cmd)
 		return errbuf_set(err, errlen,
 				  "--host-root needs a command after --");
+	/* Forwarded ports need a network; --net none with them is a conflict. */
+	if (o->nr_forwards && net_set && o->net == NET_NONE)
+		return errbuf_set(err, errlen,
+				  "--forward needs --net user, not --net none");
+	if (o->nr_forwards)
+		o->net = NET_USER;
 	return 0;
 }
 

@@ -19,6 +19,19 @@ struct path_map {
 };
 
 #define OPTIONS_MAX_MAPS 64
+#define OPTIONS_MAX_FORWARDS 16
+
+enum net_mode {
+	NET_NONE, /* loopback only */
+	NET_USER, /* QEMU user networking on virtio-net */
+};
+
+/* --forward [ADDR:]HOSTPORT:GUESTPORT: a host TCP port to a guest port. */
+struct port_forward {
+	char addr[16]; /* host address to listen on (IPv4), default 127.0.0.1 */
+	unsigned int host_port;
+	unsigned int guest_port;
+};
 
 struct options {
 	unsigned int ros_cpus;
@@ -40,11 +53,16 @@ struct options {
 	struct path_map shares[OPTIONS_MAX_MAPS];
 	unsigned int nr_shares;
 	bool host_root;
+	bool stdin_cmd; /* -i: the command reads hvm-run's stdin */
+	enum net_mode net;
+	struct port_forward forwards[OPTIONS_MAX_FORWARDS];
+	unsigned int nr_forwards;
 	bool no_hrt;
 	bool pin;
 	int numa_node; /* -1: none */
 	enum accel accel;
-	unsigned int timeout; /* seconds for the command; 0 = none */
+	unsigned int timeout; /* seconds for the command, from its start */
+	unsigned int timeout_total; /* seconds for the whole run; 0 = none */
 	unsigned int boot_timeout; /* seconds to reach user space */
 	int gdb_port; /* 0 = none */
 	int verbose; /* -1 quiet, 0 normal, 1+ verbose */
@@ -69,6 +87,12 @@ int parse_mem(const char *s, uint64_t *ros, uint64_t *hrt);
  * when def_dir is non-NULL, else to HOST.  Returns 0 or -EINVAL.
  */
 int parse_path_map(const char *s, const char *def_dir, struct path_map *map);
+
+/*
+ * Parses "[ADDR:]HOSTPORT:GUESTPORT" into (f); ADDR is an IPv4 address and
+ * defaults to 127.0.0.1.  Returns 0 or -EINVAL.
+ */
+int parse_forward(const char *s, struct port_forward *f);
 
 /*
  * Fills (o) from argv.  On error returns -EINVAL and writes a one-line

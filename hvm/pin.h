@@ -18,4 +18,18 @@ int pin_plan(const int *host_cpus, int nhost, unsigned int ros,
 /* Pins thread (tid) to host CPU (cpu).  Returns 0 or -errno. */
 int pin_thread(pid_t tid, int cpu);
 
+struct qmp;
+struct plan;
+
+/*
+ * --pin: reads the vCPU threads from QMP (q) and pins them per pin_plan()
+ * for (p) on the host cores hvm-run may use.  (say) gets a line for each
+ * thing not done, and with (verbose) for each pin.
+ */
+void pin_vcpus(struct qmp *q, const struct plan *p, int verbose,
+	       void (*say)(const char *fmt, ...));
+
+/* The host cores hvm-run may run on (its affinity). */
+int pin_host_cores(void);
+
 #endif

@@ -79,3 +79,13 @@ void strv_free(struct strv *s)
 	free(s->v);
 	memset(s, 0, sizeof(*s));
 }
+
+bool strv_has(const struct strv *s, const char *str)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], str))
+			return true;
+	return false;
+}

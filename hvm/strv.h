@@ -2,6 +2,7 @@
 #ifndef HVM_STRV_H
 #define HVM_STRV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct strv {
@@ -17,6 +18,8 @@ void strv_addf(struct strv *s, const char *fmt, ...)
 void strv_add(struct strv *s, const char *str);
 /* Joins with (sep) into a new string, or NULL on allocation failure. */
 char *strv_join(const struct strv *s, const char *sep);
+/* True when (s) holds a string equal to (str). */
+bool strv_has(const struct strv *s, const char *str);
 void strv_free(struct strv *s);
 
 #endif

@@ -87,6 +87,19 @@ int vm_qemu_argv(const struct plan *p, const struct options *o,
 			strv_addf(out, "chardev:%s", ids[i]);
 		}
 	}
+	/*
+	 * Piped stdin: a virtio-serial port, which has flow control, and EOF
+	 * (the guest reads 0) once hvm-run shuts its side of the socket.
+	 */
+	if (paths->in_sock) {
+		strv_add(out, "-chardev");
+		strv_addf(out, "socket,id=in,path=%s", paths->in_sock);
+		strv_add(out, "-device");
+		strv_add(out, "virtio-serial-pci,id=vser");
+		strv_add(out, "-device");
+		strv_add(out, "virtserialport,bus=vser.0,chardev=in,"
+			      "name=" VM_STDIN_PORT);
+	}
 	strv_add(out, "-chardev");
 	strv_addf(out, "socket,id=ivs,path=%s", paths->ivshmem_sock);
 	strv_add(out, "-device");
@@ -107,8 +120,28 @@ int vm_qemu_argv(const struct plan *p, const struct options *o,
 	if (o->host_root) {
 		strv_add(out, "-virtfs");
 		strv_add(out, "local,path=/"
-			      ",mount_tag=hostroot,security_model=none,multidevs=remap,"
+			      ",mount_tag=hostroot,security_model=none,"
+			      "multidevs=remap,"
 			      "readonly=on,id=hostroot");
+	}
+	if (o->net == NET_USER) {
+		struct strv nd = {0};
+		char *s;
+
+		strv_add(&nd, "user,id=net0");
+		for (i = 0; i < o->nr_forwards; i++)
+			strv_addf(&nd, "hostfwd=tcp:%s:%u-:%u",
+				  o->forwards[i].addr, o->forwards[i].host_port,
+				  o->forwards[i].guest_port);
+		s = strv_join(&nd, ",");
+		strv_free(&nd);
+		if (!s)
+			return -ENOMEM;
+		strv_add(out, "-netdev");
+		strv_add(out, s);
+		free(s);
+		strv_add(out, "-device");
+		strv_add(out, "virtio-net-pci,netdev=net0");
 	}
 	if (o->gdb_port) {
 		strv_add(out, "-gdb");

@@ -6,6 +6,9 @@
 #include "plan.h"
 #include "strv.h"
 
+/* The name of the virtio-serial port that carries the command's stdin. */
+#define VM_STDIN_PORT "hvm.stdin"
+
 /* Where hvm-run's sockets and files for one VM live. */
 struct vm_paths {
 	const char *kernel;
@@ -13,6 +16,8 @@ struct vm_paths {
 	const char *klog_sock; /* ttyS0: kernel console, QEMU connects */
 	const char *out_sock; /* ttyS1: the command's stdout (and stdin) */
 	const char *err_sock; /* ttyS2: the command's stderr */
+	/* The command's stdin (virtio-serial port "hvm.stdin"), or NULL. */
+	const char *in_sock;
 	const char *ivshmem_sock; /* ivshmem server, QEMU connects */
 	const char *qmp_sock; /* QMP, QEMU connects */
 };

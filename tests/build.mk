@@ -4,12 +4,13 @@
 UNIT_SRCS := tests/unit/main.c $(wildcard tests/unit/test_*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(O)/%.o)
 # The launcher's objects minus its main().
-UNIT_HVM_OBJS := $(filter-out $(O)/hvm/main.o,$(HVM_OBJS)) $(O)/tools/stats.o \
+UNIT_HVM_OBJS := $(filter-out $(O)/hvm/main.o $(O)/hvm/run.o,$(HVM_OBJS)) $(O)/tools/stats.o \
 		 $(O)/tools/profile.o $(O)/tools/prof_file.o $(O)/libhvm/prof.o
 
 ALL_TARGETS += $(O)/tests/unit/hvm-unit
 DEPS += $(UNIT_OBJS:.o=.d) $(O)/tools/stats.d $(O)/tools/profile.d
-TEST_SUITES += tests/lint/checkpatch.sh $(O)/tests/unit/hvm-unit tests/vm/hvm-run.sh
+TEST_SUITES += tests/lint/checkpatch.sh $(O)/tests/unit/hvm-unit tests/vm/hvm-run.sh \
+	       tests/vm/usability.sh
 
 $(O)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)

@@ -84,7 +84,21 @@ static int find_device(char *bdf, size_t len, uint64_t *size)
 	return found;
 }
 
-int main(void)
+static const char usage[] =
+	"usage: hvm-partition\n"
+	"Prints the ROS/HRT split as seen from inside the ROS: the ROS's CPUs "
+	"and\n"
+	"memory, the HRT device (ivshmem 1af4:1110), its cores, APIC IDs, "
+	"state and\n"
+	"boot count, and the split hvm-run planned.\n"
+	"\n"
+	"  -h, --help  this text\n"
+	"\n"
+	"Exit status: 0, or 1 when there is no HRT device or it cannot be read;"
+	"\n"
+	"2 for a bad argument.\n";
+
+int main(int argc, char **argv)
 {
 	const struct hvm_shm_header *h;
 	char bdf[256], path[512];
@@ -92,6 +106,15 @@ int main(void)
 	unsigned int i;
 	int fd;
 
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "hvm-partition: unexpected argument '%s'\n%s",
+			argv[1], usage);
+		return 2;
+	}
 	print_ros();
 	if (find_device(bdf, sizeof(bdf), &size)) {
 		printf("HRT: no ivshmem device (1af4:1110) in this VM\n");

@@ -426,7 +426,18 @@ static const char fake_dep[] =
 	"kernel/net/9p/9pnet.ko:\n"
 	"kernel/fs/9p/9p.ko: kernel/net/9p/9pnet.ko kernel/fs/netfs/netfs.ko\n"
 	"kernel/fs/netfs/netfs.ko:\n"
+	"kernel/char/virtio_console.ko: kernel/drivers/virtio/virtio.ko\n"
+	"kernel/net/virtio_net.ko: kernel/net/failover.ko kernel/drivers/virtio/virtio.ko\n"
+	"kernel/net/failover.ko:\n"
 	"kernel/fs/unused.ko:\n";
+
+/* Loaded only with a stdin port (console) or --net user (net, failover). */
+static const char *const fake_optional_modules[] = {
+	"kernel/char/virtio_console.ko",
+	"kernel/net/virtio_net.ko",
+	"kernel/net/failover.ko",
+	NULL,
+};
 
 /* A temporary host setup for initramfs_compose. */
 struct setup {
@@ -499,6 +510,13 @@ static void setup_make(struct setup *s)
 		*strrchr(d, '/') = '\0';
 		mkdirs(d);
 		tmp_file(p, fake_modules[i]); /* content: its own name */
+	}
+	for (i = 0; fake_optional_modules[i]; i++) {
+		path_join(p, sizeof(p), s->modules, fake_optional_modules[i]);
+		snprintf(d, sizeof(d), "%s", p);
+		*strrchr(d, '/') = '\0';
+		mkdirs(d);
+		tmp_file(p, fake_optional_modules[i]);
 	}
 	path_join(p, sizeof(p), s->modules, "modules.dep");
 	tmp_file(p, fake_dep);
@@ -812,4 +830,75 @@ UNIT_TEST(initramfs_elf_deps_in_prefers_the_guest_tree)
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 		assert_int_equal(system(cmd), 0);
 	}
+}
+
+/* A stdin port, --net user, an --add folder: config, modules, files. */
+UNIT_TEST(initramfs_compose_stdin_net_add_dir)
+{
+	static struct setup s;
+	struct archive a;
+	const struct entry *e;
+	char err[512], dir[256], p[300], *cfg;
+	int i;
+
+	setup_make(&s);
+	assert_int_equal(compose(&s.co, &a, err, sizeof(err)), 0);
+	cfg = entry_text(archive_find(&a, "hvm/config"));
+	assert_null(strstr(cfg, "virtio_console"));
+	assert_null(strstr(cfg, "virtio_net"));
+	assert_null(strstr(cfg, "stdin"));
+	assert_null(strstr(cfg, "net user"));
+	assert_non_null(strstr(cfg, "hostname hvm\n"));
+	free(cfg);
+	for (i = 0; fake_optional_modules[i]; i++) {
+		snprintf(p, sizeof(p), "lib/modules/%s",
+			 fake_optional_modules[i]);
+		assert_null(archive_find(&a, p));
+	}
+	archive_free(&a);
+
+	/* An --add folder: subfolders, dot files, links, modes. */
+	path_join(dir, sizeof(dir), s.root, "tree");
+	path_join(p, sizeof(p), dir, "sub/deeper");
+	mkdirs(p);
+	path_join(p, sizeof(p), dir, "sub/deeper/f.txt");
+	tmp_file(p, "deep\n");
+	path_join(p, sizeof(p), dir, ".hidden");
+	tmp_file(p, "dot\n");
+	path_join(p, sizeof(p), dir, "ls");
+	copy_file("/bin/ls", p);
+	path_join(p, sizeof(p), dir, "link");
+	assert_int_equal(symlink("sub/deeper/f.txt", p), 0);
+	free(s.opt.adds[0].host);
+	free(s.opt.adds[0].guest);
+	s.opt.adds[0].host = strdup(dir);
+	s.opt.adds[0].guest = strdup("/opt/tree");
+	s.opt.net = NET_USER;
+	s.co.stdin_port = true;
+	s.co.hostname = "ros1";
+	assert_int_equal(compose(&s.co, &a, err, sizeof(err)), 0);
+	cfg = entry_text(archive_find(&a, "hvm/config"));
+	assert_non_null(strstr(
+		cfg, "module /lib/modules/kernel/char/virtio_console.ko\n"));
+	assert_non_null(
+		strstr(cfg, "module /lib/modules/kernel/net/failover.ko\n"));
+	assert_true(strstr(cfg, "/failover.ko\n") <
+		    strstr(cfg, "/virtio_net.ko\n"));
+	assert_non_null(strstr(cfg, "stdin hvm.stdin\n"));
+	assert_non_null(strstr(cfg, "net user\n"));
+	assert_non_null(strstr(cfg, "hostname ros1\n"));
+	free(cfg);
+	assert_true(entry_is(archive_find(&a, "opt/tree/sub/deeper/f.txt"),
+			     "deep\n", 5));
+	assert_true(entry_is(archive_find(&a, "opt/tree/.hidden"), "dot\n", 4));
+	e = archive_find(&a, "opt/tree/link");
+	assert_non_null(e);
+	assert_int_equal(e->mode, S_IFLNK | 0777);
+	assert_true(entry_is(e, "sub/deeper/f.txt", 16));
+	assert_true(S_ISDIR(archive_find(&a, "opt/tree/sub/deeper")->mode));
+	/* An ELF file in the folder brings its libraries. */
+	assert_int_equal(archive_find(&a, "opt/tree/ls")->mode, S_IFREG | 0755);
+	assert_non_null(archive_find(&a, "lib/x86_64-linux-gnu/libc.so.6"));
+	archive_free(&a);
+	setup_free(&s);
 }

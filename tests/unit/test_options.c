@@ -463,3 +463,104 @@ UNIT_TEST(options_kernel_and_qemu_args)
 	assert_non_null(strstr(err, "without spaces"));
 	options_free(&o);
 }
+
+/* Runs options_parse on a NULL-terminated list; returns its result. */
+static int parse_list(struct options *o, const char *const *args, char *err,
+		      size_t len)
+{
+	char *argv[32];
+	int argc = 0;
+
+	argv[argc++] = "hvm-run";
+	while (*args && argc < 31)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	return options_parse(o, argc, argv, err, len);
+}
+
+UNIT_TEST(options_stdin_net_forward_timeout_total)
+{
+	const char *a[] = {"-i",
+			   "--forward",
+			   "8080:80",
+			   "--forward",
+			   "0.0.0.0:2222:22",
+			   "--timeout-total",
+			   "90",
+			   "--",
+			   "cat",
+			   NULL};
+	const char *b[] = {"--stdin", "--net", "user", "--", "cat", NULL};
+	const char *c[] = {"--net", "none", "--", "true", NULL};
+	struct options o;
+	char err[256];
+
+	assert_int_equal(parse_list(&o, a, err, sizeof(err)), 0);
+	assert_true(o.stdin_cmd);
+	assert_int_equal(o.net, NET_USER); /* --forward implies it */
+	assert_int_equal(o.nr_forwards, 2);
+	assert_string_equal(o.forwards[0].addr, "127.0.0.1");
+	assert_int_equal(o.forwards[0].host_port, 8080);
+	assert_int_equal(o.forwards[0].guest_port, 80);
+	assert_string_equal(o.forwards[1].addr, "0.0.0.0");
+	assert_int_equal(o.forwards[1].host_port, 2222);
+	assert_int_equal(o.forwards[1].guest_port, 22);
+	assert_int_equal(o.timeout_total, 90);
+	assert_int_equal(o.timeout, 0);
+	options_free(&o);
+	assert_int_equal(parse_list(&o, b, err, sizeof(err)), 0);
+	assert_true(o.stdin_cmd);
+	assert_int_equal(o.net, NET_USER);
+	assert_int_equal(o.nr_forwards, 0);
+	options_free(&o);
+	assert_int_equal(parse_list(&o, c, err, sizeof(err)), 0);
+	assert_false(o.stdin_cmd);
+	assert_int_equal(o.net, NET_NONE); /* also the default */
+	options_free(&o);
+}
+
+UNIT_TEST(options_bad_net_and_forward)
+{
+	static const struct {
+		const char *args[6];
+		const char *msg;
+	} bad[] = {
+		{{"--net", "tap", "--", "true"}, "--net wants none or user"},
+		{{"--forward", "80", "--", "true"}, "--forward wants"},
+		{{"--forward", "0:80", "--", "true"}, "--forward wants"},
+		{{"--forward", "80:70000", "--", "true"}, "--forward wants"},
+		{{"--forward", "1.2.3:80:80", "--", "true"}, "--forward wants"},
+		{{"--forward", ":80:80", "--", "true"}, "--forward wants"},
+		{{"--forward", "8080:80", "--net", "none", "--", "true"},
+		 "--forward needs --net user"},
+		{{"--timeout-total", "x", "--", "true"},
+		 "--timeout-total wants"},
+	};
+	struct options o;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse_list(&o, bad[i].args, err, sizeof(err)) != -EINVAL)
+			fail_msg("case %zu accepted", i);
+		if (!strstr(err, bad[i].msg))
+			fail_msg("case %zu: '%s'", i, err);
+		options_free(&o);
+	}
+}
+
+UNIT_TEST(options_parse_forward)
+{
+	struct port_forward f;
+
+	assert_int_equal(parse_forward("1:2", &f), 0);
+	assert_string_equal(f.addr, "127.0.0.1");
+	assert_int_equal(parse_forward("65535:65535", &f), 0);
+	assert_int_equal(parse_forward("10.1.2.3:5:6", &f), 0);
+	assert_string_equal(f.addr, "10.1.2.3");
+	assert_int_equal(parse_forward("65536:1", &f), -EINVAL);
+	assert_int_equal(parse_forward("a:b", &f), -EINVAL);
+	assert_int_equal(parse_forward("", &f), -EINVAL);
+	assert_int_equal(parse_forward(NULL, &f), -EINVAL);
+	assert_int_equal(parse_forward("host:1:2", &f), -EINVAL);
+}

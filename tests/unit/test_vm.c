@@ -214,3 +214,49 @@ UNIT_TEST(vm_qemu_argv_shares_host_root_gdb)
 	assert_int_equal(find(&s, "-gdb"), -1);
 	strv_free(&s);
 }
+
+/* Piped stdin: a virtio-serial port; --net user with forwarded ports. */
+UNIT_TEST(vm_qemu_argv_stdin_port_and_net)
+{
+	struct vm_paths pin = paths;
+	struct strv s = {0};
+	struct options o;
+	struct plan p;
+	char err[128];
+	char *argv[] = {"hvm-run",	   "--forward", "8080:80", "--forward",
+			"0.0.0.0:2222:22", "--",	"true",	   NULL};
+	int i;
+
+	assert_int_equal(options_parse(&o, 7, argv, err, sizeof(err)), 0);
+	assert_int_equal(plan_make(&p, 1, 1, 512ull << 20, 64ull << 20, err,
+				   sizeof(err)),
+			 0);
+	pin.in_sock = "/run/hvm/in";
+	assert_int_equal(vm_qemu_argv(&p, &o, &pin, 0, NULL, &s), 0);
+	i = find_from(&s, 0, "socket,id=in,path=/run/hvm/in");
+	assert_true(i > 0);
+	assert_true(find_from(&s, 0, "virtio-serial-pci,id=vser") > 0);
+	assert_true(find_from(&s, 0,
+			      "virtserialport,bus=vser.0,chardev=in,"
+			      "name=" VM_STDIN_PORT) > 0);
+	/* After stderr's chardev: hvm-run accepts them in this order. */
+	assert_true(i > find_from(&s, 0, "socket,id=err,path=/run/hvm/err"));
+	assert_true(i < find_from(&s, 0, "socket,id=ivs,path=/run/hvm/ivs"));
+	assert_true(find_from(&s, 0,
+			      "user,id=net0,"
+			      "hostfwd=tcp:127.0.0.1:8080-:80,"
+			      "hostfwd=tcp:0.0.0.0:2222-:22") > 0);
+	assert_true(find_from(&s, 0, "virtio-net-pci,netdev=net0") > 0);
+	strv_free(&s);
+
+	/* Neither by default. */
+	assert_int_equal(vm_qemu_argv(&p, &o, &paths, 0, NULL, &s), 0);
+	assert_int_equal(find_from(&s, 0, "virtio-serial-pci,id=vser"), -1);
+	strv_free(&s);
+	options_free(&o);
+	assert_int_equal(options_parse(&o, 1, argv, err, sizeof(err)), 0);
+	assert_int_equal(vm_qemu_argv(&p, &o, &paths, 0, NULL, &s), 0);
+	assert_int_equal(find_from(&s, 0, "virtio-net-pci,netdev=net0"), -1);
+	strv_free(&s);
+	options_free(&o);
+}

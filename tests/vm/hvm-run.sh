@@ -73,11 +73,11 @@ expect_eq "--share is writable from the ROS" w "$(cat "$T_TMP/share/back.txt" 2>
 vm "$O_" "$E_" -q --host-root -- /usr/bin/python3 -S -c 'import sys; print("py", 6 * 7, sys.platform)'
 expect_eq "--host-root runs the host's python3" "py 42 linux" "$(cat "$O_")"
 
-# --- interactive shell on the console, fed from a pipe
+# --- the shell with no command, fed from a pipe: runs it, ends at its end
 printf 'echo hi-$((6*7))\nexit 5\n' | timeout -k 5 120 "$HVM_RUN" -q >"$O_" 2>"$E_"
 RC=$?
-expect_eq "interactive shell exit status" 5 "$RC"
-expect_match "interactive shell runs what is typed" '^hi-42' "$O_"
+expect_eq "piped shell exit status" 5 "$RC"
+expect_eq "piped shell runs what is piped, output only" hi-42 "$(cat "$O_")"
 
 # --- the timeout path
 start=$(date +%s)
