@@ -38,7 +38,8 @@ trap 'rm -f "$out" "$err"' EXIT
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 rc=0
 timeout -k 5 1860 "$O/hvm/hvm-run" --cores 2:2 --mem 2G:256M --accel "$accel" \
-	--host-root --timeout 1800 -- bash "$PWD/benchmarks/exec-guest.sh" "$bin" \
+	--host-root --share "$PWD:/run/hvm-src" --share "$bin:/run/hvm-bench" \
+	--timeout 1800 -- bash /run/hvm-src/benchmarks/exec-guest.sh /run/hvm-bench \
 	"$runs" "$omp_n" "$omp_iters" "$files" "$starts" >"$out" 2>"$err" || rc=$?
 sed -i 's/\r$//' "$out"
 load1=$(cut -d' ' -f1-3 /proc/loadavg)

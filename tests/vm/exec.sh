@@ -20,12 +20,14 @@ else
 		'^hrt-exec: no HRT' "$T_TMP/host.err"
 fi
 
-BIN=$(cd "$O/hrt-exec/tests" && pwd)
+# The guest's /tmp, /run, /var/tmp and /root are tmpfs of its own, so the
+# tree and the build are shared in, wherever they lie on the host.
 out=$T_TMP/out err=$T_TMP/err log=$T_TMP/hrt.log
 : >"$log"
 vm "$out" "$err" --cores 1:2 --mem 1G:256M --host-root --hrt-log "$log" \
-	--timeout 240 -- bash "$PWD/tests/vm/guest/exec-guest.sh" "$BIN" \
-	"$PWD/tests/vm/guest"
+	--share "$PWD:/run/hvm-src" --share "$(cd "$O" && pwd):/run/hvm-out" \
+	--timeout 240 -- bash /run/hvm-src/tests/vm/guest/exec-guest.sh \
+	/run/hvm-out/hrt-exec/tests /run/hvm-src/tests/vm/guest
 guest_verdicts "" "$out" "$err"
 # The HRT must not have crashed.
 cat "$out" "$err" "$log" >"$T_TMP/all"
