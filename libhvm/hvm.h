@@ -80,7 +80,9 @@ int hvm_info(struct hrt_info *info);
  * Runs fn(arg, 0) on an HRT core and waits for it.  (ret) receives fn's
  * return value (may be NULL).  Returns 0; -EFAULT when fn faulted (no
  * details: use hrt_invoke_opts with a fault pointer); -ETIMEDOUT;
- * -ECANCELED when the HRT rebooted underneath; other negative errno.
+ * -ECANCELED when the HRT rebooted underneath; -EAGAIN while it is
+ * (re)booting (no new channel opens then: try again); other negative
+ * errno.
  */
 int hrt_invoke(hrt_fn fn, void *arg, long *ret);
 

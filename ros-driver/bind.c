@@ -40,19 +40,22 @@ static struct hvm_ctx *ros_ctx(struct ros_dev *rd, unsigned int idx)
  * Makes every HRT core that has context (idx) loaded flush its TLB, and
  * waits until each has acknowledged or left the context.  Busy-waits: it
  * runs from invalidate_range, under page-table locks, where sleeping is not
- * allowed.  Bounded: a hung HRT must not hang Linux's memory management.
- * (dead) additionally ends invocations: the HRT sees state DEAD and leaves.
+ * allowed; but with interrupts on (the lock is only taken in process
+ * context), so a slow HRT costs this CPU time, not its interrupts.
+ * Bounded: a hung HRT must not hang Linux's memory management.  Cores that
+ * were reset (reboot, stop) are not asked: ros_chan_reset cleared their
+ * bits.  (dead) additionally ends invocations: the HRT sees state DEAD and
+ * leaves.
  */
 static int ros_ctx_flush(struct ros_bind *b, bool dead)
 {
 	struct ros_dev *rd = b->rd;
 	struct hvm_ctx *c = ros_ctx(rd, b->idx);
-	unsigned long flags;
 	u64 seq, mask, pending, deadline;
 	unsigned int i;
 	int ret = 0;
 
-	spin_lock_irqsave(&b->flush_lock, flags);
+	spin_lock(&b->flush_lock);
 	if (dead) /* pairs with the HRT's acquire of state */
 		smp_store_release(&c->state, HVM_CTX_DEAD);
 	seq = READ_ONCE(c->flush_seq) + 1;
@@ -95,7 +98,7 @@ static int ros_ctx_flush(struct ros_bind *b, bool dead)
 		}
 		cpu_relax();
 	}
-	spin_unlock_irqrestore(&b->flush_lock, flags);
+	spin_unlock(&b->flush_lock);
 	return ret;
 }
 

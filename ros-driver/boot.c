@@ -251,18 +251,23 @@ int ros_send_ipi(struct ros_dev *rd, unsigned int idx, u32 vector)
 /*
  * INIT is not maskable: it stops an HRT core whatever it does (busy,
  * spinning with interrupts off, halted after a crash) and leaves it waiting
- * for a SIPI.  This is what makes reboot work from every state.
+ * for a SIPI.  This is what makes reboot work from every state.  (state)
+ * is published as soon as the INITs are out: TLB flushes and channel
+ * aborts stop waiting for cores that will never answer.  Then what the
+ * driver keeps about the cores is reset too (ros_chan_reset).
  */
-static void ros_init_cores(struct ros_dev *rd)
+static void ros_reset_cores(struct ros_dev *rd, u32 state)
 {
 	unsigned int i;
 
 	for (i = 0; i < rd->ncpus; i++)
 		ros_icr(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT,
 			rd->apic_ids[i]);
+	ros_set_state(rd, state);
 	usleep_range(10000, 11000);
 	for (i = 0; i < rd->ncpus; i++)
 		ros_icr(APIC_INT_LEVELTRIG | APIC_DM_INIT, rd->apic_ids[i]);
+	ros_chan_reset(rd);
 }
 
 static void ros_start_core(struct ros_dev *rd, unsigned int idx)
@@ -279,9 +284,16 @@ static void ros_start_core(struct ros_dev *rd, unsigned int idx)
 	}
 }
 
+/*
+ * Stops the HRT: state loaded (or empty without an image).  Caller holds
+ * rd->lock (or owns the device alone: remove).
+ */
 void ros_stop(struct ros_dev *rd)
 {
-	ros_init_cores(rd);
+	ros_note_crash(rd);
+	rd->boot_bg = false;
+	ros_reset_cores(rd, READ_ONCE(rd->hdr->image_len) ? HVM_HRT_LOADED :
+			HVM_HRT_EMPTY);
 }
 
 /* Copy the slot so validation and loading see the same bytes. */
@@ -397,63 +409,12 @@ static const char *ros_state_name(u32 s)
 	return s < ARRAY_SIZE(names) ? names[s] : "invalid";
 }
 
-/*
- * Boot (or reboot: the same thing, INIT first) and wait for ready.  Caller
- * holds rd->lock.  Returns 0 or a negative errno that is also left in
- * hdr->hrt_error with hrt_state = FAILED.
- */
-int ros_boot(struct ros_dev *rd, u64 flags, const char *cmdline,
-	     unsigned int timeout_ms, u64 *boot_ns)
+/* The HRT reported ready: account the boot (t0: its start, ktime ns). */
+static void ros_boot_ready(struct ros_dev *rd, u64 t0, u64 *boot_ns)
 {
 	struct hvm_shm_header *hdr = rd->hdr;
-	u64 t0 = ktime_get_ns(), cr3 = 0, entry = 0, dt;
-	unsigned long deadline;
-	u32 s;
-	int ret;
+	u64 dt = ktime_get_ns() - t0;
 
-	ros_init_cores(rd);
-	WRITE_ONCE(hdr->hrt_error, 0);
-	WRITE_ONCE(hdr->hrt_boot_count, READ_ONCE(hdr->hrt_boot_count) + 1);
-	WRITE_ONCE(hdr->hrt_heartbeat, 0);
-	WRITE_ONCE(hdr->hrt_ready_tsc, 0);
-	ros_set_state(rd, HVM_HRT_BOOTING);
-	spin_lock(&rd->st_lock);
-	rd->st.boots++;
-	spin_unlock(&rd->st_lock);
-
-	ret = ros_prepare(rd, flags, cmdline, &cr3, &entry);
-	if (ret)
-		goto fail;
-	ros_write_trampoline(rd, cr3, entry);
-	ros_start_core(rd, 0);
-
-	deadline = jiffies + msecs_to_jiffies(timeout_ms);
-	for (;;) {
-		s = ros_state(rd);
-		if (s == HVM_HRT_READY)
-			break;
-		if (s != HVM_HRT_BOOTING) {
-			ret = READ_ONCE(hdr->hrt_error);
-			if (ret >= 0 || ret < -MAX_ERRNO)
-				ret = -EIO;
-			dev_err(&rd->pdev->dev, "hrt boot failed: the HRT reported state %s (error %d)\n",
-				ros_state_name(s), ret);
-			goto fail_stop;
-		}
-		if (time_after(jiffies, deadline)) {
-			ret = -ETIMEDOUT;
-			dev_err(&rd->pdev->dev, "hrt boot failed: not ready after %u ms (heartbeat %llu)\n",
-				timeout_ms, READ_ONCE(hdr->hrt_heartbeat));
-			goto fail_stop;
-		}
-		if (signal_pending(current)) {
-			ret = -EINTR;
-			dev_err(&rd->pdev->dev, "hrt boot interrupted by a signal\n");
-			goto fail_stop;
-		}
-		usleep_range(100, 200);
-	}
-	dt = ktime_get_ns() - t0;
 	spin_lock(&rd->st_lock);
 	rd->st.last_boot_ns = dt;
 	if (!rd->st.min_boot_ns || dt < rd->st.min_boot_ns)
@@ -468,19 +429,121 @@ int ros_boot(struct ros_dev *rd, u64 flags, const char *cmdline,
 		 rd->ncpus, rd->ncpus == 1 ? "" : "s", dt / 1000,
 		 READ_ONCE(hdr->hrt_boot_count));
 	ros_event(rd);
-	return 0;
+}
 
-fail_stop:
+/* The boot failed with (ret): stop what may run, state FAILED. */
+static void ros_boot_failed(struct ros_dev *rd, int ret, bool stop)
+{
+	/* Readers acquire the state, then read the error. */
+	WRITE_ONCE(rd->hdr->hrt_error, ret);
 	/* Do not leave a half-booted core running on memory we may reload. */
-	ros_init_cores(rd);
-fail:
-	WRITE_ONCE(hdr->hrt_error, ret);
-	ros_set_state(rd, HVM_HRT_FAILED);
+	if (stop)
+		ros_reset_cores(rd, HVM_HRT_FAILED);
+	else
+		ros_set_state(rd, HVM_HRT_FAILED);
 	spin_lock(&rd->st_lock);
 	rd->st.boot_failures++;
 	spin_unlock(&rd->st_lock);
 	ros_event(rd);
-	return ret;
+}
+
+/*
+ * Where a started boot stands: 0 ready, 1 still booting, or the negative
+ * errno it failed with (the HRT's, or -ETIMEDOUT after (deadline)).
+ */
+static int ros_boot_check(struct ros_dev *rd, unsigned long deadline)
+{
+	u32 s = ros_state(rd);
+	int ret;
+
+	if (s == HVM_HRT_READY)
+		return 0;
+	if (s != HVM_HRT_BOOTING) {
+		ret = READ_ONCE(rd->hdr->hrt_error);
+		if (ret >= 0 || ret < -MAX_ERRNO)
+			ret = -EIO;
+		dev_err(&rd->pdev->dev, "hrt boot failed: the HRT reported state %s (error %d)\n",
+			ros_state_name(s), ret);
+		return ret;
+	}
+	if (time_after(jiffies, deadline)) {
+		dev_err(&rd->pdev->dev, "hrt boot failed: not ready in time (heartbeat %llu)\n",
+			READ_ONCE(rd->hdr->hrt_heartbeat));
+		return -ETIMEDOUT;
+	}
+	return 1;
+}
+
+/*
+ * Boot (or reboot: the same thing, INIT first) and wait for ready.  Caller
+ * holds rd->lock.  Returns 0 or a negative errno that is also left in
+ * hdr->hrt_error with hrt_state = FAILED.  A signal ends the wait, not the
+ * boot: -EINTR, the state stays BOOTING and the heartbeat watch finishes
+ * the boot (ros_boot_poll) as this wait would have.
+ */
+int ros_boot(struct ros_dev *rd, u64 flags, const char *cmdline,
+	     unsigned int timeout_ms, u64 *boot_ns)
+{
+	struct hvm_shm_header *hdr = rd->hdr;
+	u64 t0 = ktime_get_ns(), cr3 = 0, entry = 0;
+	unsigned long deadline;
+	int ret;
+
+	ros_note_crash(rd);
+	rd->boot_bg = false;
+	ros_reset_cores(rd, HVM_HRT_BOOTING);
+	WRITE_ONCE(hdr->hrt_error, 0);
+	/* After BOOTING: CHAN_OPEN reads the count first (ros_ioc_chan_open). */
+	smp_wmb();
+	WRITE_ONCE(hdr->hrt_boot_count, READ_ONCE(hdr->hrt_boot_count) + 1);
+	WRITE_ONCE(hdr->hrt_heartbeat, 0);
+	WRITE_ONCE(hdr->hrt_ready_tsc, 0);
+	spin_lock(&rd->st_lock);
+	rd->st.boots++;
+	spin_unlock(&rd->st_lock);
+
+	ret = ros_prepare(rd, flags, cmdline, &cr3, &entry);
+	if (ret) {
+		ros_boot_failed(rd, ret, false);
+		return ret;
+	}
+	ros_write_trampoline(rd, cr3, entry);
+	ros_start_core(rd, 0);
+
+	deadline = jiffies + msecs_to_jiffies(timeout_ms);
+	while ((ret = ros_boot_check(rd, deadline)) > 0) {
+		if (signal_pending(current)) {
+			rd->boot_t0 = t0;
+			rd->boot_deadline = deadline;
+			rd->boot_bg = true;
+			dev_info(&rd->pdev->dev, "hrt boot goes on without its caller (interrupted by a signal)\n");
+			return -EINTR;
+		}
+		usleep_range(100, 200);
+	}
+	if (ret) {
+		ros_boot_failed(rd, ret, true);
+		return ret;
+	}
+	ros_boot_ready(rd, t0, boot_ns);
+	return 0;
+}
+
+/*
+ * The heartbeat watch's part of a boot whose caller was interrupted
+ * (rd->boot_bg): finish it like ros_boot would have.  Caller holds rd->lock.
+ */
+void ros_boot_poll(struct ros_dev *rd)
+{
+	int ret = ros_boot_check(rd, rd->boot_deadline);
+
+	if (ret > 0)
+		return;
+	rd->boot_bg = false;
+	if (ret)
+		ros_boot_failed(rd, ret, true);
+	else
+		ros_boot_ready(rd, rd->boot_t0, NULL);
 }
 
 int ros_boot_init(struct ros_dev *rd)

@@ -51,3 +51,18 @@ $(MINI_HRT): tests/vm/guest/mini-hrt.c tests/vm/guest/mini-hrt.ld
 
 ALL_TARGETS += $(DRIVER_TEST) $(MINI_HRT)
 DEPS += $(DRIVER_TEST).d $(MINI_HRT:.elf=.d)
+
+# The reliability suite (tests/vm/reliability.sh): reboots mid-invocation,
+# crashes, stopped processes, interrupted boots and exceptions, from an
+# in-guest program linked with libhvm (libhvm/build.mk builds the archive).
+RELIABILITY_TEST := $(O)/guest/usr/bin/hvm-reliability-test
+
+$(RELIABILITY_TEST): tests/vm/guest/reliability-test.c $(O)/libhvm/libhvm.a libhvm/hvm.h
+	@mkdir -p $(@D) $(O)/tests/vm
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/tests/vm/reliability-test.d -Ilibhvm -pthread $< \
+		-o $@ $(O)/libhvm/libhvm.a -lm
+
+ALL_TARGETS += $(RELIABILITY_TEST)
+DEPS += $(O)/tests/vm/reliability-test.d
+TEST_SUITES += tests/vm/reliability.sh

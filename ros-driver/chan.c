@@ -31,6 +31,7 @@ long ros_ioc_chan_open(struct ros_file *f, void __user *up)
 	struct hvm_chan_open o;
 	struct hvm_chan *c;
 	unsigned int idx;
+	u32 boot;
 	long ret = 0;
 
 	if (copy_from_user(&o, up, sizeof(o)))
@@ -40,6 +41,22 @@ long ros_ioc_chan_open(struct ros_file *f, void __user *up)
 		return -EINVAL;
 	mutex_lock(&f->lock);
 	mutex_lock(&rd->ctx_lock);
+	/*
+	 * Only while the HRT serves: a request posted before a booting HRT
+	 * starts its channel service would never be seen, and its waiter,
+	 * with this boot's count, would wait for ever.
+	 */
+	boot = READ_ONCE(rd->hdr->hrt_boot_count);
+	/*
+	 * Count, then state (pairs with the smp_wmb in ros_boot, which stores
+	 * them the other way round): a reboot in between leaves the old
+	 * count, so waits on the channel see it cancelled.
+	 */
+	smp_rmb();
+	if (ros_state(rd) != HVM_HRT_READY) {
+		ret = -EAGAIN;
+		goto unlock;
+	}
 	idx = find_first_zero_bit(rd->chan_used, HVM_CHAN_MAX);
 	if (idx >= HVM_CHAN_MAX) {
 		ret = -ENOSPC;
@@ -54,7 +71,7 @@ long ros_ioc_chan_open(struct ros_file *f, void __user *up)
 	WRITE_ONCE(c->flags, 0);
 	WRITE_ONCE(c->ctx, HVM_CTX_MAX);
 	WRITE_ONCE(c->core, o.core);
-	rd->chan_boot[idx] = READ_ONCE(rd->hdr->hrt_boot_count);
+	rd->chan_boot[idx] = boot;
 	set_bit(idx, rd->chan_used);
 	set_bit(idx, f->chans);
 	ros_chan_bound(rd, o.core);
@@ -77,11 +94,19 @@ static bool ros_chan_busy(struct hvm_chan *c)
 	       s == HVM_CHAN_FAULT;
 }
 
+/* The HRT may still run or finish an invocation there (ready or hung). */
+static bool ros_chan_served(struct ros_dev *rd)
+{
+	u32 s = ros_state(rd);
+
+	return s == HVM_HRT_READY || s == HVM_HRT_HUNG;
+}
+
 /*
  * Frees channel (idx) of (f); caller holds f->lock.  An invocation still
  * running there is aborted first.  A channel the HRT does not let go of in
- * time stays allocated (to nobody) so a late completion cannot confuse the
- * next owner.
+ * time stays allocated (to nobody: retired) so a late completion cannot
+ * confuse the next owner; the next reset of the HRT cores frees it.
  */
 static void ros_chan_free(struct ros_file *f, unsigned int idx)
 {
@@ -91,33 +116,86 @@ static void ros_chan_free(struct ros_file *f, unsigned int idx)
 	unsigned long end;
 	u32 core = READ_ONCE(c->core);
 
-	if (ros_state(rd) == HVM_HRT_READY && ros_chan_busy(c) &&
-	    core < rd->ncpus) {
+	if (ros_chan_served(rd) && ros_chan_busy(c) && core < rd->ncpus) {
 		/* The owner is gone or closing: we are the ROS side now. */
 		hvm_chan_post(c, HVM_OP_ABORT);
 		hvm_chan_kick(ros_chan_area(rd), core);
 		ros_send_ipi(rd, core, HVM_HRT_VEC_CHAN);
 		end = jiffies + msecs_to_jiffies(ROS_ABORT_TIMEOUT_MS);
-		while (ros_chan_busy(c) && ros_state(rd) == HVM_HRT_READY) {
+		/* A reset of the cores (reboot, stop) ends the wait too. */
+		while (ros_chan_busy(c) && ros_chan_served(rd)) {
 			if (time_after(jiffies, end)) {
 				stuck = true;
 				break;
 			}
 			usleep_range(200, 500);
 		}
-		if (stuck)
-			dev_warn(&rd->pdev->dev,
-				 "channel %u: HRT core %u did not end the aborted invocation; channel retired\n",
-				 idx, core);
 	}
 	mutex_lock(&rd->ctx_lock);
+	/* ros_chan_reset runs under ctx_lock: idle now means it ran. */
+	if (stuck && !ros_chan_busy(c))
+		stuck = false;
 	clear_bit(idx, f->chans);
-	if (!stuck) {
+	if (stuck) {
+		set_bit(idx, rd->chan_retired);
+	} else {
 		WRITE_ONCE(c->flags, 0);
 		clear_bit(idx, rd->chan_used);
 	}
 	if (core < rd->ncpus)
 		ros_chan_bound(rd, core);
+	mutex_unlock(&rd->ctx_lock);
+	if (stuck)
+		dev_warn(&rd->pdev->dev,
+			 "channel %u: HRT core %u did not end the aborted invocation; channel retired until the next reboot\n",
+			 idx, core);
+}
+
+/*
+ * The HRT cores were just reset (INIT): nothing runs on any channel and
+ * no core holds a context.  Retired channels come back, the HRT's half of
+ * every channel reads idle (a close need not abort what no longer runs),
+ * and no context lists an active core (a TLB flush need not wait for a
+ * core that no longer has it loaded).  The HRT's state words are ours to
+ * write while its cores are stopped.
+ */
+void ros_chan_reset(struct ros_dev *rd)
+{
+	struct hvm_chan_area *a = ros_chan_area(rd);
+	unsigned int i;
+
+	mutex_lock(&rd->ctx_lock);
+	for (i = 0; i < HVM_CHAN_MAX; i++) {
+		if (!ros_chan_busy(&a->chan[i]))
+			continue;
+		/* Pairs with the acquire in ros_chan_busy(). */
+		smp_store_release(&a->chan[i].state, HVM_CHAN_IDLE);
+	}
+	for_each_set_bit(i, rd->chan_retired, HVM_CHAN_MAX) {
+		WRITE_ONCE(a->chan[i].flags, 0);
+		clear_bit(i, rd->chan_used);
+	}
+	bitmap_zero(rd->chan_retired, HVM_CHAN_MAX);
+	for (i = 0; i < rd->ncpus; i++)
+		ros_chan_bound(rd, i);
+	for (i = 0; i < HVM_CTX_MAX; i++)
+		WRITE_ONCE(a->ctx[i].hrt_active, 0);
+	mutex_unlock(&rd->ctx_lock);
+}
+
+/* Free and retired channels, free contexts (sysfs, hvmctl stats). */
+void ros_chan_counts(struct ros_dev *rd, unsigned int *free,
+		     unsigned int *retired, unsigned int *ctx_free)
+{
+	unsigned int i, n = 0;
+
+	mutex_lock(&rd->ctx_lock);
+	*free = HVM_CHAN_MAX - bitmap_weight(rd->chan_used, HVM_CHAN_MAX);
+	*retired = bitmap_weight(rd->chan_retired, HVM_CHAN_MAX);
+	for (i = 0; i < HVM_CTX_MAX; i++)
+		if (!rd->ctxs[i])
+			n++;
+	*ctx_free = n;
 	mutex_unlock(&rd->ctx_lock);
 }
 

@@ -353,8 +353,6 @@ static long ros_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			break;
 		}
 		ros_stop(rd);
-		ros_set_state(rd, READ_ONCE(rd->hdr->image_len) ?
-			      HVM_HRT_LOADED : HVM_HRT_EMPTY);
 		ros_event(rd);
 		mutex_unlock(&rd->lock);
 		ret = 0;

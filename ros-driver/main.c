@@ -65,7 +65,6 @@ void ros_set_state(struct ros_dev *rd, u32 state)
 {
 	/* Readers (HRT, hvm-run, /init) acquire the state, then its details. */
 	smp_store_release(&rd->hdr->hrt_state, state);
-	rd->last_state = state;
 }
 
 void ros_event(struct ros_dev *rd)
@@ -85,22 +84,64 @@ void ros_dev_put(struct ros_dev *rd)
 }
 
 /*
+ * Counts and reports a crash of the current boot, once: from the watch, and
+ * from a boot or stop about to replace the state (a crash rebooted before
+ * the watch's next look would otherwise go uncounted).
+ */
+void ros_note_crash(struct ros_dev *rd)
+{
+	u32 boot = READ_ONCE(rd->hdr->hrt_boot_count);
+	bool counted = false;
+
+	if (ros_state(rd) != HVM_HRT_CRASHED)
+		return;
+	spin_lock(&rd->st_lock);
+	if (rd->crash_boot != boot) {
+		rd->crash_boot = boot;
+		rd->st.crashes_seen++;
+		counted = true;
+	}
+	spin_unlock(&rd->st_lock);
+	if (counted) {
+		dev_err(&rd->pdev->dev, "hrt crashed (boot %u, error %d); reboot with hvmctl reboot\n",
+			boot, READ_ONCE(rd->hdr->hrt_error));
+		ros_event(rd);
+	}
+}
+
+/*
  * Watches the HRT's heartbeat and state.  Marks a ready HRT hung when the
- * heartbeat stops, and back ready if it resumes; reports HRT-side crashes.
+ * heartbeat stops, and back ready if it resumes; reports HRT-side crashes;
+ * finishes a boot whose caller was interrupted.  A stall is measured from
+ * the later of the last heartbeat change and the HRT becoming ready.
  */
 static void ros_hb_work(struct work_struct *w)
 {
 	struct ros_dev *rd = container_of(to_delayed_work(w), struct ros_dev,
 					  hb_work);
-	u64 hb = READ_ONCE(rd->hdr->hrt_heartbeat);
-	u32 s = ros_state(rd), tmo = READ_ONCE(ros_hung_timeout_ms);
+	u64 hb;
+	u32 s, tmo = READ_ONCE(ros_hung_timeout_ms);
 
-	if (hb != rd->hb_last) {
+	if (READ_ONCE(rd->boot_bg)) {
+		if (mutex_trylock(&rd->lock)) {
+			if (rd->boot_bg)
+				ros_boot_poll(rd);
+			mutex_unlock(&rd->lock);
+		}
+		/* The heartbeat is judged once the boot is over. */
+		goto again;
+	}
+	hb = READ_ONCE(rd->hdr->hrt_heartbeat);
+	s = ros_state(rd);
+	if (hb != rd->hb_last ||
+	    (s == HVM_HRT_READY && rd->hb_state != HVM_HRT_READY &&
+	     rd->hb_state != HVM_HRT_HUNG)) {
 		rd->hb_last = hb;
 		rd->hb_changed = jiffies;
 		if (s == HVM_HRT_HUNG && mutex_trylock(&rd->lock)) {
 			if (ros_state(rd) == HVM_HRT_HUNG) {
 				ros_set_state(rd, HVM_HRT_READY);
+				s = HVM_HRT_READY;
 				dev_info(&rd->pdev->dev, "hrt heartbeat resumed\n");
 				ros_event(rd);
 			}
@@ -113,24 +154,19 @@ static void ros_hb_work(struct work_struct *w)
 		if (ros_state(rd) == HVM_HRT_READY &&
 		    READ_ONCE(rd->hdr->hrt_heartbeat) == hb) {
 			ros_set_state(rd, HVM_HRT_HUNG);
+			s = HVM_HRT_HUNG;
 			spin_lock(&rd->st_lock);
 			rd->st.hung_detected++;
 			spin_unlock(&rd->st_lock);
 			dev_err(&rd->pdev->dev, "hrt hung: heartbeat stuck at %llu for %u ms\n",
-				hb, tmo);
+				hb, jiffies_to_msecs(jiffies - rd->hb_changed));
 			ros_event(rd);
 		}
 		mutex_unlock(&rd->lock);
 	}
-	if (s == HVM_HRT_CRASHED && rd->last_state != HVM_HRT_CRASHED) {
-		rd->last_state = s;
-		spin_lock(&rd->st_lock);
-		rd->st.crashes_seen++;
-		spin_unlock(&rd->st_lock);
-		dev_err(&rd->pdev->dev, "hrt crashed (error %d); reboot with hvmctl reboot\n",
-			READ_ONCE(rd->hdr->hrt_error));
-		ros_event(rd);
-	}
+	rd->hb_state = s;
+	ros_note_crash(rd);
+again:
 	schedule_delayed_work(&rd->hb_work, msecs_to_jiffies(250));
 }
 
@@ -370,7 +406,7 @@ static int ros_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	rd->hb_last = READ_ONCE(rd->hdr->hrt_heartbeat);
 	rd->hb_changed = jiffies;
-	rd->last_state = ros_state(rd);
+	rd->hb_state = ros_state(rd);
 	schedule_delayed_work(&rd->hb_work, msecs_to_jiffies(250));
 	return 0;
 

@@ -72,7 +72,16 @@ struct ros_dev {
 	struct delayed_work hb_work;
 	u64 hb_last;
 	unsigned long hb_changed;	/* jiffies */
-	u32 last_state;
+	u32 hb_state;			/* state at the watch's last look */
+	u32 crash_boot;			/* boot count whose crash was counted */
+
+	/*
+	 * A boot whose caller was interrupted goes on; the watch finishes it
+	 * (boot.c, under lock).
+	 */
+	bool boot_bg;
+	unsigned long boot_deadline;	/* jiffies */
+	u64 boot_t0;			/* ktime ns */
 
 	/* Loaded image (boot.c). */
 	u64 kernel_phys;
@@ -83,6 +92,8 @@ struct ros_dev {
 	struct mutex ctx_lock;
 	struct ros_bind *ctxs[HVM_CTX_MAX];
 	DECLARE_BITMAP(chan_used, HVM_CHAN_MAX);
+	/* Allocated to nobody: an aborted invocation did not end in time. */
+	DECLARE_BITMAP(chan_retired, HVM_CHAN_MAX);
 	u32 chan_boot[HVM_CHAN_MAX];	/* hrt_boot_count when opened */
 	atomic64_t flush_timeouts;
 
@@ -118,6 +129,7 @@ static inline u32 ros_state(struct ros_dev *rd)
 
 void ros_set_state(struct ros_dev *rd, u32 state);
 void ros_event(struct ros_dev *rd);
+void ros_note_crash(struct ros_dev *rd);
 void ros_dev_put(struct ros_dev *rd);
 
 /* loader.c */
@@ -132,6 +144,7 @@ void ros_boot_exit(struct ros_dev *rd);
 int ros_boot(struct ros_dev *rd, u64 flags, const char *cmdline,
 	     unsigned int timeout_ms, u64 *boot_ns);
 void ros_stop(struct ros_dev *rd);
+void ros_boot_poll(struct ros_dev *rd);
 int ros_send_ipi(struct ros_dev *rd, unsigned int idx, u32 vector);
 int ros_image_store(struct ros_dev *rd, const void *img, u64 len);
 
@@ -157,6 +170,9 @@ long ros_ioc_chan_close(struct ros_file *f, void __user *up);
 long ros_ioc_kick(struct ros_file *f, void __user *up);
 long ros_ioc_chan_wait(struct ros_file *f, void __user *up);
 void ros_chan_release_all(struct ros_file *f);
+void ros_chan_reset(struct ros_dev *rd);
+void ros_chan_counts(struct ros_dev *rd, unsigned int *free,
+		     unsigned int *retired, unsigned int *ctx_free);
 int ros_chan_mmap(struct ros_file *f, struct vm_area_struct *vma);
 
 /* sysfs.c */

@@ -70,6 +70,31 @@ ROS_STAT_ATTR(last_ping_ns);
 ROS_STAT_ATTR(hung_detected);
 ROS_STAT_ATTR(crashes_seen);
 
+/* Slot counts: a leak shows here (and in hvmctl stats). */
+#define ROS_SLOT_ATTR(name, which)					\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	unsigned int n[3];						\
+									\
+	ros_chan_counts(ros_from_dev(dev), &n[0], &n[1], &n[2]);	\
+	return sysfs_emit(buf, "%u\n", n[which]);			\
+}									\
+static DEVICE_ATTR_RO(name)
+
+ROS_SLOT_ATTR(chan_free, 0);
+ROS_SLOT_ATTR(chan_retired, 1);
+ROS_SLOT_ATTR(ctx_free, 2);
+
+/* TLB flushes of a context that gave up waiting for an HRT core. */
+static ssize_t flush_timeouts_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", (long long)
+			  atomic64_read(&ros_from_dev(dev)->flush_timeouts));
+}
+static DEVICE_ATTR_RO(flush_timeouts);
+
 static ssize_t hrt_apic_ids_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)
 {
@@ -122,6 +147,10 @@ static struct attribute *ros_attrs[] = {
 	&dev_attr_last_ping_ns.attr,
 	&dev_attr_hung_detected.attr,
 	&dev_attr_crashes_seen.attr,
+	&dev_attr_chan_free.attr,
+	&dev_attr_chan_retired.attr,
+	&dev_attr_ctx_free.attr,
+	&dev_attr_flush_timeouts.attr,
 	&dev_attr_hrt_apic_ids.attr,
 	&dev_attr_irqs.attr,
 	&dev_attr_region.attr,

@@ -32,7 +32,7 @@ static const char usage_text[] =
 "  stop                        stop all HRT cores (INIT)\n"
 "  load IMAGE                  validate IMAGE and put it in the image slot\n"
 "  log [-f]                    print the HRT log (-f: follow)\n"
-"  stats                       driver counters\n"
+"  stats                       driver counters, free channel/context slots\n"
 "  ping [-i] [-n N] [-c CORE]  interrupt round trip (-i: HRT answers by direct IPI,\n"
 "                              default: by the ivshmem doorbell / MSI-X)\n"
 "  debug hang|crash [-c CORE]  make the HRT hang or crash (for tests)\n"
@@ -241,6 +241,21 @@ static int cmd_log(int fd, int follow)
 	}
 }
 
+/* Prints "name: value" from hvm.ko's sysfs counter (name), if it has one. */
+static void print_sysfs(const char *name)
+{
+	char path[128], buf[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/hvm/hrt/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f))
+		printf("%s: %s", name, buf);
+	fclose(f);
+}
+
 static int cmd_stats(int fd)
 {
 	struct hvm_stats s;
@@ -266,6 +281,14 @@ static int cmd_stats(int fd)
 	P(hung_detected);
 	P(crashes_seen);
 	P(heartbeat);
+	/*
+	 * Slots: channels free and retired (an aborted call never ended),
+	 * contexts free; TLB flushes that timed out waiting for an HRT core.
+	 */
+	print_sysfs("chan_free");
+	print_sysfs("chan_retired");
+	print_sysfs("ctx_free");
+	print_sysfs("flush_timeouts");
 	P(hrt.invocations);
 	P(hrt.threads_created);
 	P(hrt.futex_local_wakes);

@@ -68,6 +68,7 @@ if [ "$MODE" = full ]; then
 	sub driver-test badargs
 	sub driver-test badimages /root/mini-hrt.elf
 	sub driver-test unpriv
+	sub driver-test unpriv-keep
 	check "20 reboots in a row, from ready, hung and crashed" driver-test reboots 20 1
 	check "hvmctl status says hung" sh -c 'hvmctl debug hang && sleep 3; hvmctl status | grep -q "state: hung"; [ $? = 0 ] && hvmctl status >/dev/null; [ $? = 4 ]'
 	check "reboot from hung" hvmctl reboot

@@ -259,6 +259,50 @@ static int cmd_unpriv(int group)
 	return failures != 0;
 }
 
+/*
+ * A descriptor opened by root keeps what it grants after the process drops
+ * to an unprivileged uid (Linux checks at open): a new open is refused,
+ * the old descriptor still binds, opens channels and reboots the HRT.
+ */
+static int cmd_unpriv_keep(void)
+{
+	int fd = dev(), st = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct hvm_bind bd;
+		struct hvm_chan_open o;
+		struct hvm_boot b;
+		int bad = 0;
+
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(100);
+		if (open(HVM_DEV_PATH, O_RDWR) >= 0 || (errno != EPERM && errno != EACCES))
+			bad |= 1;
+		memset(&bd, 0, sizeof(bd));
+		if (ioctl(fd, HVM_IOC_BIND, &bd))
+			bad |= 2;
+		memset(&o, 0, sizeof(o));
+		if (ioctl(fd, HVM_IOC_CHAN_OPEN, &o))
+			bad |= 4;
+		memset(&b, 0, sizeof(b));
+		if (ioctl(fd, HVM_IOC_REBOOT, &b))
+			bad |= 8;
+		_exit(bad);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		st = -1;
+	else
+		st = WEXITSTATUS(st);
+	result(st == 0 || st == 1,
+	       "after a drop to uid 65534: bind, channel open and reboot through root's descriptor still work");
+	result(st == 0, "after the drop: a new open of /dev/hvm is refused");
+	if (st)
+		printf("# child status %d\n", st);
+	close(fd);
+	return failures != 0;
+}
+
 static int wait_state(int fd, uint32_t want, int ms)
 {
 	struct hvm_info in;
@@ -448,6 +492,8 @@ int main(int argc, char **argv)
 		return cmd_badargs();
 	if (argc == 2 && !strcmp(argv[1], "unpriv"))
 		return cmd_unpriv(-1);
+	if (argc == 2 && !strcmp(argv[1], "unpriv-keep"))
+		return cmd_unpriv_keep();
 	if (argc == 3 && !strcmp(argv[1], "unpriv-group"))
 		return cmd_unpriv(atoi(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "reboots"))
@@ -458,7 +504,7 @@ int main(int argc, char **argv)
 		return cmd_eventfd(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "poll"))
 		return cmd_poll();
-	fprintf(stderr, "usage: driver-test badimages GOOD.elf | badargs | unpriv | unpriv-group GID |\n"
+	fprintf(stderr, "usage: driver-test badimages GOOD.elf | badargs | unpriv | unpriv-keep | unpriv-group GID |\n"
 			"       reboots N INJECT | forkexec N | eventfd N | poll\n");
 	return 2;
 }

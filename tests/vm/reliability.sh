@@ -1,0 +1,20 @@
+#!/bin/bash
+# reliability.sh - whole-VM tests of hvm.ko and the HRT staying usable: reboots mid-invocation, crashes, stopped processes, interrupted boots, exceptions.
+#
+# One boot (--cores 1:1: a stopped process and its bystander share the one
+# HRT core).  The guest (tests/vm/guest/reliability-guest.sh with
+# hvm-reliability-test) prints the verdicts.  HVM_RELIABILITY_REBOOTS sets
+# how many reboots are watched for a false hung (default 10; 100 for a
+# stress run).
+set -u
+cd "$(dirname "$0")/../.."
+. tests/vm/lib.sh
+
+N=${HVM_RELIABILITY_REBOOTS:-10}
+out=$T_TMP/out
+err=$T_TMP/err
+vm "$out" "$err" --cores 1:1 --timeout $((240 + N * 2)) \
+	--add tests/vm/guest/reliability-guest.sh:/root/reliability-guest.sh \
+	-- sh /root/reliability-guest.sh "$N"
+guest_verdicts "" "$out" "$err"
+summary
