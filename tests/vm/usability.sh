@@ -86,13 +86,15 @@ done
 [ -s "$E_" ] && sed 's/^/#   /' "$E_"
 
 # --- boot 2: --host-root with -i (streamed), --forward, --share, loopback
+# (the guest's /tmp is its own: the script comes in through a share too)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$T_TMP/www"
 echo "www-$$" >"$T_TMP/www/index.txt"
 seq 1 20000 >"$T_TMP/rest.txt"
 mkfifo "$T_TMP/in.fifo"
 timeout -k 5 300 "$HVM_RUN" -q -i --host-root --forward "$port:8000" \
-	--share "$T_TMP/www" -- python3 "$PWD/tests/vm/guest/usability-guest.py" \
+	--share "$T_TMP/www" --share "$PWD/tests/vm/guest:/run/hvm-guest" \
+	-- python3 /run/hvm-guest/usability-guest.py \
 	/mnt/www <"$T_TMP/in.fifo" >"$O_" 2>"$E_" &
 pid=$!
 exec 3>"$T_TMP/in.fifo"
