@@ -83,8 +83,8 @@ inst_field = $(word $(2),$(subst :, ,$(1)))
 # The modules hvm-run's initramfs takes (initramfs_modules[] in
 # hvm/initramfs.c) and everything they need, by modules.dep, whose lines for
 # them become the installed modules.dep.
-HVM_MODULES = $(shell sed -n '/initramfs_modules\[\] = {/,/NULL/s/^[[:space:]]*"\([^"]*\)",.*/\1/p' \
-	hvm/initramfs.c)
+HVM_MODULES = $(shell sed -n '/initramfs_modules\[\] = {/,/NULL/p' hvm/initramfs.c | \
+	grep -o '"[^"]*"' | tr -d '"')
 MODULES_AWK := BEGIN { if (!split(names, n, " ")) { print "install: no module names found in" \
 		" hvm/initramfs.c" > "/dev/stderr"; exit 1 }; for (i in n) want[n[i]] = 0 } \
 	NR == FNR { k = $$1; sub(/:$$/, "", k); b = k; sub(/.*\//, "", b); sub(/\.ko.*/, "", b); \
