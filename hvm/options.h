@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum accel {
 	ACCEL_AUTO,
@@ -93,6 +94,29 @@ int parse_path_map(const char *s, const char *def_dir, struct path_map *map);
  * defaults to 127.0.0.1.  Returns 0 or -EINVAL.
  */
 int parse_forward(const char *s, struct port_forward *f);
+
+struct options_parser;
+
+/*
+ * One hvm-run option.  options_table[] is the only list of them: it builds
+ * getopt_long's arrays and --help, and a unit test compares its names with
+ * README.md's option table.  set() takes the option's argument (NULL when it
+ * has none) and returns 0, 1 when hvm-run should exit 0 (--help, --version),
+ * or -EINVAL with a one-line message in the parser's error buffer.
+ */
+struct option_desc {
+	const char *name; /* long name, without "--" */
+	char short_name; /* 'i' for -i; 0 when there is none */
+	const char *arg; /* its argument in --help; NULL: takes none */
+	const char *help; /* --help text; '\n' continues it on a new line */
+	int (*set)(struct options_parser *p, const char *arg);
+};
+
+extern const struct option_desc options_table[];
+extern const size_t options_table_len;
+
+/* Prints the --help text, its option list made from options_table[]. */
+void options_help(FILE *out);
 
 /*
  * Fills (o) from argv.  On error returns -EINVAL and writes a one-line

@@ -9,13 +9,14 @@ UNIT_HVM_OBJS := $(filter-out $(O)/hvm/main.o $(O)/hvm/run.o,$(HVM_OBJS)) $(O)/t
 
 ALL_TARGETS += $(O)/tests/unit/hvm-unit
 DEPS += $(UNIT_OBJS:.o=.d) $(O)/tools/stats.d $(O)/tools/profile.d
-TEST_SUITES += tests/lint/checkpatch.sh $(O)/tests/unit/hvm-unit tests/vm/hvm-run.sh \
-	       tests/vm/usability.sh
+FAST_SUITES += tests/lint/checkpatch.sh $(O)/tests/unit/hvm-unit
+TEST_SUITES += tests/vm/hvm-run.sh tests/vm/usability.sh
 
+# HVM_SRC_DIR: the source tree, where tests read files such as README.md.
 $(O)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)
-	$(Q)$(CC) $(HOST_CFLAGS) -Ihvm -c $< -o $@
+	$(Q)$(CC) $(HOST_CFLAGS) -Ihvm -DHVM_SRC_DIR='"$(CURDIR)"' -c $< -o $@
 
 $(O)/tests/unit/hvm-unit: $(UNIT_OBJS) $(UNIT_HVM_OBJS)
 	$(call quiet,LD,$@)

@@ -17,16 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest_test.h"
 #include "hvm_uapi.h"
-
-static int failures;
-
-static void result(int ok, const char *name)
-{
-	printf("%s - %s\n", ok ? "ok" : "not ok", name);
-	if (!ok)
-		failures++;
-}
 
 static uint64_t now_ns(void)
 {
@@ -74,11 +66,12 @@ static void expect_reject(int fd, const char *name, const void *img, size_t len)
 	int r = ioctl(fd, HVM_IOC_LOAD, &l);
 
 	if (r == 0) {
-		result(0, name);
+		check(0, name, NULL);
 		printf("# accepted\n");
 		return;
 	}
-	result(errno == ENOEXEC || errno == EFBIG || errno == EINVAL, name);
+	check(errno == ENOEXEC || errno == EFBIG || errno == EINVAL, name,
+	      NULL);
 	if (errno != ENOEXEC && errno != EFBIG && errno != EINVAL)
 		printf("# errno %d (%s)\n", errno, strerror(errno));
 }
@@ -95,8 +88,9 @@ static Elf64_Phdr *first_load(void *img)
 	return NULL;
 }
 
-static int cmd_badimages(const char *good)
+GUEST_TEST_CMD(badimages, "badimages GOOD.elf")
 {
+	const char *good = args[0];
 	size_t len;
 	char *img = read_file(good, &len), *m = malloc(len);
 	int fd = dev();
@@ -156,23 +150,26 @@ static int cmd_badimages(const char *good)
 	{
 		struct hvm_load l = { .addr = 0, .len = len };
 
-		result(ioctl(fd, HVM_IOC_LOAD, &l) && errno == EFAULT, "reject: NULL image pointer");
+		check(ioctl(fd, HVM_IOC_LOAD, &l) && errno == EFAULT,
+		      "reject: NULL image pointer", NULL);
 		l.addr = (uintptr_t)img;
 		l.flags = 1;
-		result(ioctl(fd, HVM_IOC_LOAD, &l) && errno == EINVAL, "reject: load flags");
+		check(ioctl(fd, HVM_IOC_LOAD, &l) && errno == EINVAL,
+		      "reject: load flags", NULL);
 	}
 	if (ioctl(fd, HVM_IOC_INFO, &after))
 		return 1;
-	result(after.image_len == before.image_len && after.state == before.state,
-	       "rejected images leave the slot and state alone");
+	check(after.image_len == before.image_len &&
+		      after.state == before.state,
+	      "rejected images leave the slot and state alone", NULL);
 	free(big);
 	free(m);
 	free(img);
 	close(fd);
-	return failures != 0;
+	return 0;
 }
 
-static int cmd_badargs(void)
+GUEST_TEST(badargs)
 {
 	int fd = dev();
 	struct hvm_boot b;
@@ -182,51 +179,68 @@ static int cmd_badargs(void)
 	uint64_t v;
 	char small[4];
 
-	result(ioctl(fd, _IO(HVM_IOC_MAGIC, 0x7f)) && errno == ENOTTY, "badarg: unknown ioctl");
-	result(ioctl(fd, HVM_IOC_INFO, NULL) && errno == EFAULT, "badarg: info NULL");
-	result(ioctl(fd, HVM_IOC_STATS, (void *)1) && errno == EFAULT, "badarg: stats bad pointer");
-	result(ioctl(fd, HVM_IOC_REBOOT, NULL) && errno == EFAULT, "badarg: reboot NULL");
+	check(ioctl(fd, _IO(HVM_IOC_MAGIC, 0x7f)) && errno == ENOTTY,
+	      "badarg: unknown ioctl", NULL);
+	check(ioctl(fd, HVM_IOC_INFO, NULL) && errno == EFAULT,
+	      "badarg: info NULL", NULL);
+	check(ioctl(fd, HVM_IOC_STATS, (void *)1) && errno == EFAULT,
+	      "badarg: stats bad pointer", NULL);
+	check(ioctl(fd, HVM_IOC_REBOOT, NULL) && errno == EFAULT,
+	      "badarg: reboot NULL", NULL);
 	memset(&b, 0, sizeof(b));
 	b.flags = 1ull << 40;
-	result(ioctl(fd, HVM_IOC_REBOOT, &b) && errno == EINVAL, "badarg: boot flags");
+	check(ioctl(fd, HVM_IOC_REBOOT, &b) && errno == EINVAL,
+	      "badarg: boot flags", NULL);
 	memset(&b, 0, sizeof(b));
 	b.reserved[2] = 1;
-	result(ioctl(fd, HVM_IOC_REBOOT, &b) && errno == EINVAL, "badarg: boot reserved");
+	check(ioctl(fd, HVM_IOC_REBOOT, &b) && errno == EINVAL,
+	      "badarg: boot reserved", NULL);
 	memset(&b, 0, sizeof(b));
 	memset(b.cmdline, 'x', sizeof(b.cmdline));
-	result(ioctl(fd, HVM_IOC_REBOOT, &b) && errno == EINVAL, "badarg: cmdline without NUL");
+	check(ioctl(fd, HVM_IOC_REBOOT, &b) && errno == EINVAL,
+	      "badarg: cmdline without NUL", NULL);
 	memset(&b, 0, sizeof(b));
 	b.timeout_ms = 0xffffffffu;
-	result(ioctl(fd, HVM_IOC_REBOOT, &b) && errno == EINVAL, "badarg: absurd timeout");
+	check(ioctl(fd, HVM_IOC_REBOOT, &b) && errno == EINVAL,
+	      "badarg: absurd timeout", NULL);
 	memset(&b, 0, sizeof(b));
-	result(ioctl(fd, HVM_IOC_BOOT, &b) && errno == EBUSY, "badarg: boot while running is EBUSY");
+	check(ioctl(fd, HVM_IOC_BOOT, &b) && errno == EBUSY,
+	      "badarg: boot while running is EBUSY", NULL);
 	memset(&p, 0, sizeof(p));
 	p.mode = 7;
-	result(ioctl(fd, HVM_IOC_PING, &p) && errno == EINVAL, "badarg: ping mode");
+	check(ioctl(fd, HVM_IOC_PING, &p) && errno == EINVAL,
+	      "badarg: ping mode", NULL);
 	memset(&p, 0, sizeof(p));
 	p.hrt_cpu = 999;
-	result(ioctl(fd, HVM_IOC_PING, &p) && errno == EINVAL, "badarg: ping core");
+	check(ioctl(fd, HVM_IOC_PING, &p) && errno == EINVAL,
+	      "badarg: ping core", NULL);
 	memset(&d, 0, sizeof(d));
 	d.op = 99;
-	result(ioctl(fd, HVM_IOC_DEBUG, &d) && errno == EINVAL, "badarg: debug op");
+	check(ioctl(fd, HVM_IOC_DEBUG, &d) && errno == EINVAL,
+	      "badarg: debug op", NULL);
 	d.op = HVM_DEBUG_HANG;
 	d.hrt_cpu = 64;
-	result(ioctl(fd, HVM_IOC_DEBUG, &d) && errno == EINVAL, "badarg: debug core");
+	check(ioctl(fd, HVM_IOC_DEBUG, &d) && errno == EINVAL,
+	      "badarg: debug core", NULL);
 	memset(&lr, 0, sizeof(lr));
 	lr.len = HVM_LOG_READ_MAX + 1;
-	result(ioctl(fd, HVM_IOC_LOG_READ, &lr) && errno == EINVAL, "badarg: log length");
+	check(ioctl(fd, HVM_IOC_LOG_READ, &lr) && errno == EINVAL,
+	      "badarg: log length", NULL);
 	memset(&lr, 0, sizeof(lr));
 	lr.len = 4096;
 	lr.buf = 8;
-	result(ioctl(fd, HVM_IOC_LOG_READ, &lr) && errno == EFAULT, "badarg: log bad buffer");
+	check(ioctl(fd, HVM_IOC_LOG_READ, &lr) && errno == EFAULT,
+	      "badarg: log bad buffer", NULL);
 	memset(&lr, 0, sizeof(lr));
 	lr.pos = ~0ull;
 	lr.len = 16;
 	lr.buf = (uintptr_t)&v;
-	result(ioctl(fd, HVM_IOC_LOG_READ, &lr) == 0 && lr.copied <= 16, "badarg: log position past head");
-	result(read(fd, small, sizeof(small)) < 0 && errno == EINVAL, "badarg: short read");
+	check(ioctl(fd, HVM_IOC_LOG_READ, &lr) == 0 && lr.copied <= 16,
+	      "badarg: log position past head", NULL);
+	check(read(fd, small, sizeof(small)) < 0 && errno == EINVAL,
+	      "badarg: short read", NULL);
 	close(fd);
-	return failures != 0;
+	return 0;
 }
 
 static int open_as(uid_t uid, gid_t gid)
@@ -251,12 +265,25 @@ static int open_as(uid_t uid, gid_t gid)
 static int cmd_unpriv(int group)
 {
 	if (group < 0) {
-		result(open_as(65534, 65534) == 1, "unprivileged user denied /dev/hvm");
+		check(open_as(65534, 65534) == 1,
+		      "unprivileged user denied /dev/hvm", NULL);
 	} else {
-		result(open_as(65534, group) == 0, "member of group= may open /dev/hvm");
-		result(open_as(65534, 65534) == 1, "non-member still denied");
+		check(open_as(65534, group) == 0,
+		      "member of group= may open /dev/hvm", NULL);
+		check(open_as(65534, 65534) == 1, "non-member still denied",
+		      NULL);
 	}
-	return failures != 0;
+	return 0;
+}
+
+GUEST_TEST(unpriv)
+{
+	return cmd_unpriv(-1);
+}
+
+GUEST_TEST_CMD(unpriv_group, "unpriv-group GID")
+{
+	return cmd_unpriv(atoi(args[0]));
 }
 
 /*
@@ -264,7 +291,7 @@ static int cmd_unpriv(int group)
  * to an unprivileged uid (Linux checks at open): a new open is refused,
  * the old descriptor still binds, opens channels and reboots the HRT.
  */
-static int cmd_unpriv_keep(void)
+GUEST_TEST_CMD(unpriv_keep, "unpriv-keep")
 {
 	int fd = dev(), st = -1;
 	pid_t pid = fork();
@@ -294,13 +321,16 @@ static int cmd_unpriv_keep(void)
 		st = -1;
 	else
 		st = WEXITSTATUS(st);
-	result(st == 0 || st == 1,
-	       "after a drop to uid 65534: bind, channel open and reboot through root's descriptor still work");
-	result(st == 0, "after the drop: a new open of /dev/hvm is refused");
+	check(st == 0 || st == 1,
+	      "after a drop to uid 65534: bind, channel open and reboot "
+	      "through root's descriptor still work",
+	      NULL);
+	check(st == 0, "after the drop: a new open of /dev/hvm is refused",
+	      NULL);
 	if (st)
 		printf("# child status %d\n", st);
 	close(fd);
-	return failures != 0;
+	return 0;
 }
 
 static int wait_state(int fd, uint32_t want, int ms)
@@ -318,8 +348,9 @@ static int wait_state(int fd, uint32_t want, int ms)
 }
 
 /* N reboots; every fourth from a hang, every fourth+1 from a crash. */
-static int cmd_reboots(int n, int inject)
+GUEST_TEST_CMD(reboots, "reboots N INJECT")
 {
+	int n = atoi(args[0]), inject = atoi(args[1]);
 	int fd = dev(), i, bad = 0, hung = 0, crashed = 0;
 	uint64_t min = ~0ull, max = 0, sum = 0;
 
@@ -382,8 +413,11 @@ static void report(const char *what, uint64_t *v, int n)
 	       (unsigned long long)(sum / n));
 }
 
-static int cmd_forkexec(int n, const char *self)
+/* Times fork+exec+wait of this program as "driver-test true". */
+GUEST_TEST_CMD(forkexec, "forkexec N")
 {
+	const char *self = "/proc/self/exe";
+	int n = atoi(args[0]);
 	uint64_t *v = calloc(n, sizeof(*v));
 	int i;
 
@@ -430,8 +464,9 @@ static void *pong(void *arg)
 	return NULL;
 }
 
-static int cmd_eventfd(int n)
+GUEST_TEST_CMD(eventfd, "eventfd N")
 {
+	int n = atoi(args[0]);
 	uint64_t *v = calloc(n, sizeof(*v)), x = 1;
 	pthread_t t;
 	int i;
@@ -459,7 +494,7 @@ static int cmd_eventfd(int n)
 }
 
 /* Events: poll() wakes after a ping's interrupt and read() returns the count. */
-static int cmd_poll(void)
+GUEST_TEST(poll)
 {
 	int fd = dev();
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -472,39 +507,25 @@ static int cmd_poll(void)
 	memset(&p, 0, sizeof(p));
 	p.mode = HVM_PING_IPI;
 	if (ioctl(fd, HVM_IOC_PING, &p)) {
-		result(0, "poll: ping for an event");
+		check(0, "poll: ping for an event", NULL);
 		return 1;
 	}
-	result(poll(&pfd, 1, 2000) == 1 && (pfd.revents & POLLIN), "poll reports the HRT interrupt");
-	result(read(fd, &c2, 8) == 8 && c2 > c1, "read returns a larger event count");
-	result(read(fd, &c2, 8) < 0 && errno == EAGAIN, "no new event: read is EAGAIN");
+	check(poll(&pfd, 1, 2000) == 1 && (pfd.revents & POLLIN),
+	      "poll reports the HRT interrupt", NULL);
+	check(read(fd, &c2, 8) == 8 && c2 > c1,
+	      "read returns a larger event count", NULL);
+	check(read(fd, &c2, 8) < 0 && errno == EAGAIN,
+	      "no new event: read is EAGAIN", NULL);
 	close(fd);
-	return failures != 0;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
+	static const struct guest_test_config cfg = {.mode = GUEST_STEP};
+
+	/* forkexec's child, not a test: a static true. */
 	if (argc >= 2 && !strcmp(argv[1], "true"))
 		return 0;
-	if (argc == 3 && !strcmp(argv[1], "badimages"))
-		return cmd_badimages(argv[2]);
-	if (argc == 2 && !strcmp(argv[1], "badargs"))
-		return cmd_badargs();
-	if (argc == 2 && !strcmp(argv[1], "unpriv"))
-		return cmd_unpriv(-1);
-	if (argc == 2 && !strcmp(argv[1], "unpriv-keep"))
-		return cmd_unpriv_keep();
-	if (argc == 3 && !strcmp(argv[1], "unpriv-group"))
-		return cmd_unpriv(atoi(argv[2]));
-	if (argc == 4 && !strcmp(argv[1], "reboots"))
-		return cmd_reboots(atoi(argv[2]), atoi(argv[3]));
-	if (argc == 3 && !strcmp(argv[1], "forkexec"))
-		return cmd_forkexec(atoi(argv[2]), "/proc/self/exe");
-	if (argc == 3 && !strcmp(argv[1], "eventfd"))
-		return cmd_eventfd(atoi(argv[2]));
-	if (argc == 2 && !strcmp(argv[1], "poll"))
-		return cmd_poll();
-	fprintf(stderr, "usage: driver-test badimages GOOD.elf | badargs | unpriv | unpriv-keep | unpriv-group GID |\n"
-			"       reboots N INJECT | forkexec N | eventfd N | poll\n");
-	return 2;
+	return guest_test_main(argc, argv, &cfg);
 }

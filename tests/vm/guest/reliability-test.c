@@ -14,31 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest_test.h"
 #include "hvm.h"
 #include "hvm_uapi.h"
-
-static int npass, nfail;
-
-static void check(int cond, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(int cond, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond) {
-		npass++;
-		printf("ok - %s\n", name);
-	} else {
-		nfail++;
-		printf("not ok - %s # ", name);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-	}
-	fflush(stdout);
-}
 
 static uint64_t now_ns(void)
 {
@@ -379,7 +357,7 @@ static long f_int3_handled(void *arg, unsigned int i)
 /* ------------------------------------------------------------ tests */
 
 /* Every exception of offloaded code ends its invocation: -EFAULT + report. */
-static int cmd_exceptions(void)
+GUEST_TEST(exceptions)
 {
 	static const struct {
 		const char *name;
@@ -424,7 +402,7 @@ static int cmd_exceptions(void)
 	check(rc == -EFAULT && fault.vector == 3,
 	      "int3 after the handler was reset: -EFAULT, vector 3", "rc %d vector %u",
 	      rc, fault.vector);
-	return nfail != 0;
+	return 0;
 }
 
 /*
@@ -501,8 +479,9 @@ static void reboot_child(volatile long *w, int measure)
  * -ECANCELED, the process goes on (normal munmap/fork cost, invocations
  * work) and every channel and context slot comes back.
  */
-static int cmd_reboot_invoke(int n)
+GUEST_TEST_CMD(reboot_invoke, "reboot-invoke N")
 {
+	int n = atoi(args[0]);
 	volatile long *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int chans0, ctxs0, chans1, ctxs1, bad_rc = 0, bad_after = 0, lost = 0;
@@ -601,7 +580,7 @@ static int cmd_reboot_invoke(int n)
 	      "hung_detected %llu -> %llu, state %u",
 	      (unsigned long long)hung0,
 	      (unsigned long long)stats().hung_detected, info().state);
-	return nfail != 0;
+	return 0;
 }
 
 /* A fresh process invokes (n) times, forwarded calls included: 0 = all ok. */
@@ -682,7 +661,7 @@ static pid_t start_worker(hrt_fn fn, volatile long *w, volatile long *seen)
  * one continues (SIGCONT) to the end, the other is killed; nothing stays
  * behind.
  */
-static int cmd_sigstop(void)
+GUEST_TEST(sigstop)
 {
 	volatile long *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -744,7 +723,7 @@ static int cmd_sigstop(void)
 	check(bystander(5) == 0 && info().state == HVM_HRT_READY &&
 		      stats().hung_detected == hung0,
 	      "the HRT is still ready and serves", "state %u", info().state);
-	return nfail != 0;
+	return 0;
 }
 
 /*
@@ -752,8 +731,9 @@ static int cmd_sigstop(void)
  * the state stays ready and the heartbeat keeps moving (the longest gap
  * is reported), and the driver declares no hung HRT.
  */
-static int cmd_reboots(int n)
+GUEST_TEST_CMD(reboots, "reboots N")
 {
+	int n = atoi(args[0]);
 	volatile long *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	unsigned int tmo = hung_timeout_ms();
@@ -848,12 +828,13 @@ static int cmd_reboots(int n)
 	check(worst < (uint64_t)tmo * 1000000 / 2,
 	      "the heartbeat never stalls for half the hung timeout after a reboot",
 	      "longest gap %llu ms", (unsigned long long)worst / 1000000);
-	return nfail != 0;
+	return 0;
 }
 
 /* N crashes, each rebooted as soon as it is seen: all N are counted. */
-static int cmd_crashes(int n)
+GUEST_TEST_CMD(crashes, "crashes N")
 {
+	int n = atoi(args[0]);
 	uint64_t c0 = stats().crashes_seen;
 	long long s0 = sysfs_num("crashes_seen");
 	int bad = 0;
@@ -881,7 +862,7 @@ static int cmd_crashes(int n)
 	      name, "stats %llu -> %llu, sysfs %lld -> %lld",
 	      (unsigned long long)c0, (unsigned long long)stats().crashes_seen, s0,
 	      sysfs_num("crashes_seen"));
-	return nfail != 0;
+	return 0;
 }
 
 /*
@@ -889,8 +870,9 @@ static int cmd_crashes(int n)
  * SIGKILL, at several moments): each boot completes by itself, the HRT
  * serves, and the next reboot works.
  */
-static int cmd_bootsig(int n)
+GUEST_TEST_CMD(bootsig, "bootsig N")
 {
+	int n = atoi(args[0]);
 	static const unsigned int delay_us[] = { 500, 4000, 11000, 16000, 22000,
 						 30000, 45000, 60000 };
 	int not_ready = 0, bad_reboot = 0, bad_invoke = 0;
@@ -931,29 +913,21 @@ static int cmd_bootsig(int n)
 	check(!bad_invoke, "the HRT serves invocations after each", "%d did not",
 	      bad_invoke);
 	check(!bad_reboot, "a reboot after each works", "%d failed", bad_reboot);
-	return nfail != 0;
+	return 0;
+}
+
+static int open_ctl(void)
+{
+	ctl = dev();
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	int rc = 2;
+	static const struct guest_test_config cfg = {
+		.mode = GUEST_STEP,
+		.setup = open_ctl,
+	};
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	ctl = dev();
-	if (argc == 2 && !strcmp(argv[1], "exceptions"))
-		rc = cmd_exceptions();
-	else if (argc == 3 && !strcmp(argv[1], "reboot-invoke"))
-		rc = cmd_reboot_invoke(atoi(argv[2]));
-	else if (argc == 2 && !strcmp(argv[1], "sigstop"))
-		rc = cmd_sigstop();
-	else if (argc == 3 && !strcmp(argv[1], "reboots"))
-		rc = cmd_reboots(atoi(argv[2]));
-	else if (argc == 3 && !strcmp(argv[1], "crashes"))
-		rc = cmd_crashes(atoi(argv[2]));
-	else if (argc == 3 && !strcmp(argv[1], "bootsig"))
-		rc = cmd_bootsig(atoi(argv[2]));
-	else
-		fprintf(stderr, "usage: hvm-reliability-test exceptions | reboot-invoke N | sigstop |\n"
-				"       reboots N | crashes N | bootsig N\n");
-	return rc;
+	return guest_test_main(argc, argv, &cfg);
 }

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest_test.h"
 #include "hvm.h"
 #include "hvm_uapi.h"
 #include <linux/futex.h>
@@ -43,44 +44,7 @@ extern long cxx_threads(void *arg, unsigned int core);
 #define TEST_ALARM_S 120 /* every test */
 #define WAIT_MS 30000 /* bound of every wait between threads */
 
-static int npass, nfail;
 static int native; /* HVM_TEST_NATIVE=1: no HRT, functions run in place */
-static const char *current_test = "";
-
-static void check(int cond, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(int cond, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond) {
-		npass++;
-		printf("ok - %s: %s\n", current_test, name);
-	} else {
-		nfail++;
-		printf("not ok - %s: %s # ", current_test, name);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-	}
-	fflush(stdout);
-}
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# %s: ", current_test);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
 
 /* The privilege level this code runs at: 0 on the HRT, 3 natively. */
 static int cpl(void)
@@ -471,7 +435,7 @@ static long f_threads_basic(void *arg, unsigned int core)
 	return s->created;
 }
 
-static void t_threads_basic(void)
+GUEST_TEST(threads_basic)
 {
 	struct tb_shared s;
 	int rc, good_ret = 1, good_cpl, distinct = 1, self_task = 1;
@@ -518,6 +482,7 @@ static void t_threads_basic(void)
 	      "each thread is a task in /proc/self/task/TID",
 	      "seen by the function %d of 4, by the threads themselves %s",
 	      s.task_seen, self_task ? "all" : "not all");
+	return 0;
 }
 
 /* ------------------------------------------------------------ 2 threads_sync */
@@ -591,7 +556,7 @@ static long f_barrier(void *arg, unsigned int core)
 	return joined;
 }
 
-static void t_threads_sync(void)
+GUEST_TEST(threads_sync)
 {
 	struct counter c;
 	struct pingpong pp;
@@ -629,6 +594,7 @@ static void t_threads_sync(void)
 	      bc.abort, atomic_load(&bc.rounds), atomic_load(&bc.bad),
 	      atomic_load(&bc.phase));
 	pthread_barrier_destroy(&bc.b);
+	return 0;
 }
 
 /* ------------------------------------------------------------ 3 threads_200 */
@@ -676,7 +642,7 @@ static long f_threads_200(void *arg, unsigned int core)
 	return t->right;
 }
 
-static void t_threads_200(void)
+GUEST_TEST(threads_200)
 {
 	struct t200 t = {0, 0, 0, 0};
 	long r = -1;
@@ -690,6 +656,7 @@ static void t_threads_200(void)
 	      "200 threads in waves of 50 in one invocation",
 	      "rc %d created %d joined %d right %ld, first error %s", rc,
 	      t.created, t.joined, r, strerror(t.create_err));
+	return 0;
 }
 
 /* ------------------------------------------------------------ 4 openmp */
@@ -732,7 +699,7 @@ static long f_openmp(void *arg, unsigned int core)
 	return 0;
 }
 
-static void t_openmp(void)
+GUEST_TEST(openmp)
 {
 	struct omp_res o;
 	long r = -1, want = OMP_N * (OMP_N + 1) / 2;
@@ -771,11 +738,12 @@ static void t_openmp(void)
 	for (int t = 0; t < 4; t++)
 		reused += o.tid[0][t] == o.tid[1][t];
 	diag("%d of 4 OpenMP threads reused by the second region", reused);
+	return 0;
 }
 
 /* ------------------------------------------------------------ 5 cxx_threads */
 
-static void t_cxx_threads(void)
+GUEST_TEST(cxx_threads)
 {
 	int want = want_cpl();
 	long r = -1;
@@ -787,6 +755,7 @@ static void t_cxx_threads(void)
 	      "rc %d result %ld (<0: -errno of std::thread; bits: 1 mutex "
 	      "count, 2 atomic count, 4 CPL, 8 tids, 16 exception)",
 	      rc, r);
+	return 0;
 }
 
 /* ------------------------------------------------------------ 6 mixed_mutex */
@@ -825,7 +794,7 @@ static long f_mixed(void *arg, unsigned int core)
 	return 0;
 }
 
-static void t_mixed_mutex(void)
+GUEST_TEST(mixed_mutex)
 {
 	struct mixed mx;
 	pthread_t nat;
@@ -840,7 +809,7 @@ static void t_mixed_mutex(void)
 	created = !pthread_create(&nat, NULL, mixed_native_thread, &mx);
 	check(created, "native thread created outside the invocation", " ");
 	if (!created)
-		return;
+		return 0;
 	rc = run_on_hrt(f_mixed, &mx, &r);
 	pthread_join(nat, NULL);
 	check(rc == 0 && mx.hrt_joined == 2 && mx.c.value == 3 * MIX_ITERS,
@@ -855,6 +824,7 @@ static void t_mixed_mutex(void)
 	      "rc %d joined %d rounds native %d HRT %d total %d", rc,
 	      mx.hrt_pp_joined, mx.native_player.done, mx.hrt_player.done,
 	      mx.pp.total);
+	return 0;
 }
 
 /* ------------------------------------------------------------ 7 fork_wait */
@@ -925,7 +895,7 @@ static long f_fork_wait(void *arg, unsigned int core)
 	return 0;
 }
 
-static void t_fork_wait(void)
+GUEST_TEST(fork_wait)
 {
 	struct fork_res f;
 	long r = -1;
@@ -947,6 +917,7 @@ static void t_fork_wait(void)
 	      "vfork in the function, child _exit(7), waitpid sees 7",
 	      "rc %d pid %d status %#x; step %d: %s", rc, (int)f.vpid,
 	      f.vstatus, f.err_step, strerror(f.err));
+	return 0;
 }
 
 /* ------------------------------------------------------------ 8 system_popen */
@@ -982,7 +953,7 @@ static long f_system_popen(void *arg, unsigned int core)
 	return 0;
 }
 
-static void t_system_popen(void)
+GUEST_TEST(system_popen)
 {
 	struct sys_res s;
 	long r = -1;
@@ -1004,6 +975,7 @@ static void t_system_popen(void)
 	      "posix_spawn of sh -c 'exit 5', waitpid gives 5",
 	      "rc %d spawn %s status %#x", rc, strerror(s.spawn_err),
 	      s.spawn_status);
+	return 0;
 }
 
 /* ------------------------------------------------------------ 9 rounding */
@@ -1084,7 +1056,7 @@ static void fp_check(const char *what, int rc, const struct fp_state *in,
 	      in->mxcsr, caller->mxcsr, in->x87cw, caller->x87cw);
 }
 
-static void t_rounding(void)
+GUEST_TEST(rounding)
 {
 	struct fp_state up, nearest, in;
 	long r = -1;
@@ -1117,6 +1089,7 @@ static void t_rounding(void)
 	rc = run_on_hrt(f_fp_sample, &in, &r);
 	fp_check("caller back to FE_TONEAREST (nothing leaks)", rc, &in,
 		 &nearest);
+	return 0;
 }
 
 /* ------------------------------------------------------------ 10 big_stack */
@@ -1181,7 +1154,7 @@ static long f_big_array_in_thread(void *arg, unsigned int core)
 	return (long)ret;
 }
 
-static void t_big_stack(void)
+GUEST_TEST(big_stack)
 {
 	long r = -1;
 	int rc;
@@ -1200,6 +1173,7 @@ static void t_big_stack(void)
 	check(rc == 0 && r == page_sum(BIG_ARRAY),
 	      "2 MiB local array in a thread created inside",
 	      "rc %d sum %ld want %ld", rc, r, page_sum(BIG_ARRAY));
+	return 0;
 }
 
 /* ------------------------------------------------------------ 11 blocked_read */
@@ -1231,7 +1205,7 @@ static long f_double(void *arg, unsigned int core)
 	return (long)arg * 2;
 }
 
-static void t_blocked_read(void)
+GUEST_TEST(blocked_read)
 {
 	int ready[2], data[2], st = -1, wrc, got_ready;
 	char c[4];
@@ -1242,7 +1216,7 @@ static void t_blocked_read(void)
 
 	if (pipe(ready) || pipe(data)) {
 		check(0, "pipes", "%s", strerror(errno));
-		return;
+		return 0;
 	}
 	if (!native)
 		hvm_open(); /* the parent's binding is not part of the timing */
@@ -1267,7 +1241,7 @@ static void t_blocked_read(void)
 		check(0, "fork", "%s", strerror(errno));
 		close(ready[0]);
 		close(data[1]);
-		return;
+		return 0;
 	}
 	got_ready = read_all(ready[0], c, sizeof(c), WAIT_MS) == 1 &&
 		    c[0] == 'R';
@@ -1295,6 +1269,7 @@ static void t_blocked_read(void)
 	      st);
 	close(ready[0]);
 	close(data[1]);
+	return 0;
 }
 
 /* ------------------------------------------------------------ 12 siglongjmp */
@@ -1346,7 +1321,7 @@ static int three_calls(void)
 	return good;
 }
 
-static void t_siglongjmp(void)
+GUEST_TEST(siglongjmp)
 {
 	static struct sigaction sa, old;
 	static const struct itimerval it = {{0, 0}, {0, 200 * 1000}};
@@ -1375,6 +1350,7 @@ static void t_siglongjmp(void)
 	spin_flag = 0; /* the abandoned call ends */
 	sleep_ms(100);
 	sigaction(SIGALRM, &old, NULL);
+	return 0;
 }
 
 /* ------------------------------------------------------------ 13 exit_codes */
@@ -1406,7 +1382,7 @@ static long f_thread_exit5(void *arg, unsigned int core)
 	return (long)ret == 5 ? 0 : -3;
 }
 
-static void t_exit_codes(void)
+GUEST_TEST(exit_codes)
 {
 	int st = -1, wrc, out[2];
 	char buf[512];
@@ -1418,9 +1394,7 @@ static void t_exit_codes(void)
 	pid = fork();
 	if (pid == 0) {
 		rc = run_on_hrt(f_exit7, NULL, &r);
-		printf("# %s: child: the call returned rc %d result %ld\n",
-		       current_test, rc, r);
-		fflush(stdout);
+		diag("child: the call returned rc %d result %ld", rc, r);
 		_exit(100);
 	}
 	wrc = pid < 0 ? -errno : wait_child(pid, WAIT_MS * 2, &st);
@@ -1430,7 +1404,7 @@ static void t_exit_codes(void)
 
 	if (pipe(out)) {
 		check(0, "pipe", "%s", strerror(errno));
-		return;
+		return 0;
 	}
 	fflush(stdout);
 	pid = fork();
@@ -1457,6 +1431,7 @@ static void t_exit_codes(void)
 	      "pthread_exit((void *)5) joined with 5, the child exits 0 "
 	      "silently",
 	      "wait %d status %#x output '%.200s'", wrc, st, buf);
+	return 0;
 }
 
 /* ------------------------------------------------------------ 14 bad_clone */
@@ -1486,7 +1461,7 @@ static long f_bad_clones(void *arg, unsigned int core)
 	return 0;
 }
 
-static void t_bad_clone(void)
+GUEST_TEST(bad_clone)
 {
 	struct clone_res nat, in;
 	long r = -1;
@@ -1506,6 +1481,7 @@ static void t_bad_clone(void)
 	      "raw clone(CLONE_SIGHAND) without CLONE_VM: EINVAL as natively",
 	      "rc %d inside %ld/%s, natively %ld/%s", rc, in.r[1],
 	      strerror(in.err[1]), nat.r[1], strerror(nat.err[1]));
+	return 0;
 }
 
 /* ------------------------------------------------ 15: beyond HRT memory */
@@ -1569,7 +1545,7 @@ static long f_eagain(void *arg, unsigned int core)
 	return 0;
 }
 
-static void t_threads_eagain(void)
+GUEST_TEST_NAMED(threads_eagain)
 {
 	struct ea_res a = {0, 0, 0}, b = {0, 0, 0};
 	long ret = -1;
@@ -1590,6 +1566,7 @@ static void t_threads_eagain(void)
 	      "a second round creates as many (memory came "
 	      "back)",
 	      "first %d, second %d (err %d)", a.created, b.created, b.err);
+	return 0;
 }
 
 /* ------------------------------------------------- 16: HRT-local futexes */
@@ -1645,7 +1622,7 @@ static int fx_stats(struct hvm_stats *st)
 	return rc;
 }
 
-static void t_futex_local(void)
+GUEST_TEST(futex_local)
 {
 	struct hvm_stats s0, s1;
 	unsigned long long local, fwd;
@@ -1654,13 +1631,13 @@ static void t_futex_local(void)
 
 	if (!native && fx_stats(&s0)) {
 		check(0, "HVM_IOC_STATS", "%s", strerror(errno));
-		return;
+		return 0;
 	}
 	rc = run_on_hrt(f_futex_pingpong, NULL, &ret);
 	check(rc == 0 && ret == 0, "futex ping-pong between two HRT threads",
 	      "rc %d ret %ld", rc, ret);
 	if (native || fx_stats(&s1))
-		return;
+		return 0;
 	local = s1.hrt.futex_local_wakes - s0.hrt.futex_local_wakes;
 	fwd = s1.hrt.futex_forwarded - s0.hrt.futex_forwarded;
 	diag("%llu wakes handed over on the HRT, %llu futex calls "
@@ -1673,117 +1650,45 @@ static void t_futex_local(void)
 	      "the HRT counted the two threads it made", "%llu",
 	      (unsigned long long)(s1.hrt.threads_created -
 				   s0.hrt.threads_created));
+	return 0;
 }
 
 /* ------------------------------------------------------------ main */
 
-static const struct test {
-	const char *name;
-	void (*run)(void);
-	int named_only; /* runs only when named on the command line */
-} tests[] = {
-	{"threads_basic", t_threads_basic, 0}, /* 1 */
-	{"threads_sync", t_threads_sync, 0}, /* 2 */
-	{"threads_200", t_threads_200, 0}, /* 3 */
-	{"openmp", t_openmp, 0}, /* 4 */
-	{"cxx_threads", t_cxx_threads, 0}, /* 5 */
-	{"mixed_mutex", t_mixed_mutex, 0}, /* 6 */
-	{"fork_wait", t_fork_wait, 0}, /* 7 */
-	{"system_popen", t_system_popen, 0}, /* 8 */
-	{"rounding", t_rounding, 0}, /* 9 */
-	{"big_stack", t_big_stack, 0}, /* 10 */
-	{"blocked_read", t_blocked_read, 0}, /* 11 */
-	{"siglongjmp", t_siglongjmp, 0}, /* 12 */
-	{"exit_codes", t_exit_codes, 0}, /* 13 */
-	{"bad_clone", t_bad_clone, 0}, /* 14 */
-	{"threads_eagain", t_threads_eagain, 1}, /* 15 */
-	{"futex_local", t_futex_local, 0}, /* 16 */
-};
-
-#define NTESTS (int)(sizeof(tests) / sizeof(tests[0]))
-
-static void put(const char *s)
+static int setup(void)
 {
-	ssize_t n = write(1, s, strlen(s));
+	const char *env = getenv("HVM_TEST_NATIVE");
+	struct hrt_info info;
+	int rc;
 
-	(void)n;
-}
-
-/* The per-test alarm: a hang is a failure, not a stuck VM. */
-static void on_timeout(int sig)
-{
-	(void)sig;
-	put("not ok - ");
-	put(current_test);
-	put(" # timed out\n");
-	_exit(1);
-}
-
-static int selected(const struct test *t, int argc, char **argv)
-{
-	const char *name = t->name;
-
-	if (argc < 2)
-		return !t->named_only;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return 1;
+	native = env && !strcmp(env, "1");
+	if (native) {
+		diag("HVM_TEST_NATIVE=1: functions run in the calling thread, "
+		     "CPL %d expected",
+		     want_cpl());
+		return 0;
+	}
+	rc = hvm_open();
+	if (rc) {
+		guest_verdict(0, "hvm_open", "%s (%d)", strerror(-rc), rc);
+		return rc;
+	}
+	rc = hvm_info(&info);
+	if (!rc)
+		diag("%u HRT cores", info.hrt_cores);
+	if (getenv("HVM_STACK_SIZE"))
+		diag("HVM_STACK_SIZE=%s (big_stack expects >= 8 MiB)",
+		     getenv("HVM_STACK_SIZE"));
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	const char *env = getenv("HVM_TEST_NATIVE");
-	struct sigaction sa;
-	struct hrt_info info;
-	int rc;
+	static const struct guest_test_config cfg = {
+		.mode = GUEST_SUITE,
+		.alarm_s = TEST_ALARM_S,
+		.setup = setup,
+	};
 
-	native = env && !strcmp(env, "1");
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (int i = 1; i < argc; i++) {
-		int known = 0;
-
-		for (int t = 0; t < NTESTS; t++)
-			known |= !strcmp(argv[i], tests[t].name);
-		if (!known) {
-			nfail++;
-			printf("not ok - %s # no such test\n", argv[i]);
-		}
-	}
-	current_test = "setup";
-	if (native) {
-		diag("HVM_TEST_NATIVE=1: functions run in the calling thread, "
-		     "CPL %d expected",
-		     want_cpl());
-	} else {
-		rc = hvm_open();
-		if (rc) {
-			nfail++;
-			printf("not ok - hvm_open # %s (%d)\n", strerror(-rc),
-			       rc);
-			goto done;
-		}
-		rc = hvm_info(&info);
-		if (!rc)
-			diag("%u HRT cores", info.hrt_cores);
-		if (getenv("HVM_STACK_SIZE"))
-			diag("HVM_STACK_SIZE=%s (big_stack expects >= 8 MiB)",
-			     getenv("HVM_STACK_SIZE"));
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_timeout;
-	sigemptyset(&sa.sa_mask);
-	for (int t = 0; t < NTESTS; t++) {
-		if (!selected(&tests[t], argc, argv))
-			continue;
-		current_test = tests[t].name;
-		sigaction(SIGALRM, &sa, NULL);
-		alarm(TEST_ALARM_S);
-		tests[t].run();
-		alarm(0);
-	}
-done:
-	printf("%d passed, %d failed\n", npass, nfail);
-	fflush(stdout);
-	return nfail ? 1 : 0;
+	return guest_test_main(argc, argv, &cfg);
 }
