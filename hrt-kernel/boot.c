@@ -21,6 +21,11 @@
 #include "timer.h"
 #include "x86.h"
 
+/* The note hvm.ko insists on (hvm_abi.h): the ABI this image speaks. */
+static const struct hvm_abi_note hrt_abi_note
+	__attribute__((section(".note.hvm"), aligned(4), used)) =
+		HVM_ABI_NOTE_INIT;
+
 bool hrt_hvm_mode;
 bool hrt_boot_percpu_ready;
 struct hvm_bootinfo *hrt_bootinfo;
@@ -207,7 +212,7 @@ static long hrt_main_thread(void *arg)
 static __noreturn void hrt_kmain(void)
 {
 	struct hvm_bootinfo *bi = hrt_bootinfo;
-	u64 top = bi->mem_phys + bi->mem_size, low_cr3;
+	u64 top = bi->mem_phys + bi->mem_size, low_cr3, arena;
 	bool all_up;
 	u32 i;
 	int r;
@@ -217,8 +222,6 @@ static __noreturn void hrt_kmain(void)
 		   hrt_hvm_mode ? "HVM" : "standalone", bi->ncpus, bi->mem_phys,
 		   bi->mem_size, bi->mem_size >> 20, bi->kernel_phys,
 		   bi->tsc_khz);
-	if (hrt_pages_add_range(bi->mem_phys, bi->mem_size))
-		hrt_panic("no usable HRT memory\n");
 
 	/* Direct map all guest-physical memory we know of. */
 	if (bi->region_size)
@@ -226,7 +229,12 @@ static __noreturn void hrt_kmain(void)
 	for (i = 0; i < bi->nr_ros_ranges; i++)
 		top = MAX(top, bi->ros_ram[i].start + bi->ros_ram[i].size);
 	top = MAX(top, bi->lapic_phys + PAGE_SIZE);
-	r = hrt_mm_init(top);
+	/* The page tables get their own pages first (mm.c), the rest is free. */
+	arena = hrt_mm_arena_bytes(top);
+	if (arena + (1ull << 20) > bi->mem_size ||
+	    hrt_pages_add_range(bi->mem_phys + arena, bi->mem_size - arena))
+		hrt_panic("no usable HRT memory\n");
+	r = hrt_mm_init(top, bi->mem_phys, arena);
 	if (r)
 		hrt_panic("page tables: %d\n", r);
 
@@ -278,9 +286,44 @@ static __noreturn void hrt_kmain(void)
  * HVM_DIRECT_MAP_BASE + region_phys by the driver's page tables, so the log
  * ring and header are reachable before we build our own tables.
  */
+/* A boot that cannot go on: the reason in the log, FAILED with err. */
+static __noreturn void hrt_boot_fail(int err, const char *what, const char *why)
+{
+	hrt_printf("hrt: %s: %s\n", what, why);
+	hrt_shm->hrt_error = err;
+	__atomic_store_n(&hrt_shm->hrt_state, HVM_HRT_FAILED, __ATOMIC_RELEASE);
+	hrt_halt_forever();
+}
+
+/*
+ * Our page tables assume what hrt.ld links: the image mapped linearly,
+ * virtual = physical + constant.  The loader only promises each PT_LOAD
+ * at its own p_paddr, so check the entry tables before relying on it (a
+ * moved p_paddr would otherwise show up as corruption after the switch).
+ */
+static const char *hrt_image_check(const struct hvm_bootinfo *bi)
+{
+	u64 va, phys = 0;
+
+	if (bi->kernel_end - bi->kernel_phys <
+	    (u64)(hrt_image_end - hrt_image_start))
+		return "image larger than its load area";
+	for (va = (u64)hrt_image_start; va < (u64)hrt_image_end;
+	     va += PAGE_SIZE) {
+		if (hrt_mm_lookup(va, &phys) &&
+		    phys == hrt_virt_to_phys((void *)va))
+			continue;
+		hrt_printf("hrt: %lx maps to %lx, linked for %lx\n", va, phys,
+			   hrt_virt_to_phys((void *)va));
+		return "image not loaded as linked";
+	}
+	return NULL;
+}
+
 void hrt_hvm_main(struct hvm_bootinfo *bi, u64 magic)
 {
 	char why[64];
+	const char *bad;
 	struct hvm_shm_header *shm;
 
 	hrt_early_percpu();
@@ -292,17 +335,17 @@ void hrt_hvm_main(struct hvm_bootinfo *bi, u64 magic)
 	hrt_hvm_mode = true;
 	hrt_console_init_ring(hrt_phys_to_virt(bi->region_phys + HVM_LOG_OFF),
 			      HVM_LOG_SIZE);
+	/* Our own IDT, GDT and TSS: from here on we report our faults. */
+	hrt_smp_early_bsp();
 	hrt_bi_copy = *bi;
 	hrt_bootinfo = &hrt_bi_copy;
 	hrt_bi_live = bi;
-	if (hrt_bootinfo_check(&hrt_bi_copy, why, sizeof(why))) {
-		hrt_printf("hrt: bad boot info: %s\n", why);
-		shm->hrt_error = -EINVAL;
-		__atomic_store_n(&shm->hrt_state, HVM_HRT_FAILED,
-				 __ATOMIC_RELEASE);
-		hrt_halt_forever();
-	}
+	if (hrt_bootinfo_check(&hrt_bi_copy, why, sizeof(why)))
+		hrt_boot_fail(-EINVAL, "bad boot info", why);
 	hrt_kernel_phys = bi->kernel_phys;
+	bad = hrt_image_check(&hrt_bi_copy);
+	if (bad)
+		hrt_boot_fail(-ENOEXEC, "bad image", bad);
 	hrt_lapic_phys = bi->lapic_phys ? bi->lapic_phys : 0xfee00000;
 	hrt_printf("hrt: HVM entry, boot info at %p, region %lx+%lx\n", bi,
 		   bi->region_phys, bi->region_size);
@@ -322,6 +365,7 @@ void hrt_pvh_main(u32 info_phys)
 	hrt_early_percpu();
 	hrt_boot_cr3 = hrt_read_cr3();
 	hrt_console_init_serial();
+	hrt_smp_early_bsp();
 	/*
 	 * Mask the 8259s: the firmware left the PIT ticking through them, and
 	 * QEMU keeps a raised PIC line pending even with LINT0 masked, which

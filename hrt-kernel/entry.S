@@ -38,6 +38,8 @@ hrt_pvh_start64:
 	.globl hrt_ap_entry64
 hrt_ap_entry64:
 	movq hrt_kernel_cr3(%rip), %rax
+	testq %rax, %rax		/* not set: entered by mistake, stop */
+	jz 1b
 	movq %rax, %cr3
 	movq hrt_ap_boot_stack(%rip), %rsp
 	movq hrt_ap_boot_cpu(%rip), %rdi

@@ -4,6 +4,7 @@
 #include "boot.h"
 #include "gdt.h"
 #include "log.h"
+#include "mm.h"
 #include "sched.h"
 #include "slab.h"
 #include "smp.h"
@@ -26,6 +27,13 @@ struct hrt_idt_entry {
 
 extern char hrt_isr_stubs[]; /* 256 stubs, 16 bytes apart (entry.S) */
 static hrt_irq_handler hrt_handlers[256];
+/*
+ * One IDT for every CPU (the IST numbers pick each CPU's own stacks through
+ * its TSS).  Written once, by the boot CPU before it loads it; afterwards
+ * its page is read-only in every mapping (mm.c).
+ */
+static struct hrt_idt_entry hrt_idt[256]
+	__attribute__((section(".bss.hrt_prot"), aligned(4096)));
 
 static const char *const hrt_exc_names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
@@ -56,14 +64,10 @@ static u8 hrt_ist_for(int v)
 	}
 }
 
-void hrt_idt_init_cpu(void)
+void hrt_idt_init(void)
 {
-	struct hrt_cpu *c = hrt_this_cpu();
-	struct hrt_idt_entry *idt = c->idt;
-	struct {
-		u16 limit;
-		u64 base;
-	} __attribute__((packed)) d;
+	struct hrt_idt_entry *idt = hrt_idt;
+	struct hrt_wp wp = hrt_wp_begin();
 	int v;
 
 	for (v = 0; v < 256; v++) {
@@ -77,8 +81,44 @@ void hrt_idt_init_cpu(void)
 		idt[v].off2 = h >> 32;
 		idt[v].zero = 0;
 	}
-	d.limit = 256 * sizeof(*idt) - 1;
-	d.base = (u64)idt;
+	hrt_wp_end(wp);
+	/* Loaded broken, it would turn the next fault into a triple fault. */
+	for (v = 0; v < 256; v++) {
+		u64 h = (u64)hrt_isr_stubs + 16 * v;
+
+		if (idt[v].off0 != (h & 0xffff) || idt[v].sel != HRT_KCODE ||
+		    idt[v].ist != hrt_ist_for(v) || idt[v].type != 0x8e ||
+		    idt[v].off1 != ((h >> 16) & 0xffff) ||
+		    idt[v].off2 != (u32)(h >> 32))
+			hrt_panic("IDT entry %d built wrong\n", v);
+	}
+}
+
+void hrt_idt_desc(u16 *limit, u64 *base)
+{
+	*limit = sizeof(hrt_idt) - 1;
+	*base = (u64)hrt_idt;
+}
+
+void hrt_idt_init_cpu(void)
+{
+	struct {
+		u16 limit;
+		u64 base;
+	} __attribute__((packed)) d;
+	const struct hrt_idt_entry *g;
+
+	d.limit = sizeof(hrt_idt) - 1;
+	d.base = (u64)hrt_idt;
+	/*
+	 * Not built yet, or the address computed wrong (a broken image):
+	 * loading it would make the next fault a triple fault.  Fault now
+	 * instead, while the IDT that is loaded can still report it.
+	 */
+	g = (const struct hrt_idt_entry *)d.base;
+	if (d.limit != 0xfff || (d.base & 0xfff) || g[14].type != 0x8e ||
+	    g[8].ist != HRT_IST_DF)
+		__builtin_trap();
 	__asm__ volatile("lidt %0" ::"m"(d));
 }
 

@@ -68,7 +68,12 @@ struct hrt_regs {
 
 typedef void (*hrt_irq_handler)(struct hrt_regs *r);
 
+/* Fills the IDT all CPUs share: once, on the boot CPU. */
+void hrt_idt_init(void);
+/* Loads it on this CPU (needs the CPU's TSS for the IST stacks). */
 void hrt_idt_init_cpu(void);
+/* Its limit and base, for lidt elsewhere (the AP trampoline). */
+void hrt_idt_desc(u16 *limit, u64 *base);
 void hrt_irq_register(u8 vector, hrt_irq_handler h);
 /* Prints vector, error, RIP, CR2, registers and a symbolised stack walk. */
 void hrt_dump_regs(struct hrt_regs *r);

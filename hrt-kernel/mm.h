@@ -4,6 +4,7 @@
 
 #include "hvm_abi.h"
 #include "types.h"
+#include "x86.h"
 
 #define HRT_KERNEL_VBASE 0xffffffff80000000ull
 #define HRT_LINK_PHYS 0x100000ull /* lowest p_paddr in hrt.ld */
@@ -23,6 +24,8 @@
 
 extern char hrt_image_start[], hrt_text_end[], hrt_rodata_end[];
 extern char hrt_image_end[], hrt_bss_end[];
+/* Pages of the IDT, GDTs and TSSs (.bss.hrt_prot): read-only once written. */
+extern char hrt_prot_start[], hrt_prot_end[];
 
 /* Where the lowest PT_LOAD really is (bootinfo.kernel_phys or the PVH load). */
 extern u64 hrt_kernel_phys;
@@ -43,8 +46,36 @@ static inline u64 hrt_virt_to_phys(const void *v)
 	return a - HRT_DIRECT_MAP;
 }
 
-/* Builds and loads the final page tables; needs the page allocator. */
-int hrt_mm_init(u64 direct_map_top);
+/*
+ * Bytes hrt_mm_init needs for its page-table arena (every page table of
+ * the kernel and the context roots) when the direct map ends at top: the
+ * caller sets them aside from the page allocator.
+ */
+u64 hrt_mm_arena_bytes(u64 direct_map_top);
+/*
+ * Builds and loads the final page tables, with the tables themselves (the
+ * arena at arena_phys), the IDT, GDTs, TSSs, text, rodata and symbol table
+ * read-only in every mapping, the direct map included; sets CR0.WP.
+ */
+int hrt_mm_init(u64 direct_map_top, u64 arena_phys, u64 arena_bytes);
+/*
+ * A zeroed page-table page from the arena (read-only once hrt_mm_init is
+ * done: write it between hrt_wp_begin and hrt_wp_end); an ordinary page
+ * if the arena is used up (logged once).
+ */
+void *hrt_mm_table_alloc(void);
+
+/*
+ * Writes to the read-only kernel tables: CR0.WP off on this CPU, with
+ * interrupts off so nothing else runs here meanwhile.  Not nestable.
+ */
+struct hrt_wp {
+	u64 flags;
+	bool was_on;
+};
+
+struct hrt_wp hrt_wp_begin(void);
+void hrt_wp_end(struct hrt_wp s);
 /*
  * Uncached mapping of the page holding MMIO address phys; returns the
  * address of phys itself, or NULL (before hrt_mm_init, or out of slots).
@@ -53,7 +84,11 @@ int hrt_mm_init(u64 direct_map_top);
 void *hrt_mm_map_uc(u64 phys);
 /* Per-CPU part: load the kernel CR3, set PGE and NXE. */
 void hrt_mm_init_cpu(void);
+/* Loads CR3 with root, a root of ours: the kernel's or a context's. */
+void hrt_mm_load_root(u64 root);
 /* Walks the current page tables; returns the PTE-level flags or 0. */
 u64 hrt_mm_lookup(u64 va, u64 *phys);
+/* The same through the tables at physical root. */
+u64 hrt_mm_walk(u64 root, u64 va, u64 *phys);
 
 #endif /* HRT_MM_H */

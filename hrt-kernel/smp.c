@@ -26,7 +26,15 @@ extern char hrt_tramp_64[], hrt_tramp_gdt[], hrt_tramp_gdtr[];
 extern char hrt_tramp_far32[], hrt_tramp_far64[], hrt_tramp_cr3[];
 extern char hrt_tramp_cr3_64[];
 extern char hrt_tramp_efer[], hrt_tramp_entry[];
+extern char hrt_tramp_gs[], hrt_tramp_gdtr64[], hrt_tramp_idtr64[];
 extern char hrt_ap_entry64[];
+/* The reference copy of the same code (trampoline.S). */
+extern char hrt_tramp_ref_start[], hrt_tramp_ref_end[], hrt_tramp_ref_32[];
+extern char hrt_tramp_ref_64[], hrt_tramp_ref_gdt[], hrt_tramp_ref_gdtr[];
+extern char hrt_tramp_ref_far32[], hrt_tramp_ref_far64[], hrt_tramp_ref_cr3[];
+extern char hrt_tramp_ref_cr3_64[], hrt_tramp_ref_efer[];
+extern char hrt_tramp_ref_entry[], hrt_tramp_ref_gs[];
+extern char hrt_tramp_ref_gdtr64[], hrt_tramp_ref_idtr64[];
 
 static void hrt_stop_ipi(struct hrt_regs *r)
 {
@@ -41,7 +49,10 @@ static void hrt_resched_ipi(struct hrt_regs *r)
 	hrt_this_cpu()->ipi_count++;
 }
 
-/* Runs on the BSP: memory for c's IST stacks and IDT. */
+/* CPU 0's IST stacks: it sets up before there is a page allocator. */
+static u8 hrt_cpu0_ist[5][HRT_IST_STACK] __aligned(16);
+
+/* Runs on the BSP: memory for c's IST stacks. */
 static int hrt_cpu_alloc(struct hrt_cpu *c)
 {
 	int i;
@@ -51,8 +62,7 @@ static int hrt_cpu_alloc(struct hrt_cpu *c)
 		if (!c->ist[i])
 			return -ENOMEM;
 	}
-	c->idt = hrt_pages_zalloc(0);
-	return c->idt ? 0 : -ENOMEM;
+	return 0;
 }
 
 /* Runs on the CPU itself. */
@@ -60,10 +70,22 @@ void hrt_cpu_setup_percpu(struct hrt_cpu *c)
 {
 	c->self = c;
 	hrt_wrmsr(MSR_GS_BASE, (u64)c);
-	hrt_gdt_init_cpu(c);
+	hrt_gdt_load(c);
 	/* gs selector reload in gdt init cleared nothing: the base is in the MSR. */
 	hrt_wrmsr(MSR_GS_BASE, (u64)c);
 	hrt_idt_init_cpu();
+}
+
+void hrt_smp_early_bsp(void)
+{
+	struct hrt_cpu *c = &hrt_cpus[0];
+	int i;
+
+	for (i = 0; i < 5; i++)
+		c->ist[i] = hrt_cpu0_ist[i];
+	hrt_idt_init();
+	hrt_gdt_fill(c);
+	hrt_cpu_setup_percpu(c);
 }
 
 void hrt_smp_init_bsp(void)
@@ -76,9 +98,7 @@ void hrt_smp_init_bsp(void)
 		hrt_cpus[i].id = i;
 		hrt_cpus[i].apic_id = hrt_bootinfo->apic_ids[i];
 	}
-	if (hrt_cpu_alloc(c))
-		hrt_panic("no memory for CPU 0\n");
-	hrt_cpu_setup_percpu(c);
+	/* GDT, TSS and IDT: hrt_smp_early_bsp. */
 	hrt_apic_init_cpu();
 	hrt_irq_register(HRT_VEC_RESCHED, hrt_resched_ipi);
 	hrt_irq_register(HRT_VEC_STOP, hrt_stop_ipi);
@@ -105,11 +125,64 @@ static void hrt_tramp_patch32(char *page, char *field, u64 v)
 	*(u32 *)(page + (field - hrt_tramp_start)) = (u32)v;
 }
 
+/* A descriptor-table register image (limit, base) at field. */
+static void hrt_tramp_patch_dtr(char *page, char *field, u16 limit, u64 base)
+{
+	char *p = page + (field - hrt_tramp_start);
+
+	memcpy(p, &limit, sizeof(limit));
+	memcpy(p + 2, &base, sizeof(base));
+}
+
+/* Puts v (n bytes) at the reference field's offset in buf. */
+static void hrt_tramp_want(char *buf, const char *ref_field, u64 v, u32 n)
+{
+	memcpy(buf + (ref_field - hrt_tramp_ref_start), &v, n);
+}
+
+/*
+ * An AP runs the page before it has an IDT, so a fault there is a triple
+ * fault that resets the whole VM.  Check it by other means than wrote it:
+ * the reference copy of the code with each field computed again must
+ * equal the page byte for byte.  A corrupted image fails here and the AP
+ * is not started.
+ */
+static bool hrt_tramp_ok(const char *page, u64 tp, u64 low_cr3, u64 cr3,
+			 u64 efer, struct hrt_cpu *c)
+{
+	u64 len = hrt_tramp_ref_end - hrt_tramp_ref_start, base;
+	char want[512];
+	u16 lim;
+
+	if (len > sizeof(want) || len != (u64)(hrt_tramp_end - hrt_tramp_start))
+		return false;
+	memcpy(want, hrt_tramp_ref_start, len);
+	hrt_tramp_want(want, hrt_tramp_ref_gdtr + 2,
+		       tp + (hrt_tramp_ref_gdt - hrt_tramp_ref_start), 4);
+	hrt_tramp_want(want, hrt_tramp_ref_far32,
+		       tp + (hrt_tramp_ref_32 - hrt_tramp_ref_start), 4);
+	hrt_tramp_want(want, hrt_tramp_ref_far64,
+		       tp + (hrt_tramp_ref_64 - hrt_tramp_ref_start), 4);
+	hrt_tramp_want(want, hrt_tramp_ref_cr3, low_cr3, 4);
+	hrt_tramp_want(want, hrt_tramp_ref_efer, efer, 4);
+	hrt_tramp_want(want, hrt_tramp_ref_cr3_64, cr3, 8);
+	hrt_tramp_want(want, hrt_tramp_ref_entry, (u64)hrt_ap_entry64, 8);
+	hrt_tramp_want(want, hrt_tramp_ref_gs, (u64)c, 8);
+	base = (u64)hrt_gdt_of(c, &lim);
+	hrt_tramp_want(want, hrt_tramp_ref_gdtr64, lim, 2);
+	hrt_tramp_want(want, hrt_tramp_ref_gdtr64 + 2, base, 8);
+	hrt_idt_desc(&lim, &base);
+	hrt_tramp_want(want, hrt_tramp_ref_idtr64, lim, 2);
+	hrt_tramp_want(want, hrt_tramp_ref_idtr64 + 2, base, 8);
+	return !memcmp(page, want, len);
+}
+
 bool hrt_smp_boot_aps(u64 tramp_phys, u64 low_cr3, u64 cr3)
 {
 	char *page = hrt_phys_to_virt(tramp_phys);
-	u64 efer = hrt_rdmsr(MSR_EFER) & (EFER_NXE | (1u << 8));
+	u64 efer = hrt_rdmsr(MSR_EFER) & (EFER_NXE | (1u << 8)), base;
 	bool all = true;
+	u16 lim;
 	u32 i;
 
 	if (hrt_ncpus < 2)
@@ -140,6 +213,22 @@ bool hrt_smp_boot_aps(u64 tramp_phys, u64 low_cr3, u64 cr3)
 
 		if (!stack || hrt_cpu_alloc(c)) {
 			hrt_printf("hrt: no memory for cpu %u\n", i);
+			all = false;
+			break;
+		}
+		/* Its GDT and TSS, which the trampoline loads. */
+		hrt_gdt_fill(c);
+		hrt_tramp_patch32(page, hrt_tramp_gs, (u64)c);
+		hrt_tramp_patch32(page, hrt_tramp_gs + 4, (u64)c >> 32);
+		base = (u64)hrt_gdt_of(c, &lim);
+		hrt_tramp_patch_dtr(page, hrt_tramp_gdtr64, lim, base);
+		hrt_idt_desc(&lim, &base);
+		hrt_tramp_patch_dtr(page, hrt_tramp_idtr64, lim, base);
+		if (!hrt_gdt_tss_ok(c) ||
+		    !hrt_tramp_ok(page, tramp_phys, low_cr3, cr3,
+				  efer | (1u << 8), c)) {
+			hrt_printf("hrt: cpu %u not started: its TSS or "
+				   "start-up code is wrong\n", i);
 			all = false;
 			break;
 		}

@@ -45,10 +45,7 @@ struct hrt_cpu {
 	struct hrt_thread *last_prev; /* handed from hrt_schedule to the next thread */
 	volatile u64 ticks;
 	volatile u64 ipi_count;
-	u64 gdt[7] __aligned(16);
-	struct hrt_tss tss __aligned(16);
-	void *idt;
-	void *ist[6];
+	void *ist[6]; /* IST stacks (GDT and TSS: gdt.c, IDT: idt.c) */
 	struct hrt_thread *idle;
 } __aligned(64);
 
@@ -75,6 +72,12 @@ static inline u32 hrt_cpu_id(void)
 	return hrt_this_cpu()->id;
 }
 
+/*
+ * First thing on the boot CPU, before any other set-up: the shared IDT,
+ * CPU 0's GDT and TSS with static IST stacks, so from here on every
+ * exception is the HRT's own to report, whichever page tables are live.
+ */
+void hrt_smp_early_bsp(void);
 void hrt_smp_init_bsp(void);
 /*
  * Starts CPUs 1.. through the trampoline page: low_cr3 (below 4 GiB, maps

@@ -15,6 +15,7 @@ typedef int64_t s64;
 
 #define EPERM 1
 #define ENOENT 2
+#define ENOEXEC 8
 #define EINTR 4
 #define EAGAIN 11
 #define ENOMEM 12

@@ -53,13 +53,16 @@ static bool hrt_uctx_sync(u32 idx)
 	struct hvm_ctx *x = &hrt_area->ctx[idx];
 	u64 pgd = READ_ONCE(x->pgd_phys), *root = hrt_uctx_roots[idx];
 	const u64 *src;
+	struct hrt_wp wp;
 	int i;
 
 	if (!pgd || (pgd & 0xfff) || pgd + PAGE_SIZE > hrt_direct_map_bytes)
 		return false;
 	src = hrt_phys_to_virt(pgd);
+	wp = hrt_wp_begin(); /* roots are read-only page tables (mm.c) */
 	for (i = 0; i < 256; i++)
 		root[i] = READ_ONCE(src[i]);
+	hrt_wp_end(wp);
 	hrt_uctx_gen[idx] = READ_ONCE(x->gen);
 	return true;
 }
@@ -73,7 +76,7 @@ void hrt_uctx_leave(void)
 		return;
 	x = &hrt_area->ctx[idx];
 	/* Loading the kernel root drops every non-global (user) TLB entry. */
-	hrt_write_cr3(hrt_kernel_cr3);
+	hrt_mm_load_root(hrt_kernel_cr3);
 	hrt_uctx_loaded[me] = HRT_NO_CTX;
 	__atomic_and_fetch(&x->hrt_active, ~(1ull << me), __ATOMIC_SEQ_CST);
 	__atomic_store_n(&x->flush_ack[me], READ_ONCE(x->flush_seq),
@@ -93,13 +96,17 @@ bool hrt_uctx_load(u32 idx)
 		return false;
 	root = hrt_uctx_roots[idx];
 	if (!root) {
-		root = hrt_pages_zalloc(0);
+		struct hrt_wp wp;
+
+		root = hrt_mm_table_alloc();
 		if (!root)
 			return false;
 		/* The kernel half is shared: its PML4 entries never change. */
+		wp = hrt_wp_begin();
 		memcpy(root + 256,
 		       (u64 *)hrt_phys_to_virt(hrt_kernel_cr3) + 256,
 		       256 * sizeof(u64));
+		hrt_wp_end(wp);
 		hrt_uctx_roots[idx] = root;
 		hrt_uctx_gen[idx] = ~0u;
 	}
@@ -117,7 +124,7 @@ bool hrt_uctx_load(u32 idx)
 		hrt_uctx_leave();
 		return false;
 	}
-	hrt_write_cr3(hrt_virt_to_phys(root));
+	hrt_mm_load_root(hrt_virt_to_phys(root));
 	HRT_COUNT(cr3_loads);
 	return true;
 }
@@ -140,7 +147,7 @@ bool hrt_uctx_check(u32 idx)
 	if (seq != READ_ONCE(x->flush_ack[me]) ||
 	    READ_ONCE(x->gen) != hrt_uctx_gen[cur]) {
 		hrt_uctx_sync(cur);
-		hrt_write_cr3(hrt_virt_to_phys(hrt_uctx_roots[cur]));
+		hrt_mm_load_root(hrt_virt_to_phys(hrt_uctx_roots[cur]));
 		HRT_COUNT(cr3_loads);
 		__atomic_store_n(&x->flush_ack[me], seq, __ATOMIC_RELEASE);
 	}
@@ -153,7 +160,7 @@ void hrt_uctx_resync(u32 idx, bool reload)
 		return;
 	hrt_uctx_sync(idx);
 	if (reload) {
-		hrt_write_cr3(hrt_virt_to_phys(hrt_uctx_roots[idx]));
+		hrt_mm_load_root(hrt_virt_to_phys(hrt_uctx_roots[idx]));
 		HRT_COUNT(cr3_loads);
 	}
 }

@@ -64,6 +64,33 @@
 #define HVM_REGION_MIN (16ull << 20)
 #define HVM_REGION_MAX (64ull << 30)
 
+/*
+ * Where an HRT image's PT_LOADs may lie: the top 2 GiB of the address space
+ * (-mcmodel=kernel), above everything else the entry contract maps.  hvm.ko
+ * refuses an image with a loadable segment outside [HVM_IMAGE_VBASE, 2^64).
+ */
+#define HVM_IMAGE_VBASE 0xffffffff80000000ull
+
+/*
+ * Every HRT image carries this ELF note in a PT_NOTE segment: n_name
+ * "HVM", n_type HVM_NOTE_ABI, a 4-byte descriptor holding the
+ * HVM_ABI_VERSION it was built for.  hvm.ko refuses an image without it or
+ * with another version.  In C: a const struct hvm_abi_note initialised with
+ * HVM_ABI_NOTE_INIT in a section named ".note.hvm" (linked into PT_NOTE).
+ */
+#define HVM_NOTE_NAME "HVM"
+#define HVM_NOTE_ABI 1u
+
+struct hvm_abi_note {
+	uint32_t namesz; /* 4: "HVM" and its NUL */
+	uint32_t descsz; /* 4 */
+	uint32_t type;	 /* HVM_NOTE_ABI */
+	char name[4];	 /* HVM_NOTE_NAME */
+	uint32_t abi_version;
+};
+
+#define HVM_ABI_NOTE_INIT { 4, 4, HVM_NOTE_ABI, HVM_NOTE_NAME, HVM_ABI_VERSION }
+
 /* Real-mode AP trampoline page reserved in ROS RAM by memmap=. */
 #define HVM_TRAMPOLINE_PHYS 0x70000ull
 #define HVM_TRAMPOLINE_SIZE 0x1000ull
@@ -187,8 +214,15 @@ struct hvm_mem_range {
  * kernel_phys + (p_paddr - lowest p_paddr), (b) the whole region at
  * HVM_DIRECT_MAP_BASE + region_phys, (c) the trampoline page identity-mapped.
  * %rdi = virtual address of this record (through the direct map),
- * %rsi = HVM_BOOTINFO_MAGIC.  No stack is provided.  The driver sends INIT to
- * all HRT cores and INIT-SIPI-SIPI only to the first; the HRT starts the rest
+ * %rsi = HVM_BOOTINFO_MAGIC.  Until the image installs its own, hvm.ko's
+ * trampoline page provides a GDT (0x08 64-bit code, 0x10 data), a TSS, a
+ * small stack in %rsp (about 1 KiB; the other general registers are 0)
+ * and a boot IDT for vectors 0-31 (on
+ * their own stack, IST 1): an exception there is reported by hvm.ko as
+ * "crashed during boot" with its vector and RIP, sets hrt_state =
+ * HVM_HRT_CRASHED and halts the core.  All of it lives in the trampoline
+ * page, reachable only through (c).  The driver sends INIT to all HRT
+ * cores and INIT-SIPI-SIPI only to the first; the HRT starts the rest
  * itself and may overwrite the trampoline page to do so.
  */
 struct hvm_bootinfo {
@@ -510,6 +544,7 @@ struct hvm_log {
 _Static_assert(sizeof(struct hvm_shm_header) == 4096, "header is one page");
 _Static_assert(sizeof(struct hvm_bootinfo) == 4096, "bootinfo is one page");
 _Static_assert(sizeof(struct hvm_log) == 64, "log header is a cache line");
+_Static_assert(sizeof(struct hvm_abi_note) == 20, "ELF note layout");
 _Static_assert(sizeof(struct hvm_chan) == 512, "a channel is 8 cache lines");
 _Static_assert(sizeof(struct hvm_ctx) % 64 == 0, "contexts are cache-line sized");
 _Static_assert(sizeof(struct hvm_chan_area) <= HVM_CHAN_SIZE, "channels fit");

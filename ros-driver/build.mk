@@ -66,3 +66,20 @@ $(RELIABILITY_TEST): tests/vm/guest/reliability-test.c $(O)/libhvm/libhvm.a libh
 ALL_TARGETS += $(RELIABILITY_TEST)
 DEPS += $(O)/tests/vm/reliability-test.d
 TEST_SUITES += tests/vm/reliability.sh
+
+# The containment suite (tests/vm/containment.sh): broken HRT images (the
+# boot IDT, the loader's refusals) and NMI/#DF/#MC in the HRT must never
+# reset the VM; hvm-containment-test makes the mutants (also on the host)
+# and raises the exceptions from offloaded code.
+CONTAINMENT_TEST := $(O)/guest/usr/bin/hvm-containment-test
+
+$(CONTAINMENT_TEST): tests/vm/guest/containment-test.c $(O)/libhvm/libhvm.a libhvm/hvm.h \
+		     include/hvm_abi.h
+	@mkdir -p $(@D) $(O)/tests/vm
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/tests/vm/containment-test.d -Ilibhvm -pthread $< \
+		-o $@ $(O)/libhvm/libhvm.a
+
+ALL_TARGETS += $(CONTAINMENT_TEST)
+DEPS += $(O)/tests/vm/containment-test.d
+TEST_SUITES += tests/vm/containment.sh

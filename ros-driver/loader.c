@@ -20,6 +20,45 @@ static bool ros_canonical(u64 va)
 		   ##__VA_ARGS__); -ENOEXEC; })
 
 /*
+ * The HVM ABI note (struct hvm_abi_note) in the PT_NOTE segments: returns
+ * its version, or -1 when there is none.  Stops at the first malformed
+ * note of a segment; the caller checked the program headers' bounds.
+ */
+static s64 ros_abi_note(const void *img, u64 len, const Elf64_Phdr *ph,
+			unsigned int phnum)
+{
+	unsigned int i;
+
+	for (i = 0; i < phnum; i++) {
+		u64 off, end, nlen, dlen, next;
+
+		if (ph[i].p_type != PT_NOTE || ph[i].p_offset % 4)
+			continue;
+		if (check_add_overflow(ph[i].p_offset, ph[i].p_filesz, &end) ||
+		    end > len)
+			continue;
+		for (off = ph[i].p_offset; off + sizeof(Elf64_Nhdr) <= end;
+		     off = next) {
+			const Elf64_Nhdr *n = img + off;
+			u32 v;
+
+			nlen = ALIGN((u64)n->n_namesz, 4);
+			dlen = ALIGN((u64)n->n_descsz, 4);
+			next = off + sizeof(*n) + nlen + dlen;
+			if (next > end)
+				break;
+			if (n->n_namesz != sizeof(HVM_NOTE_NAME) ||
+			    n->n_type != HVM_NOTE_ABI || n->n_descsz != 4 ||
+			    memcmp(n + 1, HVM_NOTE_NAME, sizeof(HVM_NOTE_NAME)))
+				continue;
+			memcpy(&v, (const void *)(n + 1) + nlen, sizeof(v));
+			return v;
+		}
+	}
+	return -1;
+}
+
+/*
  * Everything here comes from shared memory or from user space, so every
  * field is checked with overflow-safe arithmetic before it is used as an
  * offset.  The image is a private copy, so it cannot change under us.
@@ -31,6 +70,7 @@ int ros_elf_check(struct ros_dev *rd, const void *img, u64 len, u64 room,
 	const Elf64_Phdr *ph;
 	u64 phend, low = U64_MAX, high = 0;
 	bool entry_ok = false;
+	s64 abi;
 	unsigned int i, j;
 
 	memset(info, 0, sizeof(*info));
@@ -83,6 +123,10 @@ int ros_elf_check(struct ros_dev *rd, const void *img, u64 len, u64 room,
 		    (p->p_vaddr >> 47) != ((vend - 1) >> 47))
 			return elf_reject(rd, "segment %u: vaddr %#llx+%#llx not canonical",
 					  i, p->p_vaddr, p->p_memsz);
+		/* The HRT's own area: the lower half is process code's. */
+		if (p->p_vaddr < HVM_IMAGE_VBASE)
+			return elf_reject(rd, "segment %u: vaddr %#llx outside the HRT image area (from %#llx)",
+					  i, p->p_vaddr, HVM_IMAGE_VBASE);
 		/* One 4 KiB mapping per page must cover both addresses. */
 		if ((p->p_vaddr ^ p->p_paddr) & ~PAGE_MASK)
 			return elf_reject(rd, "segment %u: vaddr and paddr not congruent mod 4 KiB", i);
@@ -106,6 +150,10 @@ int ros_elf_check(struct ros_dev *rd, const void *img, u64 len, u64 room,
 			if (p->p_paddr < q->p_paddr + q->p_memsz &&
 			    q->p_paddr < pend)
 				return elf_reject(rd, "segments %u and %u overlap", j, i);
+			if (p->p_vaddr < q->p_vaddr + q->p_memsz &&
+			    q->p_vaddr < vend)
+				return elf_reject(rd, "segments %u and %u overlap in virtual memory",
+						  j, i);
 		}
 		low = min(low, p->p_paddr);
 		high = max(high, pend);
@@ -119,6 +167,13 @@ int ros_elf_check(struct ros_dev *rd, const void *img, u64 len, u64 room,
 	if (!entry_ok)
 		return elf_reject(rd, "entry %#llx is not in an executable segment",
 				  (u64)eh->e_entry);
+	abi = ros_abi_note(img, len, ph, eh->e_phnum);
+	if (abi < 0)
+		return elf_reject(rd, "no HVM ABI note (PT_NOTE \"%s\" type %u)",
+				  HVM_NOTE_NAME, HVM_NOTE_ABI);
+	if (abi != HVM_ABI_VERSION)
+		return elf_reject(rd, "built for HVM ABI version %lld, this driver has %u",
+				  abi, HVM_ABI_VERSION);
 	if (low & ~PAGE_MASK)
 		return elf_reject(rd, "lowest paddr %#llx not page aligned", low);
 	if (high - low > room)

@@ -178,8 +178,13 @@ int ros_chan_mmap(struct ros_file *f, struct vm_area_struct *vma);
 /* sysfs.c */
 extern const struct attribute_group *ros_attr_groups[];
 
-/* trampoline.S: the real-mode AP trampoline copied to the reserved page. */
+/*
+ * trampoline.S: the real-mode boot trampoline copied to the reserved page,
+ * with the boot IDT's stubs, tables and crash report.
+ */
 extern const u8 ros_trampoline_start[], ros_trampoline_data[],
-	ros_trampoline_end[];
+	ros_trampoline_end[], ros_tramp_stubs[], ros_tramp_tss_desc[],
+	ros_tramp_idt_desc[], ros_tramp_tss[], ros_tramp_idt[],
+	ros_trampoline_report[];
 
 #endif /* ROS_H */

@@ -680,6 +680,120 @@ static void t_kill(void)
 	      "st %x", st);
 }
 
+/* ------------------------------------------------- the HRT's own tables */
+
+/*
+ * Offloaded code runs in ring 0 over the HRT's upper half: it can find the
+ * HRT's IDT, GDT, TSS, text and page tables.  Each must be read-only to it
+ * (CR0.WP): a stray write ends the call with a write #PF there, and the
+ * HRT goes on serving.  The writes store each byte's own value, so they
+ * change nothing even where protection were missing.
+ */
+struct dtr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+enum { P_IDT, P_GDT, P_TSS, P_TEXT, P_TEXT_DMAP, P_IDT_DMAP, P_ROOT, P_TABLE, P_N };
+
+/* Direct-map address of kernel virtual address va, walking CR3's tables. */
+static uint64_t dmap_of(uint64_t va)
+{
+	uint64_t cr3, e, *t;
+	int shift;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	t = (uint64_t *)(HVM_DIRECT_MAP_BASE + (cr3 & 0x000ffffffffff000ull));
+	for (shift = 39; shift >= 12; shift -= 9) {
+		e = t[(va >> shift) & 511];
+		if (!(e & 1))
+			return 0;
+		if (shift == 12 || (e & 0x80))
+			return HVM_DIRECT_MAP_BASE + ((e & 0x000ffffffffff000ull &
+						       ~((1ull << shift) - 1)) |
+						      (va & ((1ull << shift) - 1)));
+		t = (uint64_t *)(HVM_DIRECT_MAP_BASE + (e & 0x000ffffffffff000ull));
+	}
+	return 0;
+}
+
+/* Fills arg[P_N] with addresses of the HRT's tables, found from ring 0. */
+static long f_find_tables(void *arg, unsigned int i)
+{
+	uint64_t *a = arg, *g, cr3, h;
+	const uint8_t *gate;
+	struct dtr idt, gdt;
+	uint16_t tr;
+
+	(void)i;
+	__asm__ volatile("sidt %0; sgdt %1; str %2; mov %%cr3, %3"
+			 : "=m"(idt), "=m"(gdt), "=r"(tr), "=r"(cr3));
+	g = (uint64_t *)gdt.base;
+	a[P_IDT] = idt.base + 14 * 16;
+	a[P_GDT] = gdt.base + 8;
+	a[P_TSS] = ((g[tr / 8] >> 16) & 0xffffff) | ((g[tr / 8] >> 56) << 24) |
+		   (g[tr / 8 + 1] << 32);
+	a[P_TSS] += 36; /* IST 1 */
+	/* The #PF gate's handler: kernel text. */
+	gate = (const uint8_t *)a[P_IDT];
+	h = *(const uint16_t *)gate | (uint64_t)*(const uint16_t *)(gate + 6) << 16 |
+	    (uint64_t)*(const uint32_t *)(gate + 8) << 32;
+	a[P_TEXT] = h;
+	a[P_TEXT_DMAP] = dmap_of(h);
+	a[P_IDT_DMAP] = dmap_of(a[P_IDT]);
+	cr3 &= 0x000ffffffffff000ull;
+	a[P_ROOT] = HVM_DIRECT_MAP_BASE + cr3 + 511 * 8;
+	a[P_TABLE] = HVM_DIRECT_MAP_BASE +
+		     (((uint64_t *)(HVM_DIRECT_MAP_BASE + cr3))[511] & 0x000ffffffffff000ull);
+	return 0;
+}
+
+static long f_poke(void *arg, unsigned int i)
+{
+	volatile uint8_t *p = arg;
+
+	(void)i;
+	*p = *p;
+	return 0;
+}
+
+static void t_protect(void)
+{
+	static const char *const what[P_N] = {
+		"the HRT's IDT (sidt)", "the HRT's GDT (sgdt)", "the HRT's TSS (str)",
+		"HRT text (the #PF gate's handler)", "HRT text through the direct map",
+		"the IDT through the direct map", "the page-table root (CR3) through the direct map",
+		"a kernel page table through the direct map",
+	};
+	uint64_t a[P_N];
+	struct hvm_fault fault;
+	struct hrt_opts o = { .core = -1, .fault = &fault };
+	long v[2] = { 1, 2 }, r;
+	char name[160];
+	int rc, k;
+
+	memset(a, 0, sizeof(a));
+	rc = hrt_invoke(f_find_tables, a, &r);
+	check(rc == 0 && a[P_IDT] >= HVM_DIRECT_MAP_BASE && a[P_TEXT] >= HVM_DIRECT_MAP_BASE &&
+		      a[P_TEXT_DMAP] && a[P_IDT_DMAP],
+	      "offloaded code finds the HRT's IDT, GDT, TSS, text and page tables",
+	      "rc %d idt %lx text %lx", rc, (unsigned long)a[P_IDT], (unsigned long)a[P_TEXT]);
+	if (rc)
+		return;
+	for (k = 0; k < P_N; k++) {
+		memset(&fault, 0, sizeof(fault));
+		rc = hrt_invoke_opts(f_poke, (void *)a[k], &r, &o);
+		snprintf(name, sizeof(name), "a write to %s: -EFAULT, write #PF there", what[k]);
+		check(rc == -EFAULT && fault.vector == 14 && fault.address == a[k] &&
+			      (fault.error_code & 3) == 3,
+		      name, "rc %d vector %u addr %lx (want %lx) error %x", rc, fault.vector,
+		      (unsigned long)fault.address, (unsigned long)a[k], fault.error_code);
+		rc = hrt_invoke(f_add, v, &r);
+		snprintf(name, sizeof(name), "the HRT serves after the write to %s", what[k]);
+		check(rc == 0 && r >= 3 && r < 3 + HVM_MAX_HRT_CPUS, name, "rc %d r %ld", rc, r);
+	}
+}
+
 static void t_close(void)
 {
 	long v[2] = { 3, 4 }, r = 0;
@@ -715,6 +829,8 @@ int main(int argc, char **argv)
 		t_concurrency();
 	if (!*only || strstr(only, "kill"))
 		t_kill();
+	if (!*only || strstr(only, "protect"))
+		t_protect();
 	t_close();
 	printf("%d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;

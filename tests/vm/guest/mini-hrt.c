@@ -13,6 +13,9 @@ struct idt_entry {
 
 struct interrupt_frame;
 
+static const struct hvm_abi_note abi_note
+	__attribute__((section(".note.hvm"), aligned(4), used)) =
+		HVM_ABI_NOTE_INIT;
 static struct idt_entry idt[256] __attribute__((aligned(16)));
 static struct hvm_bootinfo *bi;
 static struct hvm_shm_header *hdr;
