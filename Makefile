@@ -46,9 +46,7 @@ include hrt-exec/build.mk
 include tools/build.mk
 include benchmarks/build.mk
 include tests/build.mk
-# Optional only while tests/stress/ is being written and may not be
-# committed yet; make it `include` like the others once it is.
--include tests/stress/build.mk
+include tests/stress/build.mk
 include install.mk
 
 .PHONY: all setup run test bench clean kernel

@@ -46,7 +46,8 @@ static _Alignas(64) volatile uint64_t ping_word;
 static void raw_server(long n)
 {
 	for (long i = 0; i < n; i++) {
-		while (__atomic_load_n(&ping_word, __ATOMIC_ACQUIRE) != (uint64_t)(2 * i + 1))
+		while (__atomic_load_n(&ping_word, __ATOMIC_ACQUIRE) !=
+		       (uint64_t)(2 * i + 1))
 			hvm_cpu_relax();
 		__atomic_store_n(&ping_word, 2 * i + 2, __ATOMIC_RELEASE);
 	}
@@ -56,7 +57,8 @@ static void raw_client(long n)
 {
 	for (long i = 0; i < n; i++) {
 		__atomic_store_n(&ping_word, 2 * i + 1, __ATOMIC_RELEASE);
-		while (__atomic_load_n(&ping_word, __ATOMIC_ACQUIRE) != (uint64_t)(2 * i + 2))
+		while (__atomic_load_n(&ping_word, __ATOMIC_ACQUIRE) !=
+		       (uint64_t)(2 * i + 2))
 			hvm_cpu_relax();
 	}
 }
@@ -85,9 +87,10 @@ static void chan_server(long n)
 			hvm_cpu_relax();
 		c->t_pickup = hvm_rdtsc();
 		c->t_start = c->t_pickup;
-		hvm_chan_finish(c, 0,
-				(uint64_t)((long (*)(void *, unsigned int))c->fn)(
-					(void *)c->arg, (unsigned int)c->core_index));
+		hvm_chan_finish(
+			c, 0,
+			(uint64_t)((long (*)(void *, unsigned int))c->fn)(
+				(void *)c->arg, (unsigned int)c->core_index));
 	}
 }
 
@@ -104,7 +107,8 @@ static void chan_client(long n)
 		hvm_chan_kick(area, 0);
 		seen = hvm_chan_wait_event(c, seen, 0);
 		if (c->state != HVM_CHAN_DONE || c->result != (uint64_t)i) {
-			fprintf(stderr, "chan-bench: wrong result %llu for %ld\n",
+			fprintf(stderr,
+				"chan-bench: wrong result %llu for %ld\n",
 				(unsigned long long)c->result, i);
 			exit(1);
 		}
@@ -229,7 +233,8 @@ int main(int argc, char **argv)
 		if (CPU_ISSET(i, &s))
 			cpus[ncpu++] = i;
 	if (ncpu < 2)
-		fprintf(stderr, "chan-bench: one CPU only; both threads share it\n");
+		fprintf(stderr,
+			"chan-bench: one CPU only; both threads share it\n");
 	cpu_a = cpus[0];
 	cpu_b = cpus[ncpu > 1];
 	area = aligned_alloc(4096, (sizeof(*area) + 4095) & ~4095ul);
@@ -250,7 +255,8 @@ int main(int argc, char **argv)
 		ping_word = 0;
 		fx[0] = fx[1] = 0;
 		ns[i] = run(&benches[i], n);
-		printf("  %-30s %10.1f ns/round trip\n", benches[i].name, ns[i]);
+		printf("  %-30s %10.1f ns/round trip\n", benches[i].name,
+		       ns[i]);
 		ping_word = 0;
 		fx[0] = fx[1] = 0;
 		memset(area, 0, sizeof(*area));

@@ -89,7 +89,8 @@ static void *fx_server(void *p)
 }
 
 static pthread_mutex_t cv_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv_req = PTHREAD_COND_INITIALIZER, cv_ack = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t cv_req = PTHREAD_COND_INITIALIZER,
+		      cv_ack = PTHREAD_COND_INITIALIZER;
 static long cv_r, cv_a;
 
 static void *cv_server(void *p)
@@ -228,7 +229,8 @@ int main(int argc, char **argv)
 	pthread_create(&th[0], NULL, pipe_server, NULL);
 	t = now_ns();
 	for (k = 0; k < n; k++) {
-		if (write(pipe_req[1], &c, 1) != 1 || read(pipe_ack[0], &c, 1) != 1)
+		if (write(pipe_req[1], &c, 1) != 1 ||
+		    read(pipe_ack[0], &c, 1) != 1)
 			break;
 	}
 	report("pipe round trip (thread)", now_ns() - t, n);
@@ -249,8 +251,8 @@ int main(int argc, char **argv)
 		t = now_ns() - t;
 		if (round)
 			printf("%-46s %10.2f ms  (%u cores, rc %d)\n",
-			       "hrt_invoke_all, 2M-iteration loop per core", t / 1e6,
-			       info.hrt_cores, rc);
+			       "hrt_invoke_all, 2M-iteration loop per core",
+			       t / 1e6, info.hrt_cores, rc);
 	}
 	{
 		long args[HVM_MAX_HRT_CPUS][3];
@@ -265,8 +267,8 @@ int main(int argc, char **argv)
 			pthread_join(th[i], NULL);
 		t = now_ns() - t;
 		printf("%-46s %10.2f ms  (%u threads on %ld ROS CPU(s))\n",
-		       "pthreads, same loop, same count", t / 1e6, info.hrt_cores,
-		       sysconf(_SC_NPROCESSORS_ONLN));
+		       "pthreads, same loop, same count", t / 1e6,
+		       info.hrt_cores, sysconf(_SC_NPROCESSORS_ONLN));
 		for (unsigned int i = 0; i < info.hrt_cores; i++)
 			if (args[i][1] != rets[i])
 				printf("# result mismatch on %u\n", i);

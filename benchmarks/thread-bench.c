@@ -21,7 +21,7 @@
  * threads then run on the HRT cores).  Time is read only at batch
  * boundaries, so a slow clock_gettime() (forwarded) does not count.
  */
-#define BATCHES 5
+#define BATCHES	       5
 #define HRT_TIMEOUT_MS 300000u
 
 static uint64_t now_ns(void)
@@ -221,7 +221,7 @@ static void pingpong_rounds(struct pingpong *p, long n)
 
 static double bench_condvar_pingpong(int nthreads, int iters)
 {
-	struct pingpong p = {.turn = 0};
+	struct pingpong p = { .turn = 0 };
 	uint64_t t[BATCHES + 1];
 	pthread_t th;
 	int b, rc;
@@ -323,7 +323,7 @@ static void *omp_master(void *arg)
 static double omp_in_new_thread(double (*body)(int, int), int nthreads,
 				int iters)
 {
-	struct omp_job j = {body, nthreads, iters, -1};
+	struct omp_job j = { body, nthreads, iters, -1 };
 	pthread_t th;
 	int rc;
 
@@ -413,12 +413,12 @@ static const struct bench {
 	double (*fn)(int nthreads, int iters);
 	int div;
 } benches[] = {
-	{"pthread_create_join", bench_create_join, 10},
-	{"mutex_handoff_rt", bench_mutex_handoff, 1},
-	{"condvar_pingpong_rt", bench_condvar_pingpong, 1},
-	{"pthread_barrier", bench_barrier, 4},
-	{"omp_parallel", bench_omp_parallel, 4},
-	{"omp_barrier", bench_omp_barrier, 4},
+	{ "pthread_create_join", bench_create_join, 10 },
+	{ "mutex_handoff_rt", bench_mutex_handoff, 1 },
+	{ "condvar_pingpong_rt", bench_condvar_pingpong, 1 },
+	{ "pthread_barrier", bench_barrier, 4 },
+	{ "omp_parallel", bench_omp_parallel, 4 },
+	{ "omp_barrier", bench_omp_barrier, 4 },
 };
 
 /* One measurement run on the HRT: its arguments and result. */
@@ -484,9 +484,9 @@ static int parse_int(const char *s, int min, int max, int *out)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"native-only", no_argument, NULL, 'N'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "native-only", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *env = getenv("HVM_BENCH_NATIVE");
 	int native_only = env && *env && strcmp(env, "0");
@@ -551,7 +551,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
 		const struct bench *b = &benches[i];
 		int n = iters / b->div > 0 ? iters / b->div : 1;
-		struct hrt_job job = {b, n_hrt, n, -1};
+		struct hrt_job job = { b, n_hrt, n, -1 };
 		struct hvm_fault fault;
 		struct hrt_opts opts = {
 			.core = -1,

@@ -291,11 +291,11 @@ static void runtime_path(char *out, size_t len)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"cores", required_argument, NULL, 'c'},
-		{"stack-size", required_argument, NULL, 's'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "cores", required_argument, NULL, 'c' },
+		{ "stack-size", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *cores = NULL, *stack = NULL, *old;
 	char path[PATH_MAX], rt[PATH_MAX], *preload;

@@ -87,9 +87,9 @@ static int hrt_exec_threads(void)
 static int hrt_exec_run(hrt_exec_main_fn main_fn, int argc, char **argv,
 			char **envp)
 {
-	struct hrt_exec_start s = {main_fn, argc, argv, envp};
+	struct hrt_exec_start s = { main_fn, argc, argv, envp };
 	const char *name = hrt_exec_name(argv);
-	struct hrt_opts o = {.core = -1};
+	struct hrt_opts o = { .core = -1 };
 	struct hvm_fault f;
 	struct hrt_info info;
 	long ret = 0;

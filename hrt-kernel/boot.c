@@ -58,7 +58,7 @@ struct hrt_pvh_memmap {
 };
 
 #define PVH_MAGIC 0x336ec578u
-#define E820_RAM 1
+#define E820_RAM  1
 
 static void hrt_early_percpu(void)
 {
@@ -162,7 +162,7 @@ void hrt_boot_heartbeat(void)
 __noreturn void hrt_exit(int code)
 {
 	if (!hrt_hvm_mode) {
-		hrt_outl(0xf4, code); /* isa-debug-exit, when QEMU has one */
+		hrt_outl(0xf4, code);  /* isa-debug-exit, when QEMU has one */
 		hrt_outb(0x501, code); /* some setups use the 0x501 port */
 	}
 	hrt_halt_forever();
@@ -250,15 +250,17 @@ static __noreturn void hrt_kmain(void)
 	 * trampoline's 32-bit mov to %cr3, so it enters long mode on the
 	 * driver's low tables and switches to the entry tables there.
 	 */
-	low_cr3 = hrt_hvm_mode && bi->trampoline_cr3 ? bi->trampoline_cr3 :
-						       hrt_boot_cr3;
+	low_cr3 = hrt_hvm_mode && bi->trampoline_cr3 ? bi->trampoline_cr3
+						     : hrt_boot_cr3;
 	all_up = hrt_smp_boot_aps(bi->trampoline_phys, low_cr3, hrt_boot_cr3);
-	if (hrt_hvm_mode && all_up && bi->mem_phys - bi->kernel_end >= (64u << 10)) {
+	if (hrt_hvm_mode && all_up &&
+	    bi->mem_phys - bi->kernel_end >= (64u << 10)) {
 		/* Every core runs on our tables now: the entry tables are free. */
 		if (!hrt_pages_add_range(bi->kernel_end,
 					 bi->mem_phys - bi->kernel_end))
 			hrt_printf("hrt: reclaimed the entry page tables, "
-				   "%lx+%lx\n", bi->kernel_end,
+				   "%lx+%lx\n",
+				   bi->kernel_end,
 				   bi->mem_phys - bi->kernel_end);
 	}
 	hrt_printf("hrt: %u of %u cpu(s) online, %s, fpu %s %u bytes "

@@ -6,13 +6,13 @@
 #include "types.h"
 
 /* Lowest address a kernel stack or frame can have (the upper half). */
-#define HRT_KERNEL_STACK_MIN 0xffff800000000000ull
+#define HRT_KERNEL_STACK_MIN	  0xffff800000000000ull
 /* Standalone AP trampoline page (free low memory under QEMU's firmware). */
 #define HRT_STANDALONE_TRAMPOLINE 0x8000ull
 /* isa-debug-exit values: QEMU exits with (value << 1) | 1. */
-#define HRT_EXIT_PASS 0x10 /* status 33 */
-#define HRT_EXIT_FAIL 0x11 /* status 35 */
-#define HRT_EXIT_CRASH 0x12 /* status 37 */
+#define HRT_EXIT_PASS		  0x10 /* status 33 */
+#define HRT_EXIT_FAIL		  0x11 /* status 35 */
+#define HRT_EXIT_CRASH		  0x12 /* status 37 */
 
 extern bool hrt_hvm_mode;
 extern bool hrt_boot_percpu_ready;
@@ -20,7 +20,7 @@ extern struct hvm_bootinfo *hrt_bootinfo;
 extern struct hvm_shm_header *hrt_shm; /* HVM mode only */
 
 /* Counts an event in the header's hvm_hrt_counters (HVM mode only). */
-#define HRT_COUNT(field) \
+#define HRT_COUNT(field)                                                       \
 	__atomic_add_fetch(&hrt_shm->hrt_counters.field, 1, __ATOMIC_RELAXED)
 
 /* 0 when the record is usable; else -EINVAL and a reason in why. */

@@ -102,7 +102,8 @@ void hrt_buddy_free(struct hrt_buddy *b, u64 phys, unsigned int order)
 	if (!hrt_buddy_contains(b, phys) || (phys & (PAGE_SIZE - 1)) ||
 	    b->meta[idx] != (HRT_PG_ALLOC | order))
 		hrt_panic("buddy: bad free of %lx order %u (meta %x)\n", phys,
-			  order, hrt_buddy_contains(b, phys) ? b->meta[idx] : 0);
+			  order,
+			  hrt_buddy_contains(b, phys) ? b->meta[idx] : 0);
 	b->meta[idx] = 0;
 	b->free_pages += 1ull << order;
 	b->frees++;
@@ -224,7 +225,7 @@ void hrt_pages_stats(struct hrt_buddy_stats *s)
 		s->allocs += z.allocs;
 		s->frees += z.frees;
 		s->failures += z.failures;
-		s->largest_free_order = MAX(s->largest_free_order,
-					    z.largest_free_order);
+		s->largest_free_order =
+			MAX(s->largest_free_order, z.largest_free_order);
 	}
 }

@@ -10,7 +10,7 @@
 #define HRT_MAX_ZONES 8
 
 /* Per-page metadata byte: block heads only. */
-#define HRT_PG_FREE 0x80
+#define HRT_PG_FREE  0x80
 #define HRT_PG_ALLOC 0x40
 #define HRT_PG_ORDER 0x1f
 

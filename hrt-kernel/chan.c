@@ -89,7 +89,7 @@ static struct hrt_uthread *hrt_chan_server(u32 idx)
 /* Runs one invocation request of channel (c) in worker (u). */
 static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 {
-	struct hrt_ucall_ret ret = {0, 0};
+	struct hrt_ucall_ret ret = { 0, 0 };
 	u64 fn = READ_ONCE(c->fn), stack = READ_ONCE(c->stack_top);
 	u32 core = READ_ONCE(c->core);
 

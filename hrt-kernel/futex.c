@@ -12,14 +12,14 @@
 #include "uthread.h"
 #include "x86.h"
 
-#define NR_FUTEX 202
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_PRIVATE_FLAG 128
+#define NR_FUTEX	     202
+#define FUTEX_WAIT	     0
+#define FUTEX_WAKE	     1
+#define FUTEX_WAIT_BITSET    9
+#define FUTEX_WAKE_BITSET    10
+#define FUTEX_PRIVATE_FLAG   128
 #define FUTEX_CLOCK_REALTIME 256
-#define FUTEX_BITSET_ALL 0xffffffffu
+#define FUTEX_BITSET_ALL     0xffffffffu
 
 /* How long a waiter polls its word, when nothing else could run, before it
  * sleeps. */
@@ -28,7 +28,7 @@
 
 /* One waiting HRT thread, on its kernel stack while it waits. */
 struct hrt_futex_waiter {
-	struct hrt_list node; /* bucket list, under the bucket lock */
+	struct hrt_list node;  /* bucket list, under the bucket lock */
 	struct hrt_list snode; /* its core's sleepers, interrupts off */
 	struct hrt_thread *t;
 	u32 ctx;
@@ -43,7 +43,7 @@ struct hrt_futex_waiter {
  * costs a round trip.
  */
 #define HRT_FUTEX_LINUX_SLOTS 4
-#define HRT_FUTEX_LINUX_MS 1000
+#define HRT_FUTEX_LINUX_MS    1000
 
 struct hrt_futex_linux {
 	u32 ctx;
@@ -198,7 +198,7 @@ static bool hrt_futex_linux_waiters(struct hrt_uthread *u)
 /* Reads the futex word, having Linux populate its page if need be. */
 static int hrt_futex_read(struct hrt_uthread *u, u64 addr, u32 *v)
 {
-	u64 args[6] = {addr, 0, 0, 0, 0, 0};
+	u64 args[6] = { addr, 0, 0, 0, 0, 0 };
 	s64 r;
 
 	if (!hrt_get_user_u32((const u32 *)addr, v))
@@ -250,7 +250,7 @@ static void hrt_futex_sleep(struct hrt_futex_waiter *w)
  */
 static s64 hrt_futex_wait(struct hrt_uthread *u, const u64 *a)
 {
-	struct hrt_futex_waiter w = {.t = u->t, .ctx = u->ctx, .addr = a[0]};
+	struct hrt_futex_waiter w = { .t = u->t, .ctx = u->ctx, .addr = a[0] };
 	struct hrt_futex_bucket *b = hrt_futex_bucket(u->ctx, a[0]);
 	u64 t0 = hrt_rdtsc();
 	bool first = true;

@@ -7,7 +7,7 @@
 
 /* 64-bit code and data, DPL0, accessed */
 #define HRT_GDT_CODE64 0x00af9b000000ffffull
-#define HRT_GDT_DATA 0x00cf93000000ffffull
+#define HRT_GDT_DATA   0x00cf93000000ffffull
 
 struct hrt_dtr {
 	u16 limit;

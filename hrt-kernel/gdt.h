@@ -2,8 +2,8 @@
 #ifndef HRT_GDT_H
 #define HRT_GDT_H
 
-#define HRT_KCODE 0x08
-#define HRT_KDATA 0x10
+#define HRT_KCODE   0x08
+#define HRT_KDATA   0x10
 #define HRT_TSS_SEL 0x18
 
 #ifndef __ASSEMBLER__

@@ -36,12 +36,27 @@ static struct hrt_idt_entry hrt_idt[256]
 	__attribute__((section(".bss.hrt_prot"), aligned(4096)));
 
 static const char *const hrt_exc_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
-	"#OF overflow", "#BR bound", "#UD invalid opcode", "#NM no FPU",
-	"#DF double fault", "coproc overrun", "#TS invalid TSS",
-	"#NP not present", "#SS stack fault", "#GP general protection",
-	"#PF page fault", "reserved", "#MF x87 error", "#AC alignment",
-	"#MC machine check", "#XM SIMD error", "#VE virtualization",
+	"#DE divide error",
+	"#DB debug",
+	"NMI",
+	"#BP breakpoint",
+	"#OF overflow",
+	"#BR bound",
+	"#UD invalid opcode",
+	"#NM no FPU",
+	"#DF double fault",
+	"coproc overrun",
+	"#TS invalid TSS",
+	"#NP not present",
+	"#SS stack fault",
+	"#GP general protection",
+	"#PF page fault",
+	"reserved",
+	"#MF x87 error",
+	"#AC alignment",
+	"#MC machine check",
+	"#XM SIMD error",
+	"#VE virtualization",
 	"#CP control protection",
 };
 
@@ -144,12 +159,12 @@ void hrt_dump_regs(struct hrt_regs *r)
 	int depth;
 
 	hrt_printf("  vector %lu (%s) error %lx cpu %u thread %s\n", r->vector,
-		   r->vector < 32 && hrt_exc_names[r->vector] ?
-			   hrt_exc_names[r->vector] :
-			   "interrupt",
+		   r->vector < 32 && hrt_exc_names[r->vector]
+			   ? hrt_exc_names[r->vector]
+			   : "interrupt",
 		   r->error, hrt_boot_percpu_ready ? hrt_cpu_id() : 0,
-		   hrt_boot_percpu_ready && hrt_current() ? hrt_current()->name :
-							     "?");
+		   hrt_boot_percpu_ready && hrt_current() ? hrt_current()->name
+							  : "?");
 	hrt_print_sym("  RIP", r->rip);
 	hrt_printf("  CR2 %016lx CR3 %016lx RFLAGS %016lx CS %lx SS %lx\n",
 		   hrt_read_cr2(), hrt_read_cr3(), r->rflags, r->cs, r->ss);
@@ -179,7 +194,8 @@ void hrt_exception(struct hrt_regs *r)
 	struct hrt_thread *t = c ? c->current : NULL;
 
 	/* A kernel read or write of process memory that faulted (uaccess.S). */
-	if (r->vector == 14 && c && c->ufixup && hrt_read_cr2() < HRT_USER_TOP) {
+	if (r->vector == 14 && c && c->ufixup &&
+	    hrt_read_cr2() < HRT_USER_TOP) {
 		r->rip = c->ufixup;
 		c->ufixup = 0;
 		return;
@@ -200,10 +216,10 @@ void hrt_exception(struct hrt_regs *r)
 	 * HVM_HRT_VEC_DEBUG_CRASH must end, whatever thread it lands in).
 	 */
 	if (t && (t->flags & HRT_THREAD_ISOLATE_FAULTS) && !c->irq_depth &&
-	    r->vector != 8 &&
-	    r->vector != 18 && r->vector != 2) {
-		hrt_printf("hrt: exception in thread %s (id %u), thread ended\n",
-			   t->name, t->id);
+	    r->vector != 8 && r->vector != 18 && r->vector != 2) {
+		hrt_printf(
+			"hrt: exception in thread %s (id %u), thread ended\n",
+			t->name, t->id);
 		hrt_dump_regs(r);
 		t->faulted = true;
 		t->fault_vector = r->vector;

@@ -3,6 +3,8 @@
 #define HRT_IDT_H
 
 #ifdef __ASSEMBLER__
+/* Assembler macros, not C: clang-format must leave them alone. */
+/* clang-format off */
 
 /*
  * The general registers of a struct hrt_regs, for entry.S and usercall.S:
@@ -44,6 +46,7 @@
 	popq %rax
 .endm
 
+/* clang-format on */
 #else /* !__ASSEMBLER__ */
 
 #include "types.h"
@@ -60,10 +63,10 @@ struct hrt_regs {
  * The HRT's own vectors.  0xf0-0xf3 belong to hvm.ko (HVM_HRT_VEC_* in
  * hvm_abi.h, handled in hvmipi.c), so ours sit one priority class lower.
  */
-#define HRT_VEC_TIMER 0x20
-#define HRT_VEC_RESCHED 0xe0
-#define HRT_VEC_CALL 0xe1
-#define HRT_VEC_STOP 0xe2
+#define HRT_VEC_TIMER	 0x20
+#define HRT_VEC_RESCHED	 0xe0
+#define HRT_VEC_CALL	 0xe1
+#define HRT_VEC_STOP	 0xe2
 #define HRT_VEC_SPURIOUS 0xff
 
 typedef void (*hrt_irq_handler)(struct hrt_regs *r);

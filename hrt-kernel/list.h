@@ -8,7 +8,10 @@ struct hrt_list {
 	struct hrt_list *next, *prev;
 };
 
-#define HRT_LIST_INIT(name) { &(name), &(name) }
+#define HRT_LIST_INIT(name)                                                    \
+	{                                                                      \
+		&(name), &(name)                                               \
+	}
 
 static inline void hrt_list_init(struct hrt_list *l)
 {

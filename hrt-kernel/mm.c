@@ -34,8 +34,8 @@ static bool hrt_arena_full_said;
 
 #define PML4_IDX(va) (((va) >> 39) & 511)
 #define PDPT_IDX(va) (((va) >> 30) & 511)
-#define PD_IDX(va) (((va) >> 21) & 511)
-#define PT_IDX(va) (((va) >> 12) & 511)
+#define PD_IDX(va)   (((va) >> 21) & 511)
+#define PT_IDX(va)   (((va) >> 12) & 511)
 
 static void hrt_mm_probe(void)
 {
@@ -74,9 +74,9 @@ u64 hrt_mm_arena_bytes(u64 top)
 	top = ALIGN_UP(MAX(top, 4ull << 30), 1ull << 30);
 	n = 1 + (top >> 39) + 1; /* PML4, direct-map PDPTs */
 	if (!hrt_have_gbpages)
-		n += top >> 30; /* direct-map PDs */
+		n += top >> 30;	    /* direct-map PDs */
 	n += 2 + (image >> 21) + 2; /* image: PDPT, PD, PTs */
-	n += 3; /* MMIO window */
+	n += 3;			    /* MMIO window */
 	/* Read-only aliases: a PD per GiB, a PT per 2 MiB the image touches. */
 	n += 2 + (image >> 21) + 2;
 	n += HVM_CTX_MAX; /* context roots */
@@ -290,11 +290,11 @@ int hrt_mm_init(u64 top, u64 arena_phys, u64 arena_bytes)
 	/* The boot stack etc. live in .bss, which is inside the image range. */
 	{
 		u64 *pdpt = hrt_mm_next(&hrt_pml4[PML4_IDX(HRT_MMIO_BASE)]);
-		u64 *pd = pdpt ? hrt_mm_next(&pdpt[PDPT_IDX(HRT_MMIO_BASE)]) :
-				 NULL;
+		u64 *pd = pdpt ? hrt_mm_next(&pdpt[PDPT_IDX(HRT_MMIO_BASE)])
+			       : NULL;
 
-		hrt_mmio_pt = pd ? hrt_mm_next(&pd[PD_IDX(HRT_MMIO_BASE)]) :
-				   NULL;
+		hrt_mmio_pt = pd ? hrt_mm_next(&pd[PD_IDX(HRT_MMIO_BASE)])
+				 : NULL;
 		if (!hrt_mmio_pt)
 			return -ENOMEM;
 	}
@@ -392,7 +392,8 @@ u64 hrt_mm_walk(u64 root, u64 va, u64 *phys)
 			return 0;
 		if (shift == 12 || (e & PTE_PS)) {
 			if (phys)
-				*phys = (e & PTE_ADDR & ~((1ull << shift) - 1)) |
+				*phys = (e & PTE_ADDR &
+					 ~((1ull << shift) - 1)) |
 					(va & ((1ull << shift) - 1));
 			return e;
 		}

@@ -7,19 +7,19 @@
 #include "x86.h"
 
 #define HRT_KERNEL_VBASE 0xffffffff80000000ull
-#define HRT_LINK_PHYS 0x100000ull /* lowest p_paddr in hrt.ld */
-#define HRT_DIRECT_MAP HVM_DIRECT_MAP_BASE
+#define HRT_LINK_PHYS	 0x100000ull /* lowest p_paddr in hrt.ld */
+#define HRT_DIRECT_MAP	 HVM_DIRECT_MAP_BASE
 /* Uncached MMIO mappings (hrt_mm_map_uc): HRT_MMIO_SLOTS pages from here. */
-#define HRT_MMIO_BASE 0xffffc90000000000ull
-#define HRT_MMIO_SLOTS 16
+#define HRT_MMIO_BASE	 0xffffc90000000000ull
+#define HRT_MMIO_SLOTS	 16
 
-#define PTE_P (1ull << 0)
-#define PTE_W (1ull << 1)
-#define PTE_PWT (1ull << 3)
-#define PTE_PCD (1ull << 4)
-#define PTE_PS (1ull << 7)
-#define PTE_G (1ull << 8)
-#define PTE_NX (1ull << 63)
+#define PTE_P	 (1ull << 0)
+#define PTE_W	 (1ull << 1)
+#define PTE_PWT	 (1ull << 3)
+#define PTE_PCD	 (1ull << 4)
+#define PTE_PS	 (1ull << 7)
+#define PTE_G	 (1ull << 8)
+#define PTE_NX	 (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
 extern char hrt_image_start[], hrt_text_end[], hrt_rodata_end[];

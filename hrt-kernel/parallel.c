@@ -19,8 +19,7 @@ static long hrt_pfor_worker(void *p)
 	return 0;
 }
 
-int hrt_parallel_for(u64 start, u64 end, hrt_pfor_fn fn, void *arg,
-		     u32 ncores)
+int hrt_parallel_for(u64 start, u64 end, hrt_pfor_fn fn, void *arg, u32 ncores)
 {
 	struct hrt_pfor_job jobs[HRT_MAX_CPUS];
 	struct hrt_thread *th[HRT_MAX_CPUS];

@@ -11,7 +11,6 @@ typedef void (*hrt_pfor_fn)(u64 i, void *arg);
  * each of the first ncores online CPUs (0 = all), in contiguous chunks.
  * Returns 0 or -ENOMEM (nothing ran if no thread could be created).
  */
-int hrt_parallel_for(u64 start, u64 end, hrt_pfor_fn fn, void *arg,
-		     u32 ncores);
+int hrt_parallel_for(u64 start, u64 end, hrt_pfor_fn fn, void *arg, u32 ncores);
 
 #endif /* HRT_PARALLEL_H */

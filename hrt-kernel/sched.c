@@ -30,13 +30,12 @@ void hrt_sched_init_cpu(void)
 	hrt_snprintf(name, sizeof(name), "idle%u", c->id);
 	/* The boot context becomes this CPU's idle thread. */
 	if (c->id == 0)
-		hrt_thread_init_boot(idle, hrt_boot_stack, 16384,
-				     name);
+		hrt_thread_init_boot(idle, hrt_boot_stack, 16384, name);
 	else
-		hrt_thread_init_boot(idle,
-				     (void *)(hrt_ap_boot_stack -
-					      HRT_THREAD_STACK_SIZE),
-				     HRT_THREAD_STACK_SIZE, name);
+		hrt_thread_init_boot(
+			idle,
+			(void *)(hrt_ap_boot_stack - HRT_THREAD_STACK_SIZE),
+			HRT_THREAD_STACK_SIZE, name);
 	idle->cpu = c->id;
 	idle->pin = c->id;
 	c->rq.idle = idle;
@@ -49,8 +48,9 @@ int hrt_sched_pick_cpu(void)
 	u32 i;
 
 	for (i = 0; i < hrt_ncpus; i++) {
-		u32 cpu = __atomic_fetch_add(&hrt_next_cpu, 1,
-					     __ATOMIC_RELAXED) % hrt_ncpus;
+		u32 cpu =
+			__atomic_fetch_add(&hrt_next_cpu, 1, __ATOMIC_RELAXED) %
+			hrt_ncpus;
 
 		if (hrt_cpus[cpu].online)
 			return cpu;

@@ -10,15 +10,15 @@
 #include "x86.h"
 
 /* Linux x86-64 signal ABI (arch/x86/include/uapi/asm/sigcontext.h). */
-#define SA_ONSTACK 0x08000000ull
-#define SA_RESTORER 0x04000000ull
-#define SS_ONSTACK 1u
-#define SS_DISABLE 2u
-#define EFLAGS_USER 0x40dd5ull /* AC OF DF SF ZF AF PF CF */
-#define EFLAGS_DF_TF 0x500ull
+#define SA_ONSTACK	  0x08000000ull
+#define SA_RESTORER	  0x04000000ull
+#define SS_ONSTACK	  1u
+#define SS_DISABLE	  2u
+#define EFLAGS_USER	  0x40dd5ull /* AC OF DF SF ZF AF PF CF */
+#define EFLAGS_DF_TF	  0x500ull
 #define NR_RT_SIGPROCMASK 14
-#define SIG_SETMASK 2
-#define RED_ZONE 128
+#define SIG_SETMASK	  2
+#define RED_ZONE	  128
 
 struct hrt_sigcontext {
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
@@ -188,8 +188,12 @@ static u64 hrt_signal_code(const struct hrt_regs *r)
 
 bool hrt_signal_fault(struct hrt_uthread *u, struct hrt_regs *r, u64 addr)
 {
-	u64 args[6] = {(u64)hvm_fault_signal((u32)r->vector),
-		       hrt_signal_code(r), 0, 0, 0, 0};
+	u64 args[6] = { (u64)hvm_fault_signal((u32)r->vector),
+			hrt_signal_code(r),
+			0,
+			0,
+			0,
+			0 };
 	s64 rep;
 
 	/* Linux reports the faulting instruction for all but #PF and #GP. */
@@ -203,7 +207,7 @@ bool hrt_signal_fault(struct hrt_uthread *u, struct hrt_regs *r, u64 addr)
 void hrt_signal_return(struct hrt_uthread *u, struct hrt_regs *r)
 {
 	u64 uc = r->rsp; /* the restorer's RET consumed pretcode */
-	u64 args[6] = {SIG_SETMASK, 0, 0, 8, 0, 0};
+	u64 args[6] = { SIG_SETMASK, 0, 0, 8, 0, 0 };
 	struct hrt_ucontext k;
 	struct hrt_sigcontext *mc = &k.mc;
 	s64 rep;

@@ -7,7 +7,7 @@
 #include "sync.h"
 
 #define HRT_SLAB_MAGIC 0x48525453u /* "SLTR": guards against freeing junk */
-#define HRT_SLAB_HDR 64		   /* objects start here: keeps 64-byte alignment */
+#define HRT_SLAB_HDR   64 /* objects start here: keeps 64-byte alignment */
 
 struct hrt_slab {
 	u32 magic;
@@ -170,8 +170,8 @@ void hrt_free(void *p)
 		hrt_list_add(&s->node, &c->partial);
 	c->in_use--;
 	/* Give an empty slab back unless it is the class's only one with room. */
-	if (!s->inuse && !(c->partial.next == &s->node &&
-			   c->partial.prev == &s->node)) {
+	if (!s->inuse &&
+	    !(c->partial.next == &s->node && c->partial.prev == &s->node)) {
 		hrt_list_del(&s->node);
 		s->magic = 0;
 		c->pages--;

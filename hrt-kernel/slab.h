@@ -8,9 +8,9 @@
 
 struct hrt_malloc_stats {
 	u64 allocs, frees, failures;
-	u64 bytes_in_use;  /* rounded-up sizes of live allocations */
-	u64 slab_pages;    /* pages held by the object caches */
-	u64 large_pages;   /* pages of live large allocations */
+	u64 bytes_in_use; /* rounded-up sizes of live allocations */
+	u64 slab_pages;	  /* pages held by the object caches */
+	u64 large_pages;  /* pages of live large allocations */
 	u64 class_in_use[HRT_SLAB_CLASSES];
 };
 

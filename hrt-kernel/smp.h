@@ -10,11 +10,11 @@
 #define HRT_MAX_CPUS HVM_MAX_HRT_CPUS
 
 /* Per-CPU IST stacks.  Every IDT vector uses one (see idt.c for why). */
-#define HRT_IST_IRQ 1	/* interrupts: left for the interrupted stack at once */
-#define HRT_IST_EXC 2	/* exceptions */
-#define HRT_IST_NMI 3
-#define HRT_IST_DF 4
-#define HRT_IST_MC 5
+#define HRT_IST_IRQ   1 /* interrupts: left for the interrupted stack at once */
+#define HRT_IST_EXC   2 /* exceptions */
+#define HRT_IST_NMI   3
+#define HRT_IST_DF    4
+#define HRT_IST_MC    5
 #define HRT_IST_STACK 8192
 
 struct hrt_tss {
@@ -30,19 +30,20 @@ struct hrt_tss {
 struct hrt_thread;
 
 struct hrt_cpu {
-	struct hrt_cpu *self;	   /* %gs:0, see hrt_this_cpu() */
+	struct hrt_cpu *self;	    /* %gs:0, see hrt_this_cpu() */
 	struct hrt_thread *current; /* %gs:8 */
 	/* Offloaded calls (chan.c, usercall.S), at fixed %gs offsets. */
-	u64 ucall_rsp;	   /* %gs:16 kernel rsp for entries from process code */
-	u64 sc_user_rsp;   /* %gs:24 rsp of the syscall being served */
-	u64 ufixup;	   /* %gs:32 where a faulting user access resumes */
-	u32 id;			   /* dense index 0..ncpus-1 */
+	u64 ucall_rsp;	 /* %gs:16 kernel rsp for entries from process code */
+	u64 sc_user_rsp; /* %gs:24 rsp of the syscall being served */
+	u64 ufixup;	 /* %gs:32 where a faulting user access resumes */
+	u32 id;		 /* dense index 0..ncpus-1 */
 	u32 apic_id;
 	volatile bool online;
 	int exc_depth; /* nested exceptions on the IST_EXC stack */
 	int irq_depth; /* > 0 while an interrupt handler runs (idt.c) */
 	struct hrt_runq rq;
-	struct hrt_thread *last_prev; /* handed from hrt_schedule to the next thread */
+	struct hrt_thread
+		*last_prev; /* handed from hrt_schedule to the next thread */
 	volatile u64 ticks;
 	volatile u64 ipi_count;
 	void *ist[6]; /* IST stacks (GDT and TSS: gdt.c, IDT: idt.c) */
@@ -50,13 +51,14 @@ struct hrt_cpu {
 } __aligned(64);
 
 _Static_assert(__builtin_offsetof(struct hrt_cpu, ufixup) == HRT_CPU_UFIXUP &&
-		       __builtin_offsetof(struct hrt_cpu, ucall_rsp) == HRT_CPU_UCALL_RSP &&
+		       __builtin_offsetof(struct hrt_cpu, ucall_rsp) ==
+			       HRT_CPU_UCALL_RSP &&
 		       __builtin_offsetof(struct hrt_cpu, sc_user_rsp) ==
 			       HRT_CPU_SC_USER_RSP,
 	       "usercall.S knows these offsets");
 
 extern struct hrt_cpu hrt_cpus[HRT_MAX_CPUS];
-extern u32 hrt_ncpus;		/* CPUs described by boot info */
+extern u32 hrt_ncpus; /* CPUs described by boot info */
 extern volatile u32 hrt_online_cpus;
 
 static inline struct hrt_cpu *hrt_this_cpu(void)

@@ -54,7 +54,10 @@ struct hrt_spinlock {
 	u64 flags;
 };
 
-#define HRT_SPINLOCK_INIT { 0, 0, 0 }
+#define HRT_SPINLOCK_INIT                                                      \
+	{                                                                      \
+		0, 0, 0                                                        \
+	}
 
 void hrt_spin_lock_raw(struct hrt_spinlock *l);
 void hrt_spin_unlock_raw(struct hrt_spinlock *l);
@@ -112,9 +115,9 @@ void hrt_cond_broadcast(struct hrt_cond *c);
 
 struct hrt_barrier {
 	struct hrt_waitq wq;
-	u32 n;		     /* participants */
-	u32 count;	     /* arrived in this generation, under wq.lock */
-	volatile u64 gen;    /* generation, written under wq.lock */
+	u32 n;		  /* participants */
+	u32 count;	  /* arrived in this generation, under wq.lock */
+	volatile u64 gen; /* generation, written under wq.lock */
 };
 
 void hrt_barrier_init(struct hrt_barrier *b, u32 n);

@@ -81,12 +81,12 @@ struct hrt_thread *hrt_thread_create(hrt_thread_fn fn, void *arg,
 	 */
 	top = (u64 *)((char *)t->stack + t->stack_size);
 	top[-3] = (u64)hrt_thread_trampoline;
-	top[-4] = 0;		/* rbp */
-	top[-5] = 0;		/* rbx */
-	top[-6] = (u64)t;	/* r12 */
-	top[-7] = 0;		/* r13 */
-	top[-8] = 0;		/* r14 */
-	top[-9] = 0;		/* r15 */
+	top[-4] = 0;	  /* rbp */
+	top[-5] = 0;	  /* rbx */
+	top[-6] = (u64)t; /* r12 */
+	top[-7] = 0;	  /* r13 */
+	top[-8] = 0;	  /* r14 */
+	top[-9] = 0;	  /* r15 */
 	t->rsp = (u64)&top[-9];
 	if (!(flags & HRT_THREAD_NOSTART))
 		hrt_sched_enqueue_new(t);

@@ -14,16 +14,16 @@ enum hrt_thread_state {
 };
 
 /* hrt_thread.flags */
-#define HRT_THREAD_IDLE (1u << 0)
+#define HRT_THREAD_IDLE		  (1u << 0)
 /* An exception in this thread ends the thread, not the kernel (tests, offloads). */
 #define HRT_THREAD_ISOLATE_FAULTS (1u << 1)
 /* Nobody joins it: the scheduler frees it once it has switched away for good. */
-#define HRT_THREAD_DETACHED (1u << 2)
+#define HRT_THREAD_DETACHED	  (1u << 2)
 /* Created but not queued: the creator finishes it, then hrt_thread_start_new(). */
-#define HRT_THREAD_NOSTART (1u << 3)
+#define HRT_THREAD_NOSTART	  (1u << 3)
 
 #define HRT_THREAD_STACK_SIZE (16 * 1024)
-#define HRT_ANY_CPU (-1)
+#define HRT_ANY_CPU	      (-1)
 
 typedef long (*hrt_thread_fn)(void *arg);
 

@@ -88,8 +88,8 @@ void hrt_timer_init_cpu(void)
 		while (hrt_rdtsc() - t0 < hrt_tsc_khz * 10)
 			hrt_pause();
 		cur = hrt_apic_read(APIC_TIMER_CUR);
-		hrt_lapic_ticks_per_hz = (u32)((0xffffffffull - cur) * 100 /
-					       HRT_HZ);
+		hrt_lapic_ticks_per_hz =
+			(u32)((0xffffffffull - cur) * 100 / HRT_HZ);
 		if (!hrt_lapic_ticks_per_hz)
 			hrt_lapic_ticks_per_hz = 100000;
 		hrt_irq_register(HRT_VEC_TIMER, hrt_timer_irq);

@@ -13,41 +13,41 @@ typedef uint32_t u32;
 typedef uint64_t u64;
 typedef int64_t s64;
 
-#define EPERM 1
-#define ENOENT 2
-#define ENOEXEC 8
-#define EINTR 4
-#define EAGAIN 11
-#define ENOMEM 12
-#define EFAULT 14
-#define EBUSY 16
-#define ENODEV 19
-#define EINVAL 22
-#define ENOSPC 28
-#define ENOSYS 38
+#define EPERM	  1
+#define ENOENT	  2
+#define ENOEXEC	  8
+#define EINTR	  4
+#define EAGAIN	  11
+#define ENOMEM	  12
+#define EFAULT	  14
+#define EBUSY	  16
+#define ENODEV	  19
+#define EINVAL	  22
+#define ENOSPC	  28
+#define ENOSYS	  38
 #define ETIMEDOUT 110
 #define ECANCELED 125
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
-#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-#define container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
-#define __noreturn __attribute__((noreturn))
+#define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a)	 (((x) + (a)-1) & ~((__typeof__(x))(a)-1))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a)-1))
+#define MIN(a, b)	 ((a) < (b) ? (a) : (b))
+#define MAX(a, b)	 ((a) > (b) ? (a) : (b))
+#define likely(x)	 __builtin_expect(!!(x), 1)
+#define unlikely(x)	 __builtin_expect(!!(x), 0)
+#define container_of(ptr, type, member)                                        \
+	((type *)((char *)(ptr)-offsetof(type, member)))
+#define __noreturn   __attribute__((noreturn))
 #define __aligned(n) __attribute__((aligned(n)))
 #define __section(s) __attribute__((section(s)))
-#define __used __attribute__((used))
-#define __unused __attribute__((unused))
+#define __used	     __attribute__((used))
+#define __unused     __attribute__((unused))
 
-#define READ_ONCE(x) (*(volatile __typeof__(x) *)&(x))
+#define READ_ONCE(x)	 (*(volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
-#define barrier() __asm__ volatile("" ::: "memory")
+#define barrier()	 __asm__ volatile("" ::: "memory")
 
-#define PAGE_SIZE 4096ul
+#define PAGE_SIZE  4096ul
 #define PAGE_SHIFT 12
 
 #endif /* HRT_TYPES_H */

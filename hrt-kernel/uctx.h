@@ -6,7 +6,7 @@
 #include "types.h"
 
 #define HRT_USER_TOP 0x0000800000000000ull
-#define HRT_NO_CTX HVM_CTX_MAX
+#define HRT_NO_CTX   HVM_CTX_MAX
 
 static inline bool hrt_user_addr(u64 a)
 {

@@ -17,40 +17,40 @@
 #include "uctx.h"
 #include "x86.h"
 
-#define MSR_STAR 0xc0000081
+#define MSR_STAR  0xc0000081
 #define MSR_LSTAR 0xc0000082
 #define MSR_FMASK 0xc0000084
-#define EFER_SCE (1u << 0)
+#define EFER_SCE  (1u << 0)
 
 /* Linux x86-64 system call numbers the HRT itself serves or watches. */
-#define NR_MMAP 9
-#define NR_MPROTECT 10
-#define NR_MUNMAP 11
-#define NR_BRK 12
+#define NR_MMAP		9
+#define NR_MPROTECT	10
+#define NR_MUNMAP	11
+#define NR_BRK		12
 #define NR_RT_SIGRETURN 15
-#define NR_MREMAP 25
-#define NR_MADVISE 28
-#define NR_CLONE 56
-#define NR_FUTEX 202
-#define NR_FORK 57
-#define NR_VFORK 58
-#define NR_EXIT 60
-#define NR_ARCH_PRCTL 158
-#define NR_CLONE3 435
-#define ARCH_SET_FS 0x1002
+#define NR_MREMAP	25
+#define NR_MADVISE	28
+#define NR_CLONE	56
+#define NR_FUTEX	202
+#define NR_FORK		57
+#define NR_VFORK	58
+#define NR_EXIT		60
+#define NR_ARCH_PRCTL	158
+#define NR_CLONE3	435
+#define ARCH_SET_FS	0x1002
 
-#define CLONE_VM 0x00000100ull
-#define CLONE_VFORK 0x00004000ull
-#define CLONE_SETTLS 0x00080000ull
-#define CLONE_THREAD 0x00010000ull
+#define CLONE_VM	     0x00000100ull
+#define CLONE_VFORK	     0x00004000ull
+#define CLONE_SETTLS	     0x00080000ull
+#define CLONE_THREAD	     0x00010000ull
 #define CLONE_CHILD_CLEARTID 0x00200000ull
-#define SIGCHLD 17
+#define SIGCHLD		     17
 
 /* The same fault served this often without effect is a real fault. */
 #define HRT_FAULT_REPEAT 4
 /* A forwarded call's waiter spins this long (if nothing else may run), then
  * sleeps. */
-#define HRT_FWD_SPIN_US 200
+#define HRT_FWD_SPIN_US	 200
 
 struct hrt_ucall_ret {
 	long result;
@@ -394,7 +394,7 @@ static void hrt_uthread_fill_regs(struct hvm_fault *f, const struct hrt_regs *r)
 void hrt_uthread_trap(struct hrt_regs *r)
 {
 	struct hrt_uthread *u = hrt_uthread_current();
-	u64 cr2 = hrt_read_cr2(), key, args[6] = {0};
+	u64 cr2 = hrt_read_cr2(), key, args[6] = { 0 };
 	s64 rep;
 
 	if (!u) {
@@ -457,7 +457,7 @@ void hrt_uthread_fatal(struct hrt_uthread *u, struct hrt_regs *r, u32 vector,
 
 int hrt_uthread_populate(struct hrt_uthread *u, u64 addr, u64 len)
 {
-	u64 args[6] = {0}, p;
+	u64 args[6] = { 0 }, p;
 	s64 rep;
 
 	if (!len || !hrt_user_addr(addr) || !hrt_user_addr(addr + len - 1) ||
@@ -518,7 +518,7 @@ static s64 hrt_uthread_clone(struct hrt_uthread *u, const struct hrt_regs *r,
 			     u64 flags, u64 sp, u64 ptid, u64 ctid, u64 tls)
 {
 	struct hvm_chan *c = hrt_uthread_chan(u);
-	u64 args[6] = {flags, sp, ptid, ctid, tls, hrt_chan_quiet_core()};
+	u64 args[6] = { flags, sp, ptid, ctid, tls, hrt_chan_quiet_core() };
 	struct hrt_uthread *nu = NULL;
 	struct hrt_thread *t = NULL;
 	u32 mxcsr, idx, core;
@@ -591,7 +591,8 @@ static s64 hrt_uthread_clone(struct hrt_uthread *u, const struct hrt_regs *r,
 void hrt_uthread_syscall(struct hrt_regs *r)
 {
 	struct hrt_uthread *u = hrt_uthread_current();
-	u64 nr = r->rax, a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
+	u64 nr = r->rax,
+	    a[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
 	s64 ret;
 
 	if (!u) {

@@ -4,25 +4,25 @@
 
 #include "types.h"
 
-#define MSR_APIC_BASE 0x1b
-#define MSR_EFER 0xc0000080
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
+#define MSR_APIC_BASE	   0x1b
+#define MSR_EFER	   0xc0000080
+#define MSR_FS_BASE	   0xc0000100
+#define MSR_GS_BASE	   0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
-#define EFER_NXE (1u << 11)
+#define EFER_NXE	   (1u << 11)
 
-#define CR0_MP (1ul << 1)
-#define CR0_EM (1ul << 2)
-#define CR0_TS (1ul << 3)
-#define CR0_NE (1ul << 5)
-#define CR0_WP (1ul << 16)
-#define CR4_PGE (1ul << 7)
-#define CR4_OSFXSR (1ul << 9)
+#define CR0_MP	       (1ul << 1)
+#define CR0_EM	       (1ul << 2)
+#define CR0_TS	       (1ul << 3)
+#define CR0_NE	       (1ul << 5)
+#define CR0_WP	       (1ul << 16)
+#define CR4_PGE	       (1ul << 7)
+#define CR4_OSFXSR     (1ul << 9)
 #define CR4_OSXMMEXCPT (1ul << 10)
-#define CR4_OSXSAVE (1ul << 18)
-#define CR4_SMEP (1ul << 20)
-#define CR4_SMAP (1ul << 21)
-#define CR4_PKE (1ul << 22)
+#define CR4_OSXSAVE    (1ul << 18)
+#define CR4_SMEP       (1ul << 20)
+#define CR4_SMAP       (1ul << 21)
+#define CR4_PKE	       (1ul << 22)
 
 #define RFLAGS_IF (1ul << 9)
 
@@ -80,16 +80,16 @@ static inline void hrt_outl(u16 port, u32 v)
 	__asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
 }
 
-#define HRT_DEFINE_CR(n)                                                   \
-	static inline u64 hrt_read_cr##n(void)                             \
-	{                                                                  \
-		u64 v;                                                     \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));          \
-		return v;                                                  \
-	}                                                                  \
-	static inline void hrt_write_cr##n(u64 v)                          \
-	{                                                                  \
-		__asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory");   \
+#define HRT_DEFINE_CR(n)                                                       \
+	static inline u64 hrt_read_cr##n(void)                                 \
+	{                                                                      \
+		u64 v;                                                         \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));              \
+		return v;                                                      \
+	}                                                                      \
+	static inline void hrt_write_cr##n(u64 v)                              \
+	{                                                                      \
+		__asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory");       \
 	}
 HRT_DEFINE_CR(0)
 HRT_DEFINE_CR(2)

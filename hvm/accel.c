@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #define PROBE_LOOPS 200000u /* 2 instructions each: ~400k instructions */
-#define PROBE_MEM 0x10000u
+#define PROBE_MEM   0x10000u
 
 static void probe_alarm(int sig)
 {
@@ -43,9 +43,9 @@ int accel_kvm_probe(const char *dev, double *ips)
 		0xfc, /* jnz -4 */
 		0xf4, /* hlt */
 	};
-	struct kvm_userspace_memory_region mr = {0};
-	struct sigaction sa = {.sa_handler = probe_alarm}, old;
-	struct itimerval it = {.it_value = {.tv_sec = 5}}, oldit;
+	struct kvm_userspace_memory_region mr = { 0 };
+	struct sigaction sa = { .sa_handler = probe_alarm }, old;
+	struct itimerval it = { .it_value = { .tv_sec = 5 } }, oldit;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct kvm_run *run;

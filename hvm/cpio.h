@@ -12,9 +12,9 @@
 struct cpio {
 	FILE *out;
 	unsigned long ino;
-	struct strv dirs; /* directories already emitted */
+	struct strv dirs;  /* directories already emitted */
 	struct strv files; /* regular files and links already emitted */
-	int err; /* first error, sticky (negative errno) */
+	int err;	   /* first error, sticky (negative errno) */
 };
 
 void cpio_init(struct cpio *c, FILE *out);

@@ -36,8 +36,8 @@ int mount_9p(const char *tag, const char *dir, unsigned long flags)
 }
 
 /* The host root's folders that get a tmpfs: writable, empty at start. */
-static const char *const tmpfs_dirs[] = {"/tmp", "/run", "/var/tmp", "/root",
-					 NULL};
+static const char *const tmpfs_dirs[] = { "/tmp", "/run", "/var/tmp", "/root",
+					  NULL };
 
 int hostroot_mount(const char *tag)
 {

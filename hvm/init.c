@@ -224,7 +224,7 @@ static int open_port(const char *dev, int flags)
  */
 static int open_stdin_port(const char *name)
 {
-	struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
+	struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
 	char path[300], buf[64];
 	int i, fd;
 
@@ -465,8 +465,8 @@ int main(void)
 
 	pid = fork();
 	if (pid == 0) {
-		static char *sh[] = {"/bin/sh", "-l", NULL};
-		static char *sh_script[] = {"/bin/sh", NULL};
+		static char *sh[] = { "/bin/sh", "-l", NULL };
+		static char *sh_script[] = { "/bin/sh", NULL };
 
 		if (hostroot[0] && (chroot("/host") || chdir("/"))) {
 			say("chroot /host: %s", strerror(errno));

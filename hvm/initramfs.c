@@ -24,7 +24,7 @@ int elf_deps(const char *host, struct strv *deps, char *missing, size_t len)
 int elf_deps_in(const char *host, const char *root, struct strv *deps,
 		char *missing, size_t len)
 {
-	struct ldso_libs libs = {0};
+	struct ldso_libs libs = { 0 };
 	struct ldso l;
 	size_t i;
 	int err;
@@ -115,7 +115,7 @@ int modules_resolve(const char *modules_dep, const char *name, struct strv *out)
 const char *const initramfs_modules[] = {
 	"virtio_pci", "9pnet_virtio",
 	"9p",	      "virtio_console", /* only with a stdin port */
-	"virtio_net", /* only with --net user */
+	"virtio_net",			/* only with --net user */
 	NULL,
 };
 
@@ -179,7 +179,7 @@ static int add_with_libs(struct cpio *c, const struct compose *co,
 			 const char *host, bool strict, char *err,
 			 size_t errlen)
 {
-	struct ldso_libs libs = {0};
+	struct ldso_libs libs = { 0 };
 	char missing[PATH_MAX + 300] = "";
 	size_t i;
 	int e;
@@ -346,7 +346,7 @@ int initramfs_compose(const struct compose *co, FILE *out, char *err,
 		      size_t errlen)
 {
 	const struct options *o = co->opt;
-	struct strv mods = {0}, cfg = {0};
+	struct strv mods = { 0 }, cfg = { 0 };
 	char path[4096], *dep, *text;
 	struct ldso l;
 	struct cpio c;
@@ -362,9 +362,9 @@ int initramfs_compose(const struct compose *co, FILE *out, char *err,
 		goto out;
 	}
 	for (k = 0; k < 7; k++) {
-		static const char *const dirs[] = {"/dev", "/proc", "/sys",
-						   "/tmp", "/run",  "/mnt",
-						   "/root"};
+		static const char *const dirs[] = { "/dev", "/proc", "/sys",
+						    "/tmp", "/run",  "/mnt",
+						    "/root" };
 		cpio_dir(&c, dirs[k], k == 3 ? 01777 : 0755);
 	}
 	e = cpio_host_file(&c, "/init", co->init);

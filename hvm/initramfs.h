@@ -37,18 +37,18 @@ int modules_resolve(const char *modules_dep, const char *name,
 
 /* Everything that goes into one ROS initramfs. */
 struct compose {
-	const char *busybox; /* host path of a static busybox */
-	const char *init; /* host path of the static hvm-init */
+	const char *busybox;	 /* host path of a static busybox */
+	const char *init;	 /* host path of the static hvm-init */
 	const char *modules_dir; /* unpacked /lib/modules/<release> */
-	const char *guest_tree; /* $(O)/guest: project files, copied as is */
+	const char *guest_tree;	 /* $(O)/guest: project files, copied as is */
 	const struct options *opt;
 	const char *const *share_tags; /* 9p mount tags, opt->nr_shares */
-	bool interactive; /* a shell on the ttyS1 terminal */
+	bool interactive;	       /* a shell on the ttyS1 terminal */
 	bool onlcr; /* that terminal turns \n into \r\n (stdout is a tty) */
-	bool stdin_port; /* the command reads the "hvm.stdin" port */
+	bool stdin_port;      /* the command reads the "hvm.stdin" port */
 	const char *hostname; /* the ROS's host name (NULL: "hvm") */
 	const char *ld_library_path; /* the host's, for --add (may be NULL) */
-	const char *ld_cache; /* the host's ld.so.cache (NULL: none) */
+	const char *ld_cache;	     /* the host's ld.so.cache (NULL: none) */
 	struct strv *warnings; /* non-fatal problems, one line each, or NULL */
 };
 

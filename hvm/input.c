@@ -18,8 +18,8 @@ void input_init(struct input *in, int src, int dst)
 void input_pollfds(const struct input *in, struct pollfd *src_p,
 		   struct pollfd *dst_p)
 {
-	*src_p = (struct pollfd){.fd = -1, .events = POLLIN};
-	*dst_p = (struct pollfd){.fd = -1, .events = POLLOUT};
+	*src_p = (struct pollfd){ .fd = -1, .events = POLLIN };
+	*dst_p = (struct pollfd){ .fd = -1, .events = POLLOUT };
 	if (in->done)
 		return;
 	if (in->len)

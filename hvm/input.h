@@ -19,7 +19,7 @@ struct input {
 	int src, dst;
 	char buf[INPUT_BUF];
 	size_t off, len; /* pending bytes: buf[off .. off + len) */
-	bool src_eof; /* (src) ended or failed */
+	bool src_eof;	 /* (src) ended or failed */
 	bool done; /* everything sent and (dst) shut down, or (dst) failed */
 };
 

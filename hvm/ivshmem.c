@@ -16,8 +16,8 @@ static int send_msg(int sock, int64_t value, int fd)
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = {.iov_base = &value, .iov_len = sizeof(value)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct iovec iov = { .iov_base = &value, .iov_len = sizeof(value) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cmsg;
 	ssize_t n;
 
@@ -42,7 +42,7 @@ static int send_msg(int sock, int64_t value, int fd)
 int ivshmem_init(struct ivshmem *s, const char *path, int shm_fd,
 		 unsigned int vectors)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	unsigned int i;
 	int err;
 
@@ -85,9 +85,9 @@ int ivshmem_greet(struct ivshmem *s, int fd)
 	unsigned int i;
 	int err;
 
-	if ((err = send_msg(fd, 0, -1)) || /* version */
+	if ((err = send_msg(fd, 0, -1)) ||		/* version */
 	    (err = send_msg(fd, HVM_PEER_GUEST, -1)) || /* its id */
-	    (err = send_msg(fd, -1, s->shm_fd))) /* memory */
+	    (err = send_msg(fd, -1, s->shm_fd)))	/* memory */
 		return err;
 	for (i = 0; i < s->vectors; i++) /* peer 0 */
 		if ((err = send_msg(fd, HVM_PEER_HOST, s->host_efd[i])))

@@ -16,7 +16,7 @@ struct ivshmem {
 	int client_fd; /* the QEMU connection, -1 before accept */
 	int shm_fd;
 	unsigned int vectors;
-	int host_efd[HVM_NR_VECTORS]; /* guest -> host doorbells */
+	int host_efd[HVM_NR_VECTORS];  /* guest -> host doorbells */
 	int guest_efd[HVM_NR_VECTORS]; /* host -> guest interrupts */
 };
 

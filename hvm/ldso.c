@@ -157,13 +157,13 @@ static bool loadable(const char *path)
 
 /* ------------------------------------------------------- ld.so.cache */
 
-#define CACHE_MAGIC "glibc-ld.so.cache"
-#define CACHE_VERSION "1.1"
-#define CACHE_OLD_MAGIC "ld.so-1.7.0"
-#define FLAG_TYPE_MASK 0x00ff
-#define FLAG_ELF_LIBC6 0x0003
+#define CACHE_MAGIC	   "glibc-ld.so.cache"
+#define CACHE_VERSION	   "1.1"
+#define CACHE_OLD_MAGIC	   "ld.so-1.7.0"
+#define FLAG_TYPE_MASK	   0x00ff
+#define FLAG_ELF_LIBC6	   0x0003
 #define FLAG_REQUIRED_MASK 0xff00
-#define FLAG_X8664_LIB64 0x0300
+#define FLAG_X8664_LIB64   0x0300
 
 struct cache_head {
 	char magic[sizeof(CACHE_MAGIC) - 1];
@@ -397,9 +397,9 @@ static void expand(const char *dir, const char *origin, char *out, size_t len)
 	static const struct {
 		const char *tok;
 		const char *val;
-	} toks[] = {{"ORIGIN", NULL},
-		    {"LIB", "lib/x86_64-linux-gnu"},
-		    {"PLATFORM", "x86_64"}};
+	} toks[] = { { "ORIGIN", NULL },
+		     { "LIB", "lib/x86_64-linux-gnu" },
+		     { "PLATFORM", "x86_64" } };
 	size_t used = 0, i, tl, skip = 0;
 
 	while (*dir && used + 1 < len) {
@@ -435,7 +435,7 @@ static void expand(const char *dir, const char *origin, char *out, size_t len)
 static bool search_list(const char *list, const char *origin, const char *name,
 			char *out, size_t len)
 {
-	struct strv dirs = {0};
+	struct strv dirs = { 0 };
 	char dir[PATH_MAX];
 	bool found = false;
 	size_t i;
@@ -546,7 +546,7 @@ static int resolve(const struct ldso *l, struct object *obj,
 		return -ELOOP;
 	for (i = 0; !err && i < obj->info.needed.n; i++) {
 		const char *name = obj->info.needed.v[i];
-		struct object dep = {.path = host};
+		struct object dep = { .path = host };
 
 		if (libs_find(out, name, NULL))
 			continue;
@@ -579,7 +579,7 @@ static int resolve(const struct ldso *l, struct object *obj,
 int ldso_resolve(const struct ldso *l, const char *prog, struct ldso_libs *out,
 		 char *missing, size_t len)
 {
-	struct object exe = {.path = prog};
+	struct object exe = { .path = prog };
 	char host[PATH_MAX];
 	int err;
 

@@ -9,13 +9,13 @@
 
 /* What one ELF file asks of the dynamic loader. */
 struct elf_info {
-	bool elf; /* an ELF file at all */
-	bool x86_64; /* ELFCLASS64, EM_X86_64: loadable here */
-	bool shared; /* ET_DYN */
-	char *interp; /* PT_INTERP, or NULL */
-	char *soname; /* DT_SONAME, or NULL */
-	char *rpath; /* DT_RPATH, or NULL */
-	char *runpath; /* DT_RUNPATH, or NULL */
+	bool elf;	    /* an ELF file at all */
+	bool x86_64;	    /* ELFCLASS64, EM_X86_64: loadable here */
+	bool shared;	    /* ET_DYN */
+	char *interp;	    /* PT_INTERP, or NULL */
+	char *soname;	    /* DT_SONAME, or NULL */
+	char *rpath;	    /* DT_RPATH, or NULL */
+	char *runpath;	    /* DT_RUNPATH, or NULL */
 	struct strv needed; /* DT_NEEDED, in order */
 };
 
@@ -25,10 +25,10 @@ void elf_info_free(struct elf_info *info);
 
 /* One file (or link) that a program needs in the guest. */
 struct ldso_lib {
-	char *name; /* the DT_NEEDED name, or the interpreter's path */
-	char *host; /* the host file to copy; NULL for a link */
+	char *name;  /* the DT_NEEDED name, or the interpreter's path */
+	char *host;  /* the host file to copy; NULL for a link */
 	char *guest; /* where it goes in the guest */
-	char *link; /* non-NULL: (guest) is a symlink to this guest path */
+	char *link;  /* non-NULL: (guest) is a symlink to this guest path */
 };
 
 struct ldso_libs {
@@ -40,7 +40,7 @@ void ldso_libs_free(struct ldso_libs *l);
 
 /* The host loader's search state. */
 struct ldso {
-	struct strv env; /* LD_LIBRARY_PATH entries */
+	struct strv env;		      /* LD_LIBRARY_PATH entries */
 	struct strv cache_names, cache_paths; /* ld.so.cache, x86-64 only */
 	const char *root; /* the guest tree: searched first, paths kept */
 	/* Libraries given with --add: a name each provides, its guest path. */

@@ -23,10 +23,10 @@ void line_buf_feed(struct line_buf *lb, FILE *out, const char *prefix,
 
 struct logs {
 	struct console_tail tail; /* the kernel console's end, for errors */
-	int verbose; /* > 0: both logs stream to (out) */
-	FILE *out; /* stderr */
-	FILE *hrt_file; /* --hrt-log, or NULL */
-	uint64_t hrt_pos; /* HRT log bytes consumed */
+	int verbose;		  /* > 0: both logs stream to (out) */
+	FILE *out;		  /* stderr */
+	FILE *hrt_file;		  /* --hrt-log, or NULL */
+	uint64_t hrt_pos;	  /* HRT log bytes consumed */
 	struct line_buf klog, hrt;
 };
 

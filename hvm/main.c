@@ -43,10 +43,10 @@ struct run R = {
 	.err_fd = -1,
 	.in_fd = -1,
 	.sigfd = -1,
-	.qmp = {.fd = -1},
-	.qemu = {.err_fd = -1},
-	.region = {.fd = -1},
-	.ivs = {.listen_fd = -1, .client_fd = -1},
+	.qmp = { .fd = -1 },
+	.qemu = { .err_fd = -1 },
+	.region = { .fd = -1 },
+	.ivs = { .listen_fd = -1, .client_fd = -1 },
 };
 
 long long now_ms(void)
@@ -73,11 +73,11 @@ void note(const char *fmt, ...)
 
 void cleanup(void)
 {
-	int *fds[] = {&R.klog_fd,    &R.out_fd,	     &R.err_fd,
-		      &R.in_fd,	     &R.klog_listen, &R.out_listen,
-		      &R.err_listen, &R.in_listen,   &R.qmp_listen};
-	char *files[] = {R.klog_path, R.out_path, R.err_path,	R.in_path,
-			 R.ivs_path,  R.qmp_path, R.initrd_path};
+	int *fds[] = { &R.klog_fd,    &R.out_fd,      &R.err_fd,
+		       &R.in_fd,      &R.klog_listen, &R.out_listen,
+		       &R.err_listen, &R.in_listen,   &R.qmp_listen };
+	char *files[] = { R.klog_path, R.out_path, R.err_path,	 R.in_path,
+			  R.ivs_path,  R.qmp_path, R.initrd_path };
 	size_t k;
 
 	status_clear(&R.status);
@@ -163,7 +163,7 @@ static int find_in_path(const char *prog, char *out, size_t len)
 
 static int listen_unix(const char *path)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
@@ -198,7 +198,7 @@ static int accept_from_qemu(int fd, int ms, const char *what)
 	long long deadline = now_ms() + ms;
 
 	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int c;
 
 		if (poll(&p, 1, 100) > 0) {
@@ -287,7 +287,7 @@ static void load_hrt_image(const char *hrt)
 /* Writes the initramfs for this run to R.initrd_path (and --save-initrd). */
 static void compose_initrd(struct compose *co)
 {
-	struct strv warnings = {0};
+	struct strv warnings = { 0 };
 	char err[PATH_MAX + 600];
 	FILE *out;
 	size_t i;
@@ -360,7 +360,7 @@ static void start_vm(const char *kernel, int kvm, const char *const *tags)
 		.ivshmem_sock = R.ivs_path,
 		.qmp_sock = R.qmp_path,
 	};
-	struct strv qargv = {0};
+	struct strv qargv = { 0 };
 	int rc, fd;
 
 	R.klog_listen = listen_unix(R.klog_path);

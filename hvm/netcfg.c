@@ -38,7 +38,7 @@ static int ifreq_for(struct ifreq *ifr, const char *name)
 
 static int inet_sockaddr(struct sockaddr *sa, const char *addr)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct sockaddr_in sin = { .sin_family = AF_INET };
 
 	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
 		return -EINVAL;
@@ -96,7 +96,7 @@ int netcfg_default_route(const char *name, const char *gw)
 
 int netcfg_find_ether(char *out, size_t len, int ms)
 {
-	struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
+	struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
 	int waited;
 
 	for (waited = 0; waited <= ms; waited += 10) {

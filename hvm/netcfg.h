@@ -7,8 +7,8 @@
 /* QEMU user networking's fixed addresses (its built-in DHCP would agree). */
 #define NETCFG_USER_ADDR "10.0.2.15"
 #define NETCFG_USER_MASK "255.255.255.0"
-#define NETCFG_USER_GW "10.0.2.2"
-#define NETCFG_USER_DNS "10.0.2.3"
+#define NETCFG_USER_GW	 "10.0.2.2"
+#define NETCFG_USER_DNS	 "10.0.2.3"
 
 /* Brings interface (name) up.  Returns 0 or a negative errno. */
 int netcfg_up(const char *name);

@@ -19,7 +19,7 @@ struct path_map {
 	char *guest;
 };
 
-#define OPTIONS_MAX_MAPS 64
+#define OPTIONS_MAX_MAPS     64
 #define OPTIONS_MAX_FORWARDS 16
 
 enum net_mode {
@@ -64,10 +64,10 @@ struct options {
 	enum accel accel;
 	unsigned int timeout; /* seconds for the command, from its start */
 	unsigned int timeout_total; /* seconds for the whole run; 0 = none */
-	unsigned int boot_timeout; /* seconds to reach user space */
-	int gdb_port; /* 0 = none */
-	int verbose; /* -1 quiet, 0 normal, 1+ verbose */
-	char **cmd; /* NULL = interactive shell */
+	unsigned int boot_timeout;  /* seconds to reach user space */
+	int gdb_port;		    /* 0 = none */
+	int verbose;		    /* -1 quiet, 0 normal, 1+ verbose */
+	char **cmd;		    /* NULL = interactive shell */
 	int cmd_argc;
 };
 
@@ -106,8 +106,8 @@ struct options_parser;
  */
 struct option_desc {
 	const char *name; /* long name, without "--" */
-	char short_name; /* 'i' for -i; 0 when there is none */
-	const char *arg; /* its argument in --help; NULL: takes none */
+	char short_name;  /* 'i' for -i; 0 when there is none */
+	const char *arg;  /* its argument in --help; NULL: takes none */
 	const char *help; /* --help text; '\n' continues it on a new line */
 	int (*set)(struct options_parser *p, const char *arg);
 };

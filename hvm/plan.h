@@ -8,7 +8,7 @@
 #include "hvm_abi.h"
 
 /* xAPIC IDs are 8 bits and 0xff is broadcast; TCG offers no x2APIC. */
-#define PLAN_MAX_VCPUS 255u
+#define PLAN_MAX_VCPUS	 255u
 #define PLAN_MIN_ROS_MEM (128ull << 20)
 #define PLAN_MAX_ROS_MEM (1ull << 40)
 

@@ -84,7 +84,7 @@ bool qemu_reaped(struct qemu *q)
 bool qemu_wait(struct qemu *q, int ms)
 {
 	long long deadline = now_ms() + ms;
-	struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
+	struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
 
 	while (!qemu_reaped(q) && now_ms() < deadline) {
 		qemu_read_err(q);

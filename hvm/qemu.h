@@ -10,9 +10,9 @@
 #include "qmp.h"
 
 struct qemu {
-	pid_t pid; /* 0: not running (never started, or reaped) */
-	int status; /* wait status once reaped */
-	int err_fd; /* read end of its stderr, or -1 */
+	pid_t pid;		 /* 0: not running (never started, or reaped) */
+	int status;		 /* wait status once reaped */
+	int err_fd;		 /* read end of its stderr, or -1 */
 	struct console_tail err; /* the last bytes of its stderr */
 };
 

@@ -24,7 +24,7 @@ static char *qmp_line(struct qmp *q, int timeout_ms, int *err)
 
 	for (;;) {
 		char *nl = q->len ? memchr(q->buf, '\n', q->len) : NULL;
-		struct pollfd pfd = {.fd = q->fd, .events = POLLIN};
+		struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
 		long long left;
 		ssize_t n;
 

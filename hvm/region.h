@@ -12,7 +12,7 @@ struct region {
 	int fd;
 	uint64_t size;
 	void *base;
-	int hugepages; /* 1 when backed by hugetlbfs pages */
+	int hugepages;	/* 1 when backed by hugetlbfs pages */
 	int numa_bound; /* node it is bound to, or -1 */
 };
 

@@ -165,19 +165,20 @@ int run_vm(void)
 		    R.klog_fd < 0)
 			break;
 
-		p[np++] = (struct pollfd){.fd = R.sigfd, .events = POLLIN};
-		p[np++] = (struct pollfd){.fd = R.out_fd, .events = POLLIN};
+		p[np++] = (struct pollfd){ .fd = R.sigfd, .events = POLLIN };
+		p[np++] = (struct pollfd){ .fd = R.out_fd, .events = POLLIN };
 		/* Typed input waits until the guest has opened its terminal. */
-		p[np++] = (struct pollfd){.fd = stdin_open && ready_at ? 0 : -1,
-					  .events = POLLIN};
-		p[np++] = (struct pollfd){.fd = R.qmp.fd, .events = POLLIN};
-		for (i = 0; i < (int)HVM_NR_VECTORS; i++)
-			p[np++] = (struct pollfd){.fd = R.ivs.host_efd[i],
-						  .events = POLLIN};
-		p[np++] = (struct pollfd){.fd = R.err_fd, .events = POLLIN};
-		p[np++] = (struct pollfd){.fd = R.klog_fd, .events = POLLIN};
 		p[np++] =
-			(struct pollfd){.fd = R.qemu.err_fd, .events = POLLIN};
+			(struct pollfd){ .fd = stdin_open && ready_at ? 0 : -1,
+					 .events = POLLIN };
+		p[np++] = (struct pollfd){ .fd = R.qmp.fd, .events = POLLIN };
+		for (i = 0; i < (int)HVM_NR_VECTORS; i++)
+			p[np++] = (struct pollfd){ .fd = R.ivs.host_efd[i],
+						   .events = POLLIN };
+		p[np++] = (struct pollfd){ .fd = R.err_fd, .events = POLLIN };
+		p[np++] = (struct pollfd){ .fd = R.klog_fd, .events = POLLIN };
+		p[np++] = (struct pollfd){ .fd = R.qemu.err_fd,
+					   .events = POLLIN };
 		if (R.in_fd >= 0)
 			input_pollfds(&R.input, &p[np], &p[np + 1]);
 		else

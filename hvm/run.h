@@ -15,8 +15,8 @@
 #include "status.h"
 
 /* Exit statuses of hvm-run itself (the guest command's status otherwise). */
-#define EXIT_TIMEOUT 124
-#define EXIT_LAUNCHER 125
+#define EXIT_TIMEOUT	 124
+#define EXIT_LAUNCHER	 125
 #define EXIT_SIGNAL_BASE 128
 
 /* How many of QEMU's last stderr lines a failure shows. */
@@ -43,7 +43,7 @@ struct run {
 	struct termios saved_tio;
 	int tio_saved;
 	int interactive; /* a shell on a terminal: stdin goes to ttyS1 */
-	int stdin_port; /* stdin goes to the guest's stdin port */
+	int stdin_port;	 /* stdin goes to the guest's stdin port */
 };
 
 extern struct run R;

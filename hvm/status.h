@@ -8,8 +8,8 @@
 
 struct status {
 	FILE *out;
-	bool on; /* drawing at all (a terminal, not -v or -q) */
-	bool shown; /* the line is on the screen now */
+	bool on;	    /* drawing at all (a terminal, not -v or -q) */
+	bool shown;	    /* the line is on the screen now */
 	long long start_ms; /* when hvm-run started */
 	long long drawn_ms; /* last redraw */
 	char stage[64];

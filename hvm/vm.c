@@ -38,7 +38,7 @@ int vm_qemu_argv(const struct plan *p, const struct options *o,
 		 const struct vm_paths *paths, int kvm,
 		 const char *const *share_tags, struct strv *out)
 {
-	struct strv cmdline = {0};
+	struct strv cmdline = { 0 };
 	char *append;
 	unsigned int i;
 
@@ -75,9 +75,9 @@ int vm_qemu_argv(const struct plan *p, const struct options *o,
 
 	/* ttyS0..2; order matters: hvm-run accepts the sockets in this order. */
 	{
-		const char *const ids[] = {"klog", "out", "err"};
-		const char *const socks[] = {paths->klog_sock, paths->out_sock,
-					     paths->err_sock};
+		const char *const ids[] = { "klog", "out", "err" };
+		const char *const socks[] = { paths->klog_sock, paths->out_sock,
+					      paths->err_sock };
 
 		for (i = 0; i < 3; i++) {
 			strv_add(out, "-chardev");
@@ -125,7 +125,7 @@ int vm_qemu_argv(const struct plan *p, const struct options *o,
 			      "readonly=on,id=hostroot");
 	}
 	if (o->net == NET_USER) {
-		struct strv nd = {0};
+		struct strv nd = { 0 };
 		char *s;
 
 		strv_add(&nd, "user,id=net0");

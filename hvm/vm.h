@@ -14,12 +14,12 @@ struct vm_paths {
 	const char *kernel;
 	const char *initrd;
 	const char *klog_sock; /* ttyS0: kernel console, QEMU connects */
-	const char *out_sock; /* ttyS1: the command's stdout (and stdin) */
-	const char *err_sock; /* ttyS2: the command's stderr */
+	const char *out_sock;  /* ttyS1: the command's stdout (and stdin) */
+	const char *err_sock;  /* ttyS2: the command's stderr */
 	/* The command's stdin (virtio-serial port "hvm.stdin"), or NULL. */
 	const char *in_sock;
 	const char *ivshmem_sock; /* ivshmem server, QEMU connects */
-	const char *qmp_sock; /* QMP, QEMU connects */
+	const char *qmp_sock;	  /* QMP, QEMU connects */
 };
 
 /* The ROS kernel command line for (p) and (o) into (out). */

@@ -21,48 +21,48 @@
 #define HVM_ABI_MAGIC 0x31445248534d5648ull
 
 /* The ivshmem-doorbell device QEMU exposes (Red Hat vendor, ivshmem device). */
-#define HVM_PCI_VENDOR 0x1af4u
-#define HVM_PCI_DEVICE 0x1110u
+#define HVM_PCI_VENDOR	 0x1af4u
+#define HVM_PCI_DEVICE	 0x1110u
 #define HVM_PCI_BAR_REGS 0 /* doorbell registers */
 #define HVM_PCI_BAR_MSIX 1
-#define HVM_PCI_BAR_SHM 2 /* the shared region this file describes */
+#define HVM_PCI_BAR_SHM	 2 /* the shared region this file describes */
 
 /* ivshmem BAR0 register offsets (QEMU docs/specs/ivshmem-spec). */
-#define HVM_IVSHMEM_REG_INTRMASK 0x0
+#define HVM_IVSHMEM_REG_INTRMASK   0x0
 #define HVM_IVSHMEM_REG_INTRSTATUS 0x4
 #define HVM_IVSHMEM_REG_IVPOSITION 0x8
-#define HVM_IVSHMEM_REG_DOORBELL 0xc /* write (peer << 16) | vector */
+#define HVM_IVSHMEM_REG_DOORBELL   0xc /* write (peer << 16) | vector */
 
 /*
  * Peers on the ivshmem server.  hvm-run is peer 0 (the host); QEMU's device,
  * i.e. the guest, is peer 1.  Doorbell vectors, in either direction:
  */
-#define HVM_PEER_HOST 0u
-#define HVM_PEER_GUEST 1u
-#define HVM_NR_VECTORS 4u
+#define HVM_PEER_HOST	    0u
+#define HVM_PEER_GUEST	    1u
+#define HVM_NR_VECTORS	    4u
 #define HVM_VEC_GUEST_STAGE 0u /* guest -> host: guest_stage/exit changed */
-#define HVM_VEC_HRT_EVENT 1u   /* HRT -> ROS/host: log, channel completion */
-#define HVM_VEC_HRT_STATE 2u   /* HRT -> ROS/host: hrt_state changed */
-#define HVM_VEC_SPARE 3u
+#define HVM_VEC_HRT_EVENT   1u /* HRT -> ROS/host: log, channel completion */
+#define HVM_VEC_HRT_STATE   2u /* HRT -> ROS/host: hrt_state changed */
+#define HVM_VEC_SPARE	    3u
 
 /* Upper bounds that size the fixed arrays below. */
-#define HVM_MAX_HRT_CPUS 64u
+#define HVM_MAX_HRT_CPUS   64u
 #define HVM_MAX_ROS_RANGES 32u
 
 /* Region layout.  Offsets are from the start of the region (BAR2). */
-#define HVM_HEADER_OFF 0x0ull
-#define HVM_HEADER_SIZE 0x1000ull
-#define HVM_BOOTINFO_OFF 0x1000ull
+#define HVM_HEADER_OFF	  0x0ull
+#define HVM_HEADER_SIZE	  0x1000ull
+#define HVM_BOOTINFO_OFF  0x1000ull
 #define HVM_BOOTINFO_SIZE 0x1000ull
-#define HVM_LOG_OFF 0x10000ull
-#define HVM_LOG_SIZE 0x40000ull /* struct hvm_log + ring bytes */
-#define HVM_CHAN_OFF 0x80000ull
-#define HVM_CHAN_SIZE 0x80000ull
-#define HVM_IMAGE_OFF 0x100000ull /* pristine HRT ELF as hvm-run loaded it */
-#define HVM_IMAGE_SIZE 0x700000ull
-#define HVM_RUN_OFF 0x800000ull /* 2 MiB aligned: HRT kernel + its memory */
-#define HVM_REGION_MIN (16ull << 20)
-#define HVM_REGION_MAX (64ull << 30)
+#define HVM_LOG_OFF	  0x10000ull
+#define HVM_LOG_SIZE	  0x40000ull /* struct hvm_log + ring bytes */
+#define HVM_CHAN_OFF	  0x80000ull
+#define HVM_CHAN_SIZE	  0x80000ull
+#define HVM_IMAGE_OFF	  0x100000ull /* pristine HRT ELF as hvm-run loaded it */
+#define HVM_IMAGE_SIZE	  0x700000ull
+#define HVM_RUN_OFF	  0x800000ull /* 2 MiB aligned: HRT kernel + its memory */
+#define HVM_REGION_MIN	  (16ull << 20)
+#define HVM_REGION_MAX	  (64ull << 30)
 
 /*
  * Where an HRT image's PT_LOADs may lie: the top 2 GiB of the address space
@@ -79,7 +79,7 @@
  * HVM_ABI_NOTE_INIT in a section named ".note.hvm" (linked into PT_NOTE).
  */
 #define HVM_NOTE_NAME "HVM"
-#define HVM_NOTE_ABI 1u
+#define HVM_NOTE_ABI  1u
 
 struct hvm_abi_note {
 	uint32_t namesz; /* 4: "HVM" and its NUL */
@@ -89,7 +89,10 @@ struct hvm_abi_note {
 	uint32_t abi_version;
 };
 
-#define HVM_ABI_NOTE_INIT { 4, 4, HVM_NOTE_ABI, HVM_NOTE_NAME, HVM_ABI_VERSION }
+#define HVM_ABI_NOTE_INIT                                                      \
+	{                                                                      \
+		4, 4, HVM_NOTE_ABI, HVM_NOTE_NAME, HVM_ABI_VERSION             \
+	}
 
 /* Real-mode AP trampoline page reserved in ROS RAM by memmap=. */
 #define HVM_TRAMPOLINE_PHYS 0x70000ull
@@ -97,11 +100,12 @@ struct hvm_abi_note {
 
 /* hvm_shm_header.guest_stage: how far the ROS's init got. */
 enum hvm_guest_stage {
-	HVM_GUEST_NONE = 0,	/* QEMU started, nothing from the guest yet */
+	HVM_GUEST_NONE = 0,	 /* QEMU started, nothing from the guest yet */
 	HVM_GUEST_USERSPACE = 1, /* /init runs */
-	HVM_GUEST_READY = 2,	/* modules, shares, hvm.ko done; command starts */
-	HVM_GUEST_DONE = 3,	/* command ended; guest_exit_* are valid */
-	HVM_GUEST_FAILED = 4,	/* init could not set up; guest_exit_code = errno */
+	HVM_GUEST_READY = 2, /* modules, shares, hvm.ko done; command starts */
+	HVM_GUEST_DONE = 3,  /* command ended; guest_exit_* are valid */
+	HVM_GUEST_FAILED =
+		4, /* init could not set up; guest_exit_code = errno */
 };
 
 /* hvm_shm_header.guest_exit_kind */
@@ -127,13 +131,13 @@ enum hvm_hrt_state {
  * HRT boot): events that cost on any host, whatever the accelerator.
  */
 struct hvm_hrt_counters {
-	uint64_t invocations;	    /* invocations started */
-	uint64_t threads_created;   /* HRT threads made by clone in process code */
+	uint64_t invocations;	  /* invocations started */
+	uint64_t threads_created; /* HRT threads made by clone in process code */
 	uint64_t futex_local_wakes; /* futex waiters woken by HRT threads, no Linux */
-	uint64_t futex_forwarded;   /* futex calls that went to Linux */
-	uint64_t fwd_sleeps;	    /* forwarded-call waits that slept */
-	uint64_t cr3_loads;	    /* CR3 writes for process code's contexts */
-	uint64_t signals;	    /* signal handlers started on the HRT */
+	uint64_t futex_forwarded; /* futex calls that went to Linux */
+	uint64_t fwd_sleeps;	  /* forwarded-call waits that slept */
+	uint64_t cr3_loads;	  /* CR3 writes for process code's contexts */
+	uint64_t signals;	  /* signal handlers started on the HRT */
 	uint64_t pad[1];
 };
 
@@ -233,14 +237,14 @@ struct hvm_bootinfo {
 	uint64_t region_phys; /* guest-physical address of BAR2 */
 	uint64_t region_size;
 	uint64_t kernel_phys; /* where the lowest PT_LOAD was placed */
-	uint64_t kernel_end;  /* physical end of the loaded image (page aligned) */
-	uint64_t mem_phys;    /* free HRT memory: kernel_end .. region end */
+	uint64_t kernel_end; /* physical end of the loaded image (page aligned) */
+	uint64_t mem_phys;   /* free HRT memory: kernel_end .. region end */
 	uint64_t mem_size;
 	uint64_t tsc_khz;
 	uint64_t lapic_phys;
 	uint64_t trampoline_phys;
-	uint64_t doorbell_phys; /* BAR0 + HVM_IVSHMEM_REG_DOORBELL */
-	uint32_t ncpus;		/* HRT cores, apic_ids[0] is the boot core */
+	uint64_t doorbell_phys;	 /* BAR0 + HVM_IVSHMEM_REG_DOORBELL */
+	uint32_t ncpus;		 /* HRT cores, apic_ids[0] is the boot core */
 	uint32_t ros_irq_vector; /* direct IPI fast path to the ROS ... */
 	uint32_t ros_irq_apic_id; /* ... and the CPU it targets; 0 vector = none */
 	uint32_t nr_ros_ranges;
@@ -271,16 +275,16 @@ struct hvm_bootinfo {
  *                 handler sets hrt_state = HVM_HRT_CRASHED and halts.
  */
 #define HVM_HRT_VEC_PING_DOORBELL 0xf0u
-#define HVM_HRT_VEC_PING_IPI 0xf1u
-#define HVM_HRT_VEC_DEBUG_HANG 0xf2u
-#define HVM_HRT_VEC_DEBUG_CRASH 0xf3u
+#define HVM_HRT_VEC_PING_IPI	  0xf1u
+#define HVM_HRT_VEC_DEBUG_HANG	  0xf2u
+#define HVM_HRT_VEC_DEBUG_CRASH	  0xf3u
 /*
  * CHAN: "look at the channel area": new requests on this core's channels
  * (a halted core), ABORT ops, contexts whose flush_seq moved (TLB flush,
  * then flush_ack) or that became DEAD (end their invocations, leave them).
  * No payload: the handler rescans, so IPIs may be merged.
  */
-#define HVM_HRT_VEC_CHAN 0xf4u
+#define HVM_HRT_VEC_CHAN	  0xf4u
 
 /*
  * ---------------------------------------------------------------------
@@ -327,7 +331,7 @@ struct hvm_bootinfo {
  * ---------------------------------------------------------------------
  */
 #define HVM_CHAN_MAX 512u
-#define HVM_CTX_MAX 64u
+#define HVM_CTX_MAX  64u
 
 /* hvm_chan.op */
 enum hvm_chan_op {
@@ -373,7 +377,7 @@ enum hvm_chan_state {
 #define HVM_NR_SIGNAL 1024u
 
 /* hvm_chan.flags */
-#define HVM_CHAN_F_NOTIFY (1u << 0) /* interrupt the ROS on every event */
+#define HVM_CHAN_F_NOTIFY    (1u << 0) /* interrupt the ROS on every event */
 /*
  * Set on an invocation: no native thread of the process waits on a private
  * futex that HRT code wakes, so a wake finding no HRT waiter (and no
@@ -383,13 +387,13 @@ enum hvm_chan_state {
 
 /* What offloaded code did when it faulted (status -EFAULT etc.). */
 struct hvm_fault {
-	uint32_t vector;     /* x86 exception vector */
+	uint32_t vector; /* x86 exception vector */
 	uint32_t error_code;
-	uint64_t address;    /* CR2 for #PF */
+	uint64_t address; /* CR2 for #PF */
 	uint64_t rip;
 	uint64_t rsp;
 	uint64_t rflags;
-	uint64_t regs[16];   /* rax rbx rcx rdx rsi rdi rbp r8..r15 (rsp slot = rsp) */
+	uint64_t regs[16]; /* rax rbx rcx rdx rsi rdi rbp r8..r15 (rsp slot = rsp) */
 };
 
 /*
@@ -399,16 +403,16 @@ struct hvm_fault {
 static inline int hvm_fault_signal(uint32_t vector)
 {
 	switch (vector) {
-	case 0:	 /* #DE */
-	case 16: /* #MF */
-	case 19: /* #XM */
+	case 0:		  /* #DE */
+	case 16:	  /* #MF */
+	case 19:	  /* #XM */
 		return 8; /* SIGFPE */
-	case 1: /* #DB */
-	case 3: /* #BP */
+	case 1:		  /* #DB */
+	case 3:		  /* #BP */
 		return 5; /* SIGTRAP */
-	case 6: /* #UD */
+	case 6:		  /* #UD */
 		return 4; /* SIGILL */
-	case 17: /* #AC */
+	case 17:	  /* #AC */
 		return 7; /* SIGBUS */
 	default:
 		return 11; /* SIGSEGV */
@@ -418,40 +422,40 @@ static inline int hvm_fault_signal(uint32_t vector)
 struct hvm_chan {
 	/* Line 0-1: written by the ROS. */
 	uint64_t req_seq;
-	uint32_t op;	     /* enum hvm_chan_op */
-	uint32_t flags;	     /* HVM_CHAN_F_* */
-	uint64_t fn;	     /* user virtual address */
+	uint32_t op;	/* enum hvm_chan_op */
+	uint32_t flags; /* HVM_CHAN_F_* */
+	uint64_t fn;	/* user virtual address */
 	uint64_t arg;
 	uint64_t core_index; /* second argument of fn */
 	uint64_t stack_top;  /* user virtual address, 16-byte aligned */
 	uint64_t fs_base;
-	uint32_t ctx;	     /* context table index */
-	uint32_t core;	     /* HRT core index that serves this channel */
-	int64_t reply;	     /* result of the forwarded call */
-	uint64_t t_submit;   /* TSC, ROS side */
-	uint64_t t_seen;     /* TSC, ROS side: completion seen */
-	uint32_t mxcsr;	     /* the caller's MXCSR, fn starts with it */
-	uint32_t fcw;	     /* the caller's x87 control word */
-	int64_t reply2;	     /* second result (HVM_NR_CLONE: new channel) */
+	uint32_t ctx;	   /* context table index */
+	uint32_t core;	   /* HRT core index that serves this channel */
+	int64_t reply;	   /* result of the forwarded call */
+	uint64_t t_submit; /* TSC, ROS side */
+	uint64_t t_seen;   /* TSC, ROS side: completion seen */
+	uint32_t mxcsr;	   /* the caller's MXCSR, fn starts with it */
+	uint32_t fcw;	   /* the caller's x87 control word */
+	int64_t reply2;	   /* second result (HVM_NR_CLONE: new channel) */
 	/*
 	 * A signal for the channel's HRT thread: the ROS fills the
 	 * struct hvm_sigdesc at sig_desc (process memory), then bumps sig_seq
 	 * (release); the HRT delivers it and stores sig_seq in sig_ack.
 	 */
 	uint64_t sig_seq;
-	uint64_t sig_desc;   /* user virtual address of a struct hvm_sigdesc */
+	uint64_t sig_desc; /* user virtual address of a struct hvm_sigdesc */
 	uint64_t ros_pad[1];
 
 	/* Line 2-3: written by the HRT. */
 	uint64_t evt_seq;
-	uint32_t state;	    /* enum hvm_chan_state */
-	int32_t status;	    /* 0 or negative errno of the invocation */
-	uint64_t result;    /* fn's return value */
-	uint64_t nr;	    /* forwarded system call number */
-	uint64_t args[6];   /* its arguments, or fault address/error code */
-	uint64_t t_pickup;  /* TSC: request seen */
-	uint64_t t_start;   /* TSC: fn entered */
-	uint64_t t_finish;  /* TSC: fn returned or faulted */
+	uint32_t state;	       /* enum hvm_chan_state */
+	int32_t status;	       /* 0 or negative errno of the invocation */
+	uint64_t result;       /* fn's return value */
+	uint64_t nr;	       /* forwarded system call number */
+	uint64_t args[6];      /* its arguments, or fault address/error code */
+	uint64_t t_pickup;     /* TSC: request seen */
+	uint64_t t_start;      /* TSC: fn entered */
+	uint64_t t_finish;     /* TSC: fn returned or faulted */
 	uint64_t nr_forwarded; /* calls/faults forwarded in this invocation */
 	uint64_t fwd_cycles;   /* TSC cycles spent waiting on the ROS */
 	/*
@@ -465,7 +469,7 @@ struct hvm_chan {
 	uint64_t cur_fs;    /* HVM_NR_CLONE: the calling thread's FS base */
 	uint32_t cur_mxcsr; /* ... its MXCSR and x87 control word */
 	uint32_t cur_fcw;
-	uint64_t sig_ack;   /* the last sig_seq delivered */
+	uint64_t sig_ack; /* the last sig_seq delivered */
 	uint64_t hrt_pad[8];
 };
 
@@ -505,8 +509,8 @@ enum hvm_ctx_state {
  */
 struct hvm_ctx {
 	uint64_t pgd_phys;
-	uint32_t state;	 /* enum hvm_ctx_state */
-	uint32_t gen;	 /* bumped on every bind of this slot */
+	uint32_t state; /* enum hvm_ctx_state */
+	uint32_t gen;	/* bumped on every bind of this slot */
 	uint64_t flush_seq;
 	/*
 	 * Written by the HRT (atomic or/and): bit n set while HRT core n has
@@ -546,7 +550,8 @@ _Static_assert(sizeof(struct hvm_bootinfo) == 4096, "bootinfo is one page");
 _Static_assert(sizeof(struct hvm_log) == 64, "log header is a cache line");
 _Static_assert(sizeof(struct hvm_abi_note) == 20, "ELF note layout");
 _Static_assert(sizeof(struct hvm_chan) == 512, "a channel is 8 cache lines");
-_Static_assert(sizeof(struct hvm_ctx) % 64 == 0, "contexts are cache-line sized");
+_Static_assert(sizeof(struct hvm_ctx) % 64 == 0,
+	       "contexts are cache-line sized");
 _Static_assert(sizeof(struct hvm_chan_area) <= HVM_CHAN_SIZE, "channels fit");
 #endif
 

@@ -259,7 +259,8 @@ HVM_EXPORT int hrt_invoke_all(hrt_fn fn, void *arg, unsigned int ncores,
 			n = i;
 			break;
 		}
-		calls[i]->user_fault = NULL; /* one fault record cannot take n */
+		calls[i]->user_fault =
+			NULL; /* one fault record cannot take n */
 	}
 	for (i = 0; i < n; i++) {
 		hvm_call_wait(calls[i]);

@@ -17,7 +17,7 @@
 
 /* A partner's own stack: raw system calls only, so little is needed. */
 #define HVM_PARTNER_STACK (64u << 10)
-#define HVM_GUARD 4096u
+#define HVM_GUARD	  4096u
 
 /*
  * Calls that cannot be executed faithfully by another thread on the
@@ -61,7 +61,7 @@ static long hvm_forward_fault(const struct hvm_chan *c)
 struct hvm_pstart {
 	void *base; /* the mapping, guard page included */
 	size_t len;
-	int idx; /* channel it serves */
+	int idx;       /* channel it serves */
 	uint64_t seen; /* evt_seq before its HRT thread could post */
 };
 
@@ -110,7 +110,7 @@ __asm__(".text\n"
 /* The HRT thread died of (sig): the process dies of it, as natively. */
 static void hvm_partner_kill(int sig)
 {
-	struct hvm_ksigaction dfl = {0, 0, 0, 0};
+	struct hvm_ksigaction dfl = { 0, 0, 0, 0 };
 	uint64_t set = 1ull << (sig - 1);
 
 	hvm_sys(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
@@ -129,7 +129,7 @@ static __attribute__((noreturn)) void hvm_partner_main(void *p)
 {
 	struct hvm_pstart *ps = p;
 	struct hvm_chan *c = &hvm_area->chan[ps->idx];
-	struct hvm_chan_ref ref = {.index = (uint32_t)ps->idx};
+	struct hvm_chan_ref ref = { .index = (uint32_t)ps->idx };
 	uint64_t all = ~0ull, seen = ps->seen;
 	long long e;
 	uint32_t st;
@@ -163,7 +163,7 @@ static __attribute__((noreturn)) void hvm_partner_main(void *p)
 static long hvm_clone_thread(uint64_t flags, uint64_t ptid, uint64_t ctid,
 			     uint64_t tls, uint64_t core, int64_t *chan)
 {
-	struct hvm_chan_open o = {0};
+	struct hvm_chan_open o = { 0 };
 	struct hvm_chan_ref ref;
 	struct hvm_pstart *ps;
 	char *m;
@@ -207,9 +207,9 @@ static long hvm_clone_thread(uint64_t flags, uint64_t ptid, uint64_t ctid,
 /* What a native child of HRT code resumes with (offsets used below). */
 struct hvm_child_regs {
 	uint64_t rbx, rbp, r12, r13, r14, r15; /* 0 .. 40 */
-	uint64_t rdi, rsi, rdx, r8, r9, r10; /* 48 .. 88 */
-	uint64_t rsp, rip, fs; /* 96, 104, 112 */
-	uint32_t mxcsr, fcw; /* 120, 124 */
+	uint64_t rdi, rsi, rdx, r8, r9, r10;   /* 48 .. 88 */
+	uint64_t rsp, rip, fs;		       /* 96, 104, 112 */
+	uint32_t mxcsr, fcw;		       /* 120, 124 */
 };
 
 _Static_assert(offsetof(struct hvm_child_regs, mxcsr) == 120 &&

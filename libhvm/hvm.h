@@ -40,7 +40,7 @@ enum hrt_wait_mode {
 
 /* Per-call options; a NULL pointer means all defaults. */
 struct hrt_opts {
-	int core;		/* HRT core index, or -1 for any (default) */
+	int core; /* HRT core index, or -1 for any (default) */
 	enum hrt_wait_mode wait;
 	unsigned int spin_us;	 /* spin time for HRT_WAIT_SPIN_BLOCK/DEFAULT */
 	unsigned int timeout_ms; /* 0: none; on expiry the call is aborted */

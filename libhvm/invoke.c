@@ -19,9 +19,9 @@
 
 /* Default spin before blocking, and how long an ABORT may take. */
 #define HVM_DEFAULT_SPIN_US 50u
-#define HVM_ABORT_GRACE_MS 2000u
+#define HVM_ABORT_GRACE_MS  2000u
 /* Blocking waits sleep in slices so a dead HRT is noticed. */
-#define HVM_WAIT_SLICE_MS 200u
+#define HVM_WAIT_SLICE_MS   200u
 
 /* Lets a possibly halted HRT core know that channel work is waiting. */
 void hvm_kick(unsigned int core)
@@ -35,8 +35,8 @@ void hvm_kick(unsigned int core)
 }
 
 /* Waits until evt_seq of (idx) moves past (seen), by (mode); returns it or <0. */
-long long hvm_wait_event(int idx, uint64_t seen, int mode,
-				uint64_t spin_ns, uint64_t deadline)
+long long hvm_wait_event(int idx, uint64_t seen, int mode, uint64_t spin_ns,
+			 uint64_t deadline)
 {
 	struct hvm_chan *c = &hvm_area->chan[idx];
 	struct hvm_chan_wait w;
@@ -115,7 +115,6 @@ void hvm_fp_control(uint32_t *mxcsr, uint32_t *fcw)
 	*fcw = cw;
 }
 
-
 /*
  * The function ended its thread with exit(): in a synchronous call the
  * calling thread ends, as it would natively; in an async or all-core call
@@ -145,8 +144,9 @@ static int hvm_run(int idx, const struct hvm_req *q, const struct hrt_opts *o,
 {
 	struct hvm_chan *c = &hvm_area->chan[idx];
 	int mode = o ? o->wait : HRT_WAIT_DEFAULT;
-	uint64_t spin_ns = (uint64_t)(o && o->spin_us ? o->spin_us :
-				      HVM_DEFAULT_SPIN_US) * 1000;
+	uint64_t spin_ns =
+		(uint64_t)(o && o->spin_us ? o->spin_us : HVM_DEFAULT_SPIN_US) *
+		1000;
 	uint64_t deadline = 0, seen, nr, t_fwd = 0, t_reply = 0, id = 0;
 	/* The only cost of profiling when HVM_PROF is unset. */
 	bool prof = __builtin_expect(hvm_prof_ring != NULL, 0);
@@ -188,7 +188,8 @@ static int hvm_run(int idx, const struct hvm_req *q, const struct hrt_opts *o,
 			struct hvm_kick k = { .core = c->core };
 			hvm_ioctl(hvm_fd, HVM_IOC_KICK, &k);
 			aborted = true;
-			deadline = hvm_now_ns() + HVM_ABORT_GRACE_MS * 1000000ull;
+			deadline =
+				hvm_now_ns() + HVM_ABORT_GRACE_MS * 1000000ull;
 			continue;
 		}
 		if (e < 0) {
@@ -206,8 +207,9 @@ static int hvm_run(int idx, const struct hvm_req *q, const struct hrt_opts *o,
 			nr = hvm_serve(c, st, aborted, &t_reply);
 			if (prof)
 				hvm_prof_fwd(c->core, id,
-					     st == HVM_CHAN_FAULT ? PROF_FWD_FAULT :
-								    nr,
+					     st == HVM_CHAN_FAULT
+						     ? PROF_FWD_FAULT
+						     : nr,
 					     t_fwd, t_reply);
 			break;
 		case HVM_CHAN_EXIT:
@@ -237,7 +239,7 @@ static int hvm_run(int idx, const struct hvm_req *q, const struct hrt_opts *o,
  * marked busy: the next call closes it the same way.
  */
 int hvm_run_thread(int idx, unsigned int core, const struct hvm_req *q,
-			  const struct hrt_opts *o, long *ret)
+		   const struct hrt_opts *o, long *ret)
 {
 	bool stale = false;
 	int st;
@@ -262,8 +264,8 @@ int hvm_invoke_begin(hrt_fn fn, const struct hrt_opts *opts)
 {
 	if (!fn)
 		return -EINVAL;
-	if (opts && (opts->wait < HRT_WAIT_DEFAULT ||
-		     opts->wait > HRT_WAIT_SPIN_BLOCK))
+	if (opts &&
+	    (opts->wait < HRT_WAIT_DEFAULT || opts->wait > HRT_WAIT_SPIN_BLOCK))
 		return -EINVAL;
 	return hvm_fd < 0 ? hvm_open() : 0;
 }

@@ -51,7 +51,8 @@ int hvm_prof_open(uint64_t tsc_khz)
 	int fd, ret = 0;
 	bool fresh;
 
-	if (!path || !*path || __atomic_load_n(&hvm_prof_ring, __ATOMIC_ACQUIRE))
+	if (!path || !*path ||
+	    __atomic_load_n(&hvm_prof_ring, __ATOMIC_ACQUIRE))
 		return 0;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -84,9 +85,11 @@ int hvm_prof_open(uint64_t tsc_khz)
 		map->next_id = 1;
 		map->creator_pid = (uint64_t)getpid();
 		/* A reader trusts nothing before the magic. */
-		__atomic_store_n(&map->magic, PROF_RING_MAGIC, __ATOMIC_RELEASE);
+		__atomic_store_n(&map->magic, PROF_RING_MAGIC,
+				 __ATOMIC_RELEASE);
 	}
-	hvm_prof_recs = (struct prof_ring_rec *)((char *)map + PROF_RING_HDR_SIZE);
+	hvm_prof_recs =
+		(struct prof_ring_rec *)((char *)map + PROF_RING_HDR_SIZE);
 	hvm_prof_mask = cap - 1;
 	__atomic_store_n(&hvm_prof_ring, map, __ATOMIC_RELEASE);
 out:
@@ -111,7 +114,8 @@ static uint32_t prof_tid(void)
 /* Reserves the next slot and marks it incomplete; returns its number. */
 static struct prof_ring_rec *prof_reserve(uint64_t *n)
 {
-	uint64_t i = __atomic_fetch_add(&hvm_prof_ring->head, 1, __ATOMIC_RELAXED);
+	uint64_t i =
+		__atomic_fetch_add(&hvm_prof_ring->head, 1, __ATOMIC_RELAXED);
 	struct prof_ring_rec *r = &hvm_prof_recs[i & hvm_prof_mask];
 
 	__atomic_store_n(&r->commit, 0, __ATOMIC_RELAXED);

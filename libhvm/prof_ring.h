@@ -21,14 +21,14 @@
 #include <stdint.h>
 
 /* "HVMPROF1" read as a little-endian u64. */
-#define PROF_RING_MAGIC 0x31464f52504d5648ull
-#define PROF_RING_VERSION 1u
-#define PROF_RING_HDR_SIZE 4096u
+#define PROF_RING_MAGIC		  0x31464f52504d5648ull
+#define PROF_RING_VERSION	  1u
+#define PROF_RING_HDR_SIZE	  4096u
 #define PROF_RING_DEFAULT_RECORDS 65536u
-#define PROF_RING_MAX_RECORDS (1u << 24)
+#define PROF_RING_MAX_RECORDS	  (1u << 24)
 
 /* Environment: the ring file (profiling is off without it), its capacity. */
-#define PROF_ENV_FILE "HVM_PROF"
+#define PROF_ENV_FILE	 "HVM_PROF"
 #define PROF_ENV_RECORDS "HVM_PROF_RECORDS"
 
 struct prof_ring_hdr {

@@ -30,8 +30,8 @@
  * hrt_opts.stack_size choose another size.
  */
 #define HVM_STACK_SIZE (8u << 20)
-#define HVM_STACK_MIN (64u << 10)
-#define HVM_STACK_MAX (1ul << 30)
+#define HVM_STACK_MIN  (64u << 10)
+#define HVM_STACK_MAX  (1ul << 30)
 #define HVM_STACK_WARM (64u << 10)
 #define HVM_GUARD_SIZE 4096u
 
@@ -95,7 +95,8 @@ static void hvm_stack_free(int idx)
 	if (!hvm_stack_top[idx])
 		return;
 	hvm_sys(SYS_munmap,
-		(long)(hvm_stack_top[idx] - hvm_stack_len[idx] - HVM_GUARD_SIZE),
+		(long)(hvm_stack_top[idx] - hvm_stack_len[idx] -
+		       HVM_GUARD_SIZE),
 		(long)(hvm_stack_len[idx] + HVM_GUARD_SIZE), 0, 0, 0, 0);
 	hvm_stack_top[idx] = 0;
 	hvm_stack_len[idx] = 0;
@@ -184,14 +185,13 @@ static void hvm_key_init(void)
 	pthread_atfork(NULL, NULL, hvm_atfork_child);
 }
 
-
 /*
  * Parses HVM_CORES (s), a list like "0,2-3" of HRT core indexes below
  * (ncores), into hvm_core_set.  Returns 0 or -EINVAL.
  */
 static int hvm_parse_cores(const char *s, unsigned int ncores)
 {
-	bool seen[HVM_MAX_HRT_CPUS] = {false};
+	bool seen[HVM_MAX_HRT_CPUS] = { false };
 	unsigned long a, b;
 	char *end;
 
@@ -258,8 +258,8 @@ unsigned int hvm_next_core(void)
 	 * another has none.
 	 */
 	for (i = 0; i < count; i++) {
-		core = hvm_core_count ? hvm_core_set[(n + i) % count] :
-					(n + i) % count;
+		core = hvm_core_count ? hvm_core_set[(n + i) % count]
+				      : (n + i) % count;
 		load = __atomic_load_n(&hvm_core_load[core], __ATOMIC_RELAXED);
 		if (load < best_load) {
 			best = core;
@@ -285,8 +285,9 @@ static int hvm_open_locked(void)
 		return -EINVAL;
 	fd = open(HVM_DEV_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT || errno == ENXIO ? -ENOENT :
-		       errno == EPERM ? -EACCES : -errno;
+		return errno == ENOENT || errno == ENXIO ? -ENOENT
+		       : errno == EPERM			 ? -EACCES
+							 : -errno;
 	if (ioctl(fd, HVM_IOC_INFO, &info)) {
 		ret = -errno;
 		goto close_fd;
@@ -431,9 +432,21 @@ static int hvm_parse_size(const char *s, size_t *len)
 	if (errno || end == s)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
 	}
 	if (*end || v < HVM_STACK_MIN || v > HVM_STACK_MAX)
 		return -EINVAL;

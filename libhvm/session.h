@@ -13,8 +13,8 @@
 extern int hvm_fd;
 extern struct hvm_chan_area *hvm_area;
 extern unsigned int hvm_ncores;
-extern unsigned int hvm_ctx;	/* our context slot */
-extern bool hvm_futex_hrt; /* HVM_FUTEX=hrt: see hvm_set_futex_hrt() */
+extern unsigned int hvm_ctx; /* our context slot */
+extern bool hvm_futex_hrt;   /* HVM_FUTEX=hrt: see hvm_set_futex_hrt() */
 
 /*
  * Raw system calls: the invocation and forwarding paths must not touch

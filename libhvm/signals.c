@@ -16,7 +16,7 @@
 
 /* Not in glibc's headers: the kernel's "sa_restorer is valid" flag. */
 #define HVM_SA_RESTORER 0x04000000ull
-#define HVM_NSIG 65
+#define HVM_NSIG	65
 
 /* hvm_sig_state[]: where a channel's signal record is. */
 enum { HVM_SIG_FREE, HVM_SIG_CAUGHT, HVM_SIG_POSTED };
@@ -64,7 +64,7 @@ static void hvm_sig_lock_drop(void)
 /* Copies from/to process memory HRT code named; -EFAULT, never a crash. */
 static long hvm_sig_copy(void *local, uint64_t remote, size_t len, bool out)
 {
-	struct iovec l = {local, len}, r = {(void *)remote, len};
+	struct iovec l = { local, len }, r = { (void *)remote, len };
 	long pid = hvm_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	long n = hvm_sys(out ? SYS_process_vm_writev : SYS_process_vm_readv,
 			 pid, (long)&l, 1, (long)&r, 1, 0);
@@ -120,7 +120,7 @@ static void hvm_sig_record(int idx, int sig, const struct hvm_ksigaction *a,
 	memcpy(d->info, info, sizeof(d->info));
 	if (a->flags & SA_RESETHAND) {
 		/* Linux resets its action for the trap; the fault path asks. */
-		struct hvm_ksigaction dfl = {0, 0, 0, 0};
+		struct hvm_ksigaction dfl = { 0, 0, 0, 0 };
 
 		hvm_uact_ours[sig] = false;
 		memset(&hvm_uact[sig], 0, sizeof(hvm_uact[sig]));
@@ -248,7 +248,7 @@ bool hvm_sig_post(int idx, uint64_t nr, long r)
 void hvm_sig_interrupt(int idx)
 {
 	struct hvm_chan *c = &hvm_area->chan[idx];
-	struct hvm_kick k = {.core = c->core};
+	struct hvm_kick k = { .core = c->core };
 
 	if (!hvm_sig_post(idx, ~0ull, 0))
 		return;

@@ -21,8 +21,8 @@ struct ros_bind {
 	unsigned int idx;
 	/* Serialises flush_seq updates: invalidations may run on every CPU. */
 	spinlock_t flush_lock;
-	bool registered;	/* notifier registered, slot rd->ctxs[idx] ours */
-	bool closing;		/* ros_unbind owns the teardown */
+	bool registered; /* notifier registered, slot rd->ctxs[idx] ours */
+	bool closing;	 /* ros_unbind owns the teardown */
 };
 
 void ros_bind_init(struct ros_dev *rd)
@@ -89,10 +89,10 @@ static int ros_ctx_flush(struct ros_bind *b, bool dead)
 			break; /* stopped or crashed: its cores run nothing */
 		if (ktime_get_ns() > deadline) {
 			atomic64_inc(&rd->flush_timeouts);
-			dev_warn_ratelimited(&rd->pdev->dev,
-					     "ctx %u: HRT cores %llx did not %s in 100 ms\n",
-					     b->idx, pending,
-					     dead ? "leave" : "flush");
+			dev_warn_ratelimited(
+				&rd->pdev->dev,
+				"ctx %u: HRT cores %llx did not %s in 100 ms\n",
+				b->idx, pending, dead ? "leave" : "flush");
 			ret = -ETIMEDOUT;
 			break;
 		}

@@ -37,17 +37,17 @@ struct ros_tramp_report {
 	u64 busy;
 };
 
-#define ROS_TRAMP_REPORT_MAGIC	0x4843525442564821ull
+#define ROS_TRAMP_REPORT_MAGIC 0x4843525442564821ull
 
 /*
  * The trampoline page: the copied code and tables (at most CODE_MAX
  * bytes), the image's first stack below STACK_TOP, the boot IDT's own
  * stack (IST 1) above it.
  */
-#define ROS_TRAMP_CODE_MAX	0x800
-#define ROS_TRAMP_STACK_TOP	0xc00
-#define ROS_TRAMP_IST_TOP	0x1000
-#define ROS_TRAMP_VECTORS	32
+#define ROS_TRAMP_CODE_MAX  0x800
+#define ROS_TRAMP_STACK_TOP 0xc00
+#define ROS_TRAMP_IST_TOP   0x1000
+#define ROS_TRAMP_VECTORS   32
 
 struct ros_idt_gate {
 	u16 off0;
@@ -74,15 +74,15 @@ struct ros_dtr {
 	u64 base;
 } __packed;
 
-#define PTE_P		0x001ull
-#define PTE_RW		0x002ull
-#define PTE_PS		0x080ull
-#define PTE_ADDR	0x000ffffffffff000ull
+#define PTE_P	 0x001ull
+#define PTE_RW	 0x002ull
+#define PTE_PS	 0x080ull
+#define PTE_ADDR 0x000ffffffffff000ull
 
 /* Page-table pages handed out from a pool in the region, after the image. */
 struct ros_pt {
-	void *va;	/* pool start in our mapping */
-	u64 pa;		/* its guest-physical address */
+	void *va; /* pool start in our mapping */
+	u64 pa;	  /* its guest-physical address */
 	unsigned int used, max;
 	u64 *root;
 	u64 root_pa;
@@ -142,9 +142,9 @@ static int ros_pt_map(struct ros_pt *pt, u64 va, u64 pa, int level)
 static unsigned int ros_pt_pages(struct ros_dev *rd,
 				 const struct ros_elf_info *info)
 {
-	return 8 + DIV_ROUND_UP(rd->region_size, SZ_1G) +
-		3 * info->nload + 2 * DIV_ROUND_UP(info->span, SZ_2M) +
-		2 * DIV_ROUND_UP(info->span, SZ_1G);
+	return 8 + DIV_ROUND_UP(rd->region_size, SZ_1G) + 3 * info->nload +
+	       2 * DIV_ROUND_UP(info->span, SZ_2M) +
+	       2 * DIV_ROUND_UP(info->span, SZ_1G);
 }
 
 static int ros_build_tables(struct ros_dev *rd, const void *img,
@@ -244,8 +244,8 @@ static void ros_fill_bootinfo(struct ros_dev *rd, u64 flags,
 	bi->trampoline_phys = ros_trampoline_phys;
 	/* The HRT starts its APs through these too: they stay while we do. */
 	bi->trampoline_cr3 = page_to_phys(rd->low_pt);
-	bi->doorbell_phys = rd->regs_phys ?
-			    rd->regs_phys + HVM_IVSHMEM_REG_DOORBELL : 0;
+	bi->doorbell_phys =
+		rd->regs_phys ? rd->regs_phys + HVM_IVSHMEM_REG_DOORBELL : 0;
 	bi->ncpus = rd->ncpus;
 	bi->ros_irq_vector = rd->irq_vector;
 	bi->ros_irq_apic_id = rd->irq_apic_id;
@@ -255,7 +255,8 @@ static void ros_fill_bootinfo(struct ros_dev *rd, u64 flags,
 			    IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY, 0, U64_MAX,
 			    &w, ros_ram_range);
 	if (w.dropped)
-		dev_warn(&rd->pdev->dev, "%u ROS RAM ranges beyond %u not passed to the HRT\n",
+		dev_warn(&rd->pdev->dev,
+			 "%u ROS RAM ranges beyond %u not passed to the HRT\n",
 			 w.dropped, HVM_MAX_ROS_RANGES);
 	strscpy(bi->cmdline, cmdline, sizeof(bi->cmdline));
 	/* magic last: a half-written record never looks valid */
@@ -264,8 +265,8 @@ static void ros_fill_bootinfo(struct ros_dev *rd, u64 flags,
 }
 
 /* Offset of trampoline.S symbol sym in the page, and its address there. */
-#define TRAMP_OFF(sym)	((sym) - ros_trampoline_start)
-#define TRAMP_PA(sym)	(ros_trampoline_phys + TRAMP_OFF(sym))
+#define TRAMP_OFF(sym) ((sym)-ros_trampoline_start)
+#define TRAMP_PA(sym)  (ros_trampoline_phys + TRAMP_OFF(sym))
 
 /*
  * The boot IDT, its TSS and the image's first stack, all in the trampoline
@@ -285,9 +286,12 @@ static void ros_boot_idt(struct ros_dev *rd, struct ros_tramp_data *d)
 	for (v = 0; v < ROS_TRAMP_VECTORS; v++) {
 		u64 h = TRAMP_PA(ros_tramp_stubs) + 16 * v;
 
-		idt[v] = (struct ros_idt_gate) {
-			.off0 = h & 0xffff, .sel = 0x08, .ist = 1,
-			.type = 0x8e, .off1 = (h >> 16) & 0xffff,
+		idt[v] = (struct ros_idt_gate){
+			.off0 = h & 0xffff,
+			.sel = 0x08,
+			.ist = 1,
+			.type = 0x8e,
+			.off1 = (h >> 16) & 0xffff,
 			.off2 = h >> 32,
 		};
 	}
@@ -318,13 +322,13 @@ static void ros_write_trampoline(struct ros_dev *rd, u64 cr3, u64 entry)
 	d->bootinfo = HVM_DIRECT_MAP_BASE + rd->shm_phys + HVM_BOOTINFO_OFF;
 	d->magic = HVM_BOOTINFO_MAGIC;
 	ros_boot_idt(rd, d);
-	wmb();	/* visible before the SIPI */
+	wmb(); /* visible before the SIPI */
 }
 
-static const char * const ros_exc_names[ROS_TRAMP_VECTORS] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO",
-	"#TS", "#NP", "#SS", "#GP", "#PF", "reserved", "#MF", "#AC", "#MC",
-	"#XM", "#VE", "#CP",
+static const char *const ros_exc_names[ROS_TRAMP_VECTORS] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+	"#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "reserved",
+	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
 };
 
 /*
@@ -333,18 +337,20 @@ static const char * const ros_exc_names[ROS_TRAMP_VECTORS] = {
  */
 static bool ros_boot_crash_report(struct ros_dev *rd)
 {
-	const struct ros_tramp_report *r = rd->tramp +
-					   TRAMP_OFF(ros_trampoline_report);
+	const struct ros_tramp_report *r =
+		rd->tramp + TRAMP_OFF(ros_trampoline_report);
 	struct ros_tramp_report c;
 
 	if (READ_ONCE(r->magic) != ROS_TRAMP_REPORT_MAGIC)
 		return false;
-	rmb();	/* the fields were stored before the magic */
+	rmb(); /* the fields were stored before the magic */
 	memcpy(&c, r, sizeof(c));
-	dev_err(&rd->pdev->dev, "hrt boot failed: crashed during boot: vector %llu (%s), RIP %#llx (error %#llx, RSP %#llx, CR2 %#llx)\n",
+	dev_err(&rd->pdev->dev,
+		"hrt boot failed: crashed during boot: vector %llu (%s), RIP %#llx (error %#llx, RSP %#llx, CR2 %#llx)\n",
 		c.vector,
-		c.vector < ROS_TRAMP_VECTORS && ros_exc_names[c.vector] ?
-		ros_exc_names[c.vector] : "reserved",
+		c.vector < ROS_TRAMP_VECTORS && ros_exc_names[c.vector]
+			? ros_exc_names[c.vector]
+			: "reserved",
 		c.rip, c.error, c.rsp, c.cr2);
 	return true;
 }
@@ -390,7 +396,7 @@ static void ros_reset_cores(struct ros_dev *rd, u32 state)
 	 * spent boot or the HRT's own AP code.  Make that a halt instead.
 	 */
 	memcpy(rd->tramp, halt, sizeof(halt));
-	wmb();	/* the halt is in place before any INIT */
+	wmb(); /* the halt is in place before any INIT */
 	for (i = 0; i < rd->ncpus; i++)
 		ros_icr(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT,
 			rd->apic_ids[i]);
@@ -423,8 +429,8 @@ void ros_stop(struct ros_dev *rd)
 {
 	ros_note_crash(rd);
 	rd->boot_bg = false;
-	ros_reset_cores(rd, READ_ONCE(rd->hdr->image_len) ? HVM_HRT_LOADED :
-			HVM_HRT_EMPTY);
+	ros_reset_cores(rd, READ_ONCE(rd->hdr->image_len) ? HVM_HRT_LOADED
+							  : HVM_HRT_EMPTY);
 }
 
 /* Copy the slot so validation and loading see the same bytes. */
@@ -434,8 +440,8 @@ static void *ros_image_copy(struct ros_dev *rd, u64 *lenp)
 	void *img;
 
 	if (len == 0 || len > HVM_IMAGE_SIZE) {
-		dev_err(&rd->pdev->dev, "no usable image in the slot (image_len %llu)\n",
-			len);
+		dev_err(&rd->pdev->dev,
+			"no usable image in the slot (image_len %llu)\n", len);
 		return ERR_PTR(len ? -E2BIG : -ENOENT);
 	}
 	img = vmalloc(len);
@@ -472,7 +478,8 @@ static int ros_prepare(struct ros_dev *rd, u64 flags, const char *cmdline,
 	rd->kernel_end = rd->kernel_phys + PAGE_ALIGN(info.span);
 	pool = (u64)ros_pt_pages(rd, &info) * PAGE_SIZE;
 	if (rd->kernel_end + pool > rd->shm_phys + rd->region_size) {
-		dev_err(&rd->pdev->dev, "hrt image rejected: no room for page tables after it\n");
+		dev_err(&rd->pdev->dev,
+			"hrt image rejected: no room for page tables after it\n");
 		ret = -E2BIG;
 		goto free_img;
 	}
@@ -486,7 +493,8 @@ static int ros_prepare(struct ros_dev *rd, u64 flags, const char *cmdline,
 	ret = ros_build_tables(rd, img, &info, &pt);
 	if (ret) {
 		if (ret == -ENOSPC)
-			dev_err(&rd->pdev->dev, "page-table pool of %u pages exhausted\n",
+			dev_err(&rd->pdev->dev,
+				"page-table pool of %u pages exhausted\n",
 				pt.max);
 		ret = -ENOEXEC;
 		goto free_img;
@@ -533,8 +541,9 @@ int ros_image_store(struct ros_dev *rd, const void *img, u64 len)
 
 static const char *ros_state_name(u32 s)
 {
-	static const char * const names[] = {
-		"empty", "loaded", "booting", "ready", "crashed", "hung", "failed",
+	static const char *const names[] = {
+		"empty",   "loaded", "booting", "ready",
+		"crashed", "hung",   "failed",
 	};
 
 	return s < ARRAY_SIZE(names) ? names[s] : "invalid";
@@ -556,8 +565,9 @@ static void ros_boot_ready(struct ros_dev *rd, u64 t0, u64 *boot_ns)
 	rd->hb_changed = jiffies;
 	if (boot_ns)
 		*boot_ns = dt;
-	dev_info(&rd->pdev->dev, "hrt ready on %u core%s in %llu us (boot %u)\n",
-		 rd->ncpus, rd->ncpus == 1 ? "" : "s", dt / 1000,
+	dev_info(&rd->pdev->dev,
+		 "hrt ready on %u core%s in %llu us (boot %u)\n", rd->ncpus,
+		 rd->ncpus == 1 ? "" : "s", dt / 1000,
 		 READ_ONCE(hdr->hrt_boot_count));
 	ros_event(rd);
 }
@@ -594,12 +604,14 @@ static int ros_boot_check(struct ros_dev *rd, unsigned long deadline)
 		if (ret >= 0 || ret < -MAX_ERRNO)
 			ret = -EIO;
 		if (s != HVM_HRT_CRASHED || !ros_boot_crash_report(rd))
-			dev_err(&rd->pdev->dev, "hrt boot failed: the HRT reported state %s (error %d)\n",
+			dev_err(&rd->pdev->dev,
+				"hrt boot failed: the HRT reported state %s (error %d)\n",
 				ros_state_name(s), ret);
 		return ret;
 	}
 	if (time_after(jiffies, deadline)) {
-		dev_err(&rd->pdev->dev, "hrt boot failed: not ready in time (heartbeat %llu)\n",
+		dev_err(&rd->pdev->dev,
+			"hrt boot failed: not ready in time (heartbeat %llu)\n",
 			READ_ONCE(rd->hdr->hrt_heartbeat));
 		return -ETIMEDOUT;
 	}
@@ -648,7 +660,9 @@ int ros_boot(struct ros_dev *rd, u64 flags, const char *cmdline,
 			rd->boot_t0 = t0;
 			rd->boot_deadline = deadline;
 			rd->boot_bg = true;
-			dev_info(&rd->pdev->dev, "hrt boot goes on without its caller (interrupted by a signal)\n");
+			dev_info(
+				&rd->pdev->dev,
+				"hrt boot goes on without its caller (interrupted by a signal)\n");
 			return -EINTR;
 		}
 		usleep_range(100, 200);
@@ -694,7 +708,8 @@ int ros_boot_init(struct ros_dev *rd)
 	/* Writing into ROS RAM would corrupt Linux: insist on memmap=. */
 	if (e820__mapped_any(tp, tp + PAGE_SIZE, E820_TYPE_RAM) ||
 	    !e820__mapped_any(tp, tp + PAGE_SIZE, E820_TYPE_RESERVED)) {
-		dev_err(dev, "trampoline page %#llx is not reserved (boot the ROS with memmap=4K$%#llx)\n",
+		dev_err(dev,
+			"trampoline page %#llx is not reserved (boot the ROS with memmap=4K$%#llx)\n",
 			(u64)tp, (u64)tp);
 		return -EINVAL;
 	}

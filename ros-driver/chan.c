@@ -146,9 +146,10 @@ static void ros_chan_free(struct ros_file *f, unsigned int idx)
 		ros_chan_bound(rd, core);
 	mutex_unlock(&rd->ctx_lock);
 	if (stuck)
-		dev_warn(&rd->pdev->dev,
-			 "channel %u: HRT core %u did not end the aborted invocation; channel retired until the next reboot\n",
-			 idx, core);
+		dev_warn(
+			&rd->pdev->dev,
+			"channel %u: HRT core %u did not end the aborted invocation; channel retired until the next reboot\n",
+			idx, core);
 }
 
 /*
@@ -273,11 +274,12 @@ long ros_ioc_chan_wait(struct ros_file *f, void __user *up)
 	if (ret)
 		return ret;
 	c = &ros_chan_area(rd)->chan[w.index];
-#define ROS_WAIT_DONE (hvm_chan_events(c) != w.seen || \
-		       ros_chan_alive(rd, w.index) || READ_ONCE(rd->gone))
+#define ROS_WAIT_DONE                                                          \
+	(hvm_chan_events(c) != w.seen || ros_chan_alive(rd, w.index) ||        \
+	 READ_ONCE(rd->gone))
 	if (!ROS_WAIT_DONE && w.timeout_ms) {
-		left = wait_event_interruptible_timeout(rd->wq, ROS_WAIT_DONE,
-							msecs_to_jiffies(w.timeout_ms));
+		left = wait_event_interruptible_timeout(
+			rd->wq, ROS_WAIT_DONE, msecs_to_jiffies(w.timeout_ms));
 		if (left < 0)
 			return -EINTR;
 	}
@@ -301,10 +303,11 @@ int ros_chan_mmap(struct ros_file *f, struct vm_area_struct *vma)
 	struct ros_dev *rd = f->rd;
 	unsigned long len = vma->vm_end - vma->vm_start;
 
-	if (vma->vm_pgoff || len > HVM_CHAN_SIZE || !(vma->vm_flags & VM_SHARED))
+	if (vma->vm_pgoff || len > HVM_CHAN_SIZE ||
+	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	vma->vm_flags |= VM_IO | VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
 	return remap_pfn_range(vma, vma->vm_start,
-			       (rd->shm_phys + HVM_CHAN_OFF) >> PAGE_SHIFT,
-			       len, vma->vm_page_prot);
+			       (rd->shm_phys + HVM_CHAN_OFF) >> PAGE_SHIFT, len,
+			       vma->vm_page_prot);
 }

@@ -81,8 +81,9 @@ static void ros_fill_info(struct ros_dev *rd, struct hvm_info *in)
 	in->kernel_phys = rd->kernel_phys;
 	in->kernel_end = rd->kernel_end;
 	in->mem_phys = rd->mem_phys;
-	in->mem_size = rd->mem_phys ?
-		       rd->shm_phys + rd->region_size - rd->mem_phys : 0;
+	in->mem_size = rd->mem_phys
+			       ? rd->shm_phys + rd->region_size - rd->mem_phys
+			       : 0;
 	in->image_len = READ_ONCE(h->image_len);
 	in->image_size = HVM_IMAGE_SIZE;
 	in->heartbeat = READ_ONCE(h->hrt_heartbeat);
@@ -126,8 +127,8 @@ static long ros_ioc_boot(struct ros_dev *rd, void __user *up, bool reboot)
 		goto free_args;
 	}
 	s = ros_state(rd);
-	if (!reboot && (s == HVM_HRT_READY || s == HVM_HRT_HUNG ||
-			s == HVM_HRT_BOOTING)) {
+	if (!reboot &&
+	    (s == HVM_HRT_READY || s == HVM_HRT_HUNG || s == HVM_HRT_BOOTING)) {
 		ret = -EBUSY;
 		goto unlock;
 	}
@@ -136,7 +137,8 @@ static long ros_ioc_boot(struct ros_dev *rd, void __user *up, bool reboot)
 		rd->st.reboots++;
 		spin_unlock(&rd->st_lock);
 	}
-	ret = ros_boot(rd, b->flags & HVM_BOOTF_SELFTEST ? HVM_BOOT_SELFTEST : 0,
+	ret = ros_boot(rd,
+		       b->flags & HVM_BOOTF_SELFTEST ? HVM_BOOT_SELFTEST : 0,
 		       cmdline, tmo, &b->boot_ns);
 	if (!ret && copy_to_user(up, b, sizeof(*b)))
 		ret = -EFAULT;
@@ -200,7 +202,7 @@ long ros_log_read(struct ros_dev *rd, struct hvm_log_read *lr)
 	/* Pairs with the HRT's release of head after it wrote the bytes. */
 	head = smp_load_acquire(&log->head);
 	lr->head = head;
-	if (pos > head)		/* the HRT restarted its log: start over */
+	if (pos > head) /* the HRT restarted its log: start over */
 		pos = head > size ? head - size : 0;
 	if (head - pos > size) {
 		lr->lost = head - pos - size;
@@ -214,7 +216,7 @@ long ros_log_read(struct ros_dev *rd, struct hvm_log_read *lr)
 	buf = kvmalloc(n, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	for (i = 0; i < n; ) {
+	for (i = 0; i < n;) {
 		u64 at = (pos + i) % size, chunk = min(n - i, size - at);
 
 		memcpy(buf + i, log->data + at, chunk);
@@ -248,7 +250,8 @@ static long ros_ioc_log(struct ros_dev *rd, void __user *up)
 
 	if (copy_from_user(&lr, up, sizeof(lr)))
 		return -EFAULT;
-	if (lr.len > HVM_LOG_READ_MAX || !ros_zero(lr.reserved, sizeof(lr.reserved)))
+	if (lr.len > HVM_LOG_READ_MAX ||
+	    !ros_zero(lr.reserved, sizeof(lr.reserved)))
 		return -EINVAL;
 	ret = ros_log_read(rd, &lr);
 	if (!ret && copy_to_user(up, &lr, sizeof(lr)))
@@ -418,9 +421,9 @@ static ssize_t ros_read(struct file *file, char __user *buf, size_t len,
 			break;
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
-		ret = wait_event_interruptible(rd->wq,
-					       atomic64_read(&rd->events) != f->seen ||
-					       READ_ONCE(rd->gone));
+		ret = wait_event_interruptible(
+			rd->wq, atomic64_read(&rd->events) != f->seen ||
+					READ_ONCE(rd->gone));
 		if (ret)
 			return ret;
 	}
@@ -440,7 +443,8 @@ static __poll_t ros_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &rd->wq, wait);
 	if (READ_ONCE(rd->gone))
 		return EPOLLERR | EPOLLHUP;
-	return atomic64_read(&rd->events) != f->seen ? EPOLLIN | EPOLLRDNORM : 0;
+	return atomic64_read(&rd->events) != f->seen ? EPOLLIN | EPOLLRDNORM
+						     : 0;
 }
 
 static int ros_mmap(struct file *file, struct vm_area_struct *vma)

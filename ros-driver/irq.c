@@ -49,7 +49,8 @@ int ros_irq_init(struct ros_dev *rd)
 	n = pci_alloc_irq_vectors(pdev, HVM_NR_VECTORS, HVM_NR_VECTORS,
 				  PCI_IRQ_MSIX);
 	if (n < 0) {
-		dev_info(&pdev->dev, "no MSI-X (%d): HRT interrupts disabled\n", n);
+		dev_info(&pdev->dev, "no MSI-X (%d): HRT interrupts disabled\n",
+			 n);
 		return 0;
 	}
 	for (i = 0; i < HVM_NR_VECTORS; i++) {
@@ -69,8 +70,8 @@ int ros_irq_init(struct ros_dev *rd)
 	 */
 	irqd = irq_get_irq_data(pci_irq_vector(pdev, HVM_VEC_HRT_EVENT));
 	cfg = irqd ? irqd_cfg(irqd) : NULL;
-	cpu = irqd ? cpumask_first(irq_data_get_effective_affinity_mask(irqd)) :
-		     nr_cpu_ids;
+	cpu = irqd ? cpumask_first(irq_data_get_effective_affinity_mask(irqd))
+		   : nr_cpu_ids;
 	if (cfg && cpu < nr_cpu_ids) {
 		rd->irq_vector = cfg->vector;
 		rd->irq_apic_id = cpu_physical_id(cpu);
@@ -107,15 +108,14 @@ void ros_irq_exit(struct ros_dev *rd)
  */
 int ros_ping(struct ros_dev *rd, struct hvm_ping *p)
 {
-	u32 vector = p->mode == HVM_PING_IPI ? HVM_HRT_VEC_PING_IPI :
-					       HVM_HRT_VEC_PING_DOORBELL;
+	u32 vector = p->mode == HVM_PING_IPI ? HVM_HRT_VEC_PING_IPI
+					     : HVM_HRT_VEC_PING_DOORBELL;
 	unsigned int tmo = p->timeout_ms ? p->timeout_ms : 1000;
 	u64 seq, t0;
 	long left;
 	int ret;
 
-	if (p->mode > HVM_PING_IPI || p->hrt_cpu >= rd->ncpus ||
-	    tmo > 60000)
+	if (p->mode > HVM_PING_IPI || p->hrt_cpu >= rd->ncpus || tmo > 60000)
 		return -EINVAL;
 	if (!rd->irq_vector)
 		return -EOPNOTSUPP;
@@ -131,9 +131,8 @@ int ros_ping(struct ros_dev *rd, struct hvm_ping *p)
 	ret = ros_send_ipi(rd, p->hrt_cpu, vector);
 	if (ret)
 		goto done;
-	left = wait_event_interruptible_timeout(rd->wq,
-						READ_ONCE(rd->ping_seen_ns),
-						msecs_to_jiffies(tmo));
+	left = wait_event_interruptible_timeout(
+		rd->wq, READ_ONCE(rd->ping_seen_ns), msecs_to_jiffies(tmo));
 	if (left < 0) {
 		ret = left;
 	} else if (!READ_ONCE(rd->ping_seen_ns)) {

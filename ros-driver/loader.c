@@ -15,9 +15,12 @@ static bool ros_canonical(u64 va)
 	return ((s64)(va << 16) >> 16) == (s64)va;
 }
 
-#define elf_reject(rd, fmt, ...)					\
-	({ dev_err(&(rd)->pdev->dev, "hrt image rejected: " fmt "\n",	\
-		   ##__VA_ARGS__); -ENOEXEC; })
+#define elf_reject(rd, fmt, ...)                                               \
+	({                                                                     \
+		dev_err(&(rd)->pdev->dev, "hrt image rejected: " fmt "\n",     \
+			##__VA_ARGS__);                                        \
+		-ENOEXEC;                                                      \
+	})
 
 /*
  * The HVM ABI note (struct hvm_abi_note) in the PT_NOTE segments: returns
@@ -75,15 +78,18 @@ int ros_elf_check(struct ros_dev *rd, const void *img, u64 len, u64 room,
 
 	memset(info, 0, sizeof(*info));
 	if (len < sizeof(*eh))
-		return elf_reject(rd, "%llu bytes is shorter than an ELF header", len);
+		return elf_reject(
+			rd, "%llu bytes is shorter than an ELF header", len);
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG))
 		return elf_reject(rd, "no ELF magic");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh->e_ident[EI_DATA] != ELFDATA2LSB ||
 	    eh->e_ident[EI_VERSION] != EV_CURRENT)
-		return elf_reject(rd, "not a little-endian ELF64 version 1 file");
+		return elf_reject(rd,
+				  "not a little-endian ELF64 version 1 file");
 	if (eh->e_machine != EM_X86_64)
-		return elf_reject(rd, "machine %u is not x86-64", eh->e_machine);
+		return elf_reject(rd, "machine %u is not x86-64",
+				  eh->e_machine);
 	if (eh->e_type != ET_EXEC)
 		return elf_reject(rd, "type %u is not ET_EXEC", eh->e_type);
 	if (eh->e_version != EV_CURRENT)
@@ -97,8 +103,10 @@ int ros_elf_check(struct ros_dev *rd, const void *img, u64 len, u64 room,
 	if (check_add_overflow((u64)eh->e_phoff,
 			       (u64)eh->e_phnum * sizeof(Elf64_Phdr), &phend) ||
 	    phend > len || eh->e_phoff % 8)
-		return elf_reject(rd, "program headers at %llu outside the %llu-byte image",
-				  (u64)eh->e_phoff, len);
+		return elf_reject(
+			rd,
+			"program headers at %llu outside the %llu-byte image",
+			(u64)eh->e_phoff, len);
 	ph = img + eh->e_phoff;
 
 	for (i = 0; i < eh->e_phnum; i++) {
@@ -110,38 +118,56 @@ int ros_elf_check(struct ros_dev *rd, const void *img, u64 len, u64 room,
 		if (p->p_memsz == 0)
 			continue;
 		if (p->p_filesz > p->p_memsz)
-			return elf_reject(rd, "segment %u: filesz %llu > memsz %llu",
-					  i, p->p_filesz, p->p_memsz);
+			return elf_reject(
+				rd, "segment %u: filesz %llu > memsz %llu", i,
+				p->p_filesz, p->p_memsz);
 		if (check_add_overflow(p->p_offset, p->p_filesz, &fend) ||
 		    fend > len)
-			return elf_reject(rd, "segment %u: file bytes %llu+%llu beyond the %llu-byte image",
-					  i, p->p_offset, p->p_filesz, len);
+			return elf_reject(
+				rd,
+				"segment %u: file bytes %llu+%llu beyond the %llu-byte image",
+				i, p->p_offset, p->p_filesz, len);
 		if (check_add_overflow(p->p_vaddr, p->p_memsz, &vend) ||
 		    check_add_overflow(p->p_paddr, p->p_memsz, &pend))
-			return elf_reject(rd, "segment %u: address overflow", i);
+			return elf_reject(rd, "segment %u: address overflow",
+					  i);
 		if (!ros_canonical(p->p_vaddr) || !ros_canonical(vend - 1) ||
 		    (p->p_vaddr >> 47) != ((vend - 1) >> 47))
-			return elf_reject(rd, "segment %u: vaddr %#llx+%#llx not canonical",
-					  i, p->p_vaddr, p->p_memsz);
+			return elf_reject(
+				rd,
+				"segment %u: vaddr %#llx+%#llx not canonical",
+				i, p->p_vaddr, p->p_memsz);
 		/* The HRT's own area: the lower half is process code's. */
 		if (p->p_vaddr < HVM_IMAGE_VBASE)
-			return elf_reject(rd, "segment %u: vaddr %#llx outside the HRT image area (from %#llx)",
-					  i, p->p_vaddr, HVM_IMAGE_VBASE);
+			return elf_reject(
+				rd,
+				"segment %u: vaddr %#llx outside the HRT image area (from %#llx)",
+				i, p->p_vaddr, HVM_IMAGE_VBASE);
 		/* One 4 KiB mapping per page must cover both addresses. */
 		if ((p->p_vaddr ^ p->p_paddr) & ~PAGE_MASK)
-			return elf_reject(rd, "segment %u: vaddr and paddr not congruent mod 4 KiB", i);
+			return elf_reject(
+				rd,
+				"segment %u: vaddr and paddr not congruent mod 4 KiB",
+				i);
 		/* The entry contract maps these two ranges too. */
-		if (p->p_vaddr < HVM_DIRECT_MAP_BASE + rd->shm_phys + rd->region_size &&
+		if (p->p_vaddr < HVM_DIRECT_MAP_BASE + rd->shm_phys +
+					 rd->region_size &&
 		    vend > HVM_DIRECT_MAP_BASE + rd->shm_phys)
-			return elf_reject(rd, "segment %u: vaddr %#llx inside the region's direct map",
-					  i, p->p_vaddr);
+			return elf_reject(
+				rd,
+				"segment %u: vaddr %#llx inside the region's direct map",
+				i, p->p_vaddr);
 		if (p->p_vaddr < ros_trampoline_phys + PAGE_SIZE &&
 		    vend > ros_trampoline_phys)
-			return elf_reject(rd, "segment %u: vaddr %#llx covers the trampoline page",
-					  i, p->p_vaddr);
+			return elf_reject(
+				rd,
+				"segment %u: vaddr %#llx covers the trampoline page",
+				i, p->p_vaddr);
 		if (p->p_memsz > room)
-			return elf_reject(rd, "segment %u: %llu bytes exceed the %llu-byte run area",
-					  i, p->p_memsz, room);
+			return elf_reject(
+				rd,
+				"segment %u: %llu bytes exceed the %llu-byte run area",
+				i, p->p_memsz, room);
 		for (j = 0; j < i; j++) {
 			const Elf64_Phdr *q = &ph[j];
 
@@ -149,11 +175,14 @@ int ros_elf_check(struct ros_dev *rd, const void *img, u64 len, u64 room,
 				continue;
 			if (p->p_paddr < q->p_paddr + q->p_memsz &&
 			    q->p_paddr < pend)
-				return elf_reject(rd, "segments %u and %u overlap", j, i);
+				return elf_reject(
+					rd, "segments %u and %u overlap", j, i);
 			if (p->p_vaddr < q->p_vaddr + q->p_memsz &&
 			    q->p_vaddr < vend)
-				return elf_reject(rd, "segments %u and %u overlap in virtual memory",
-						  j, i);
+				return elf_reject(
+					rd,
+					"segments %u and %u overlap in virtual memory",
+					j, i);
 		}
 		low = min(low, p->p_paddr);
 		high = max(high, pend);
@@ -165,19 +194,25 @@ int ros_elf_check(struct ros_dev *rd, const void *img, u64 len, u64 room,
 	if (!info->nload)
 		return elf_reject(rd, "no loadable segment");
 	if (!entry_ok)
-		return elf_reject(rd, "entry %#llx is not in an executable segment",
+		return elf_reject(rd,
+				  "entry %#llx is not in an executable segment",
 				  (u64)eh->e_entry);
 	abi = ros_abi_note(img, len, ph, eh->e_phnum);
 	if (abi < 0)
-		return elf_reject(rd, "no HVM ABI note (PT_NOTE \"%s\" type %u)",
+		return elf_reject(rd,
+				  "no HVM ABI note (PT_NOTE \"%s\" type %u)",
 				  HVM_NOTE_NAME, HVM_NOTE_ABI);
 	if (abi != HVM_ABI_VERSION)
-		return elf_reject(rd, "built for HVM ABI version %lld, this driver has %u",
-				  abi, HVM_ABI_VERSION);
+		return elf_reject(
+			rd,
+			"built for HVM ABI version %lld, this driver has %u",
+			abi, HVM_ABI_VERSION);
 	if (low & ~PAGE_MASK)
-		return elf_reject(rd, "lowest paddr %#llx not page aligned", low);
+		return elf_reject(rd, "lowest paddr %#llx not page aligned",
+				  low);
 	if (high - low > room)
-		return elf_reject(rd, "image spans %llu bytes, run area holds %llu",
+		return elf_reject(rd,
+				  "image spans %llu bytes, run area holds %llu",
 				  high - low, room);
 	info->entry = eh->e_entry;
 	info->low_paddr = low;

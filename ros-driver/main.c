@@ -14,23 +14,31 @@
 
 unsigned long ros_trampoline_phys = HVM_TRAMPOLINE_PHYS;
 module_param_named(trampoline, ros_trampoline_phys, ulong, 0444);
-MODULE_PARM_DESC(trampoline, "physical address of the low page reserved with memmap= for the AP trampoline");
+MODULE_PARM_DESC(
+	trampoline,
+	"physical address of the low page reserved with memmap= for the AP trampoline");
 
 static bool ros_autoboot = true;
 module_param_named(autoboot, ros_autoboot, bool, 0444);
-MODULE_PARM_DESC(autoboot, "boot the HRT from the image slot during probe (default 1)");
+MODULE_PARM_DESC(autoboot,
+		 "boot the HRT from the image slot during probe (default 1)");
 
 unsigned int ros_boot_timeout_ms = 20000;
 module_param_named(boot_timeout_ms, ros_boot_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(boot_timeout_ms, "how long a boot waits for the HRT to report ready");
+MODULE_PARM_DESC(boot_timeout_ms,
+		 "how long a boot waits for the HRT to report ready");
 
 unsigned int ros_hung_timeout_ms = 3000;
 module_param_named(hung_timeout_ms, ros_hung_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(hung_timeout_ms, "a ready HRT whose heartbeat stalls this long is marked hung (0 = never)");
+MODULE_PARM_DESC(
+	hung_timeout_ms,
+	"a ready HRT whose heartbeat stalls this long is marked hung (0 = never)");
 
 bool ros_selftest;
 module_param_named(selftest, ros_selftest, bool, 0444);
-MODULE_PARM_DESC(selftest, "boot the HRT with HVM_BOOT_SELFTEST (runs its self-tests, reports in the log)");
+MODULE_PARM_DESC(
+	selftest,
+	"boot the HRT with HVM_BOOT_SELFTEST (runs its self-tests, reports in the log)");
 
 char *ros_cmdline = "";
 module_param_named(cmdline, ros_cmdline, charp, 0444);
@@ -38,7 +46,8 @@ MODULE_PARM_DESC(cmdline, "default HRT command line (bootinfo.cmdline)");
 
 int ros_group = -1;
 module_param_named(group, ros_group, int, 0444);
-MODULE_PARM_DESC(group, "GID that may open /dev/hvm besides root (default: root only)");
+MODULE_PARM_DESC(
+	group, "GID that may open /dev/hvm besides root (default: root only)");
 
 /* The HRT cores: Linux must never online them while we own them. */
 static struct cpumask ros_hrt_mask;
@@ -55,7 +64,8 @@ static int ros_cpu_guard(unsigned int cpu)
 	ours = cpumask_test_cpu(cpu, &ros_hrt_mask);
 	spin_unlock(&ros_mask_lock);
 	if (ours) {
-		pr_warn("hvm: CPU %u is an HRT core; refusing to online it\n", cpu);
+		pr_warn("hvm: CPU %u is an HRT core; refusing to online it\n",
+			cpu);
 		return -EBUSY;
 	}
 	return 0;
@@ -103,7 +113,8 @@ void ros_note_crash(struct ros_dev *rd)
 	}
 	spin_unlock(&rd->st_lock);
 	if (counted) {
-		dev_err(&rd->pdev->dev, "hrt crashed (boot %u, error %d); reboot with hvmctl reboot\n",
+		dev_err(&rd->pdev->dev,
+			"hrt crashed (boot %u, error %d); reboot with hvmctl reboot\n",
 			boot, READ_ONCE(rd->hdr->hrt_error));
 		ros_event(rd);
 	}
@@ -117,8 +128,8 @@ void ros_note_crash(struct ros_dev *rd)
  */
 static void ros_hb_work(struct work_struct *w)
 {
-	struct ros_dev *rd = container_of(to_delayed_work(w), struct ros_dev,
-					  hb_work);
+	struct ros_dev *rd =
+		container_of(to_delayed_work(w), struct ros_dev, hb_work);
 	u64 hb;
 	u32 s, tmo = READ_ONCE(ros_hung_timeout_ms);
 
@@ -142,13 +153,15 @@ static void ros_hb_work(struct work_struct *w)
 			if (ros_state(rd) == HVM_HRT_HUNG) {
 				ros_set_state(rd, HVM_HRT_READY);
 				s = HVM_HRT_READY;
-				dev_info(&rd->pdev->dev, "hrt heartbeat resumed\n");
+				dev_info(&rd->pdev->dev,
+					 "hrt heartbeat resumed\n");
 				ros_event(rd);
 			}
 			mutex_unlock(&rd->lock);
 		}
 	} else if (s == HVM_HRT_READY && tmo &&
-		   time_after(jiffies, rd->hb_changed + msecs_to_jiffies(tmo)) &&
+		   time_after(jiffies,
+			      rd->hb_changed + msecs_to_jiffies(tmo)) &&
 		   mutex_trylock(&rd->lock)) {
 		/* The lock keeps us from racing a boot that just started. */
 		if (ros_state(rd) == HVM_HRT_READY &&
@@ -158,7 +171,8 @@ static void ros_hb_work(struct work_struct *w)
 			spin_lock(&rd->st_lock);
 			rd->st.hung_detected++;
 			spin_unlock(&rd->st_lock);
-			dev_err(&rd->pdev->dev, "hrt hung: heartbeat stuck at %llu for %u ms\n",
+			dev_err(&rd->pdev->dev,
+				"hrt hung: heartbeat stuck at %llu for %u ms\n",
 				hb, jiffies_to_msecs(jiffies - rd->hb_changed));
 			ros_event(rd);
 		}
@@ -182,7 +196,8 @@ static int ros_check_header(struct ros_dev *rd, resource_size_t bar_len)
 		return -ENODEV;
 	}
 	if (READ_ONCE(h->abi_version) != HVM_ABI_VERSION) {
-		dev_err(dev, "HVM region has ABI version %u, this driver speaks %u\n",
+		dev_err(dev,
+			"HVM region has ABI version %u, this driver speaks %u\n",
 			h->abi_version, HVM_ABI_VERSION);
 		return -ENODEV;
 	}
@@ -194,7 +209,8 @@ static int ros_check_header(struct ros_dev *rd, resource_size_t bar_len)
 	    h->chan_off != HVM_CHAN_OFF || h->chan_size != HVM_CHAN_SIZE ||
 	    h->image_off != HVM_IMAGE_OFF || h->image_size != HVM_IMAGE_SIZE ||
 	    h->run_off != HVM_RUN_OFF || h->image_len > HVM_IMAGE_SIZE) {
-		dev_err(dev, "HVM region header has an inconsistent layout (size %#llx, BAR %#llx)\n",
+		dev_err(dev,
+			"HVM region header has an inconsistent layout (size %#llx, BAR %#llx)\n",
 			size, (u64)bar_len);
 		return -EINVAL;
 	}
@@ -222,7 +238,8 @@ static int ros_find_cores(struct ros_dev *rd)
 
 		for (j = 0; j < i; j++)
 			if (rd->apic_ids[j] == id) {
-				dev_err(dev, "HRT APIC ID %u listed twice\n", id);
+				dev_err(dev, "HRT APIC ID %u listed twice\n",
+					id);
 				return -EINVAL;
 			}
 		rd->apic_ids[i] = id;
@@ -231,14 +248,16 @@ static int ros_find_cores(struct ros_dev *rd)
 			if (cpu_physical_id(cpu) == id)
 				rd->cpus[i] = cpu;
 		if (rd->cpus[i] < 0) {
-			dev_err(dev, "HRT APIC ID %u is not a CPU this kernel knows\n",
+			dev_err(dev,
+				"HRT APIC ID %u is not a CPU this kernel knows\n",
 				id);
 			return -ENODEV;
 		}
 		cpu = rd->cpus[i];
 		if (cpu_online(cpu) || cpu == 0 ||
 		    id == boot_cpu_physical_apicid) {
-			dev_err(dev, "HRT APIC ID %u is CPU %d, which Linux runs (boot the ROS with maxcpus=)\n",
+			dev_err(dev,
+				"HRT APIC ID %u is CPU %d, which Linux runs (boot the ROS with maxcpus=)\n",
 				id, cpu);
 			return -EBUSY;
 		}
@@ -282,8 +301,9 @@ static bool ros_adopt(struct ros_dev *rd)
 	/* Our MSI-X vector may differ from the last instance's. */
 	WRITE_ONCE(bi->ros_irq_apic_id, rd->irq_apic_id);
 	WRITE_ONCE(bi->ros_irq_vector, rd->irq_vector);
-	dev_info(&rd->pdev->dev, "adopting the running HRT (state %u, boot %u)\n",
-		 s, rd->hdr->hrt_boot_count);
+	dev_info(&rd->pdev->dev,
+		 "adopting the running HRT (state %u, boot %u)\n", s,
+		 rd->hdr->hrt_boot_count);
 	return true;
 }
 
@@ -372,7 +392,8 @@ static int ros_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (pci_resource_len(pdev, HVM_PCI_BAR_REGS) >= 16) {
 		rd->regs = pcim_iomap(pdev, HVM_PCI_BAR_REGS, 16);
 		if (rd->regs)
-			rd->regs_phys = pci_resource_start(pdev, HVM_PCI_BAR_REGS);
+			rd->regs_phys =
+				pci_resource_start(pdev, HVM_PCI_BAR_REGS);
 	}
 
 	ret = ros_find_cores(rd);
@@ -401,7 +422,9 @@ static int ros_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 				 ros_cmdline, ros_boot_timeout_ms, NULL);
 			mutex_unlock(&rd->lock);
 		} else {
-			dev_info(dev, "no HRT image in the slot; load one with hvmctl load\n");
+			dev_info(
+				dev,
+				"no HRT image in the slot; load one with hvmctl load\n");
 		}
 	}
 	rd->hb_last = READ_ONCE(rd->hdr->hrt_heartbeat);
@@ -454,8 +477,7 @@ static void ros_remove(struct pci_dev *pdev)
 }
 
 static const struct pci_device_id ros_ids[] = {
-	{ PCI_DEVICE(HVM_PCI_VENDOR, HVM_PCI_DEVICE) },
-	{ }
+	{ PCI_DEVICE(HVM_PCI_VENDOR, HVM_PCI_DEVICE) }, {}
 };
 MODULE_DEVICE_TABLE(pci, ros_ids);
 
@@ -498,6 +520,7 @@ static void __exit ros_exit(void)
 module_init(ros_init);
 module_exit(ros_exit);
 
-MODULE_DESCRIPTION("Hybrid Virtual Machine: boots and serves the HRT from the ROS");
+MODULE_DESCRIPTION(
+	"Hybrid Virtual Machine: boots and serves the HRT from the ROS");
 MODULE_AUTHOR("HVM project");
 MODULE_LICENSE("GPL");

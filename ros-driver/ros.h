@@ -26,9 +26,9 @@ extern int ros_group;
 
 /* Where the ELF loader put the image (loader.c -> boot.c). */
 struct ros_elf_info {
-	u64 entry;	/* virtual entry point */
-	u64 low_paddr;	/* lowest p_paddr, page aligned */
-	u64 span;	/* bytes from low_paddr to the end of the highest segment */
+	u64 entry;     /* virtual entry point */
+	u64 low_paddr; /* lowest p_paddr, page aligned */
+	u64 span; /* bytes from low_paddr to the end of the highest segment */
 	unsigned int nload;
 };
 
@@ -41,9 +41,9 @@ struct ros_dev {
 	/* Serialises boot, reboot, stop, load, ping and debug. */
 	struct mutex lock;
 
-	void __iomem *regs;		/* BAR0: doorbell registers */
+	void __iomem *regs; /* BAR0: doorbell registers */
 	phys_addr_t regs_phys;
-	void *shm;			/* BAR2 mapped write-back */
+	void *shm; /* BAR2 mapped write-back */
 	phys_addr_t shm_phys;
 	u64 region_size;
 	struct hvm_shm_header *hdr;
@@ -51,37 +51,37 @@ struct ros_dev {
 
 	unsigned int ncpus;
 	u32 apic_ids[HVM_MAX_HRT_CPUS];
-	int cpus[HVM_MAX_HRT_CPUS];	/* Linux CPU numbers */
+	int cpus[HVM_MAX_HRT_CPUS]; /* Linux CPU numbers */
 
-	void *tramp;			/* the reserved low page */
-	struct page *low_pt;		/* 3 pages below 4 GiB: trampoline tables */
+	void *tramp;	     /* the reserved low page */
+	struct page *low_pt; /* 3 pages below 4 GiB: trampoline tables */
 	u64 lapic_phys;
 
 	/* Interrupts (irq.c). */
 	int nvec;
-	u32 irq_vector;			/* HRT-event vector, 0 = no MSI-X */
+	u32 irq_vector; /* HRT-event vector, 0 = no MSI-X */
 	u32 irq_apic_id;
 	atomic64_t irqs[HVM_NR_VECTORS];
 	atomic64_t events;
 	wait_queue_head_t wq;
-	u64 ping_expect;		/* seq the ISR is waiting for, 0 = none */
-	u64 ping_seen_ns;		/* set by the ISR */
+	u64 ping_expect;  /* seq the ISR is waiting for, 0 = none */
+	u64 ping_seen_ns; /* set by the ISR */
 	u64 ping_seq;
 
 	/* Heartbeat watch (main.c). */
 	struct delayed_work hb_work;
 	u64 hb_last;
-	unsigned long hb_changed;	/* jiffies */
-	u32 hb_state;			/* state at the watch's last look */
-	u32 crash_boot;			/* boot count whose crash was counted */
+	unsigned long hb_changed; /* jiffies */
+	u32 hb_state;		  /* state at the watch's last look */
+	u32 crash_boot;		  /* boot count whose crash was counted */
 
 	/*
 	 * A boot whose caller was interrupted goes on; the watch finishes it
 	 * (boot.c, under lock).
 	 */
 	bool boot_bg;
-	unsigned long boot_deadline;	/* jiffies */
-	u64 boot_t0;			/* ktime ns */
+	unsigned long boot_deadline; /* jiffies */
+	u64 boot_t0;		     /* ktime ns */
 
 	/* Loaded image (boot.c). */
 	u64 kernel_phys;
@@ -94,7 +94,7 @@ struct ros_dev {
 	DECLARE_BITMAP(chan_used, HVM_CHAN_MAX);
 	/* Allocated to nobody: an aborted invocation did not end in time. */
 	DECLARE_BITMAP(chan_retired, HVM_CHAN_MAX);
-	u32 chan_boot[HVM_CHAN_MAX];	/* hrt_boot_count when opened */
+	u32 chan_boot[HVM_CHAN_MAX]; /* hrt_boot_count when opened */
 	atomic64_t flush_timeouts;
 
 	/* Counters (struct hvm_stats without the irq ones). */
@@ -110,8 +110,8 @@ struct ros_bind;
 /* One open /dev/hvm. */
 struct ros_file {
 	struct ros_dev *rd;
-	u64 seen;	/* event counter value last returned by read() */
-	struct mutex lock;	/* bind and channel ownership below */
+	u64 seen;	   /* event counter value last returned by read() */
+	struct mutex lock; /* bind and channel ownership below */
 	struct ros_bind *bind;
 	DECLARE_BITMAP(chans, HVM_CHAN_MAX);
 };

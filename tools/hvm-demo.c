@@ -40,7 +40,8 @@ static long make_greeting(void *arg, unsigned int core)
 	(void)core;
 	if (!s)
 		return 0;
-	snprintf(s, 128, "hello from ring 0 on an HRT core, %s", (const char *)arg);
+	snprintf(s, 128, "hello from ring 0 on an HRT core, %s",
+		 (const char *)arg);
 	return (long)s;
 }
 
@@ -93,8 +94,8 @@ static void latency(const char *name, enum hrt_wait_mode mode, int n)
 			v[k++] = now_ns() - t;
 	}
 	if (k && !stats_summarize(v, (size_t)k, &s))
-		printf("  %-34s p50 %8.1f us   p99 %8.1f us   (%d calls)\n", name,
-		       (double)s.p50 / 1e3, (double)s.p99 / 1e3, k);
+		printf("  %-34s p50 %8.1f us   p99 %8.1f us   (%d calls)\n",
+		       name, (double)s.p50 / 1e3, (double)s.p99 / 1e3, k);
 	free(v);
 }
 
@@ -158,7 +159,8 @@ int main(void)
 
 	rc = hvm_open();
 	if (rc) {
-		fprintf(stderr, "hvm-demo: cannot use the HRT: %s\n", strerror(-rc));
+		fprintf(stderr, "hvm-demo: cannot use the HRT: %s\n",
+			strerror(-rc));
 		return 1;
 	}
 	hvm_info(&info);

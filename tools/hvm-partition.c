@@ -65,13 +65,16 @@ static int find_device(char *bdf, size_t len, uint64_t *size)
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", de->d_name);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
+			 de->d_name);
 		if (read_ulong(path, 16) != HVM_PCI_VENDOR)
 			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", de->d_name);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
+			 de->d_name);
 		if (read_ulong(path, 16) != HVM_PCI_DEVICE)
 			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", de->d_name);
+		snprintf(path, sizeof(path),
+			 "/sys/bus/pci/devices/%s/resource2", de->d_name);
 		if (stat(path, &st))
 			continue;
 		snprintf(bdf, len, "%s", de->d_name);
@@ -106,7 +109,8 @@ int main(int argc, char **argv)
 	unsigned int i;
 	int fd;
 
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+	if (argc > 1 &&
+	    (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		fputs(usage, stdout);
 		return 0;
 	}
@@ -122,8 +126,8 @@ int main(int argc, char **argv)
 	}
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", bdf);
 	fd = open(path, O_RDONLY);
-	h = fd < 0 ? MAP_FAILED :
-		     mmap(NULL, HVM_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	h = fd < 0 ? MAP_FAILED
+		   : mmap(NULL, HVM_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
 	if (h == MAP_FAILED) {
 		printf("HRT: cannot map %s: %s\n", path, strerror(errno));
 		return 1;
@@ -139,8 +143,9 @@ int main(int argc, char **argv)
 		printf(" %u", h->hrt_apic_ids[i]);
 	printf("; image %llu bytes; state %s, boots %u\n",
 	       (unsigned long long)h->image_len,
-	       h->hrt_state < sizeof(hrt_states) / sizeof(hrt_states[0]) ?
-		       hrt_states[h->hrt_state] : "?",
+	       h->hrt_state < sizeof(hrt_states) / sizeof(hrt_states[0])
+		       ? hrt_states[h->hrt_state]
+		       : "?",
 	       h->hrt_boot_count);
 	printf("Split planned by hvm-run: %u ROS + %u HRT vCPUs, ROS %llu MiB, HRT %llu MiB\n",
 	       h->ros_cpus, h->hrt_cpus,

@@ -16,9 +16,9 @@
 #include "profile.h"
 
 /* Exit statuses, as --help documents them. */
-#define EXIT_USAGE 1
-#define EXIT_PROF 2
-#define EXIT_PROGRAM 3
+#define EXIT_USAGE    1
+#define EXIT_PROF     2
+#define EXIT_PROGRAM  3
 /* Largest ring sized from -n without --records. */
 #define RING_AUTO_MAX (1ul << 20)
 
@@ -139,16 +139,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->wait_name = "default";
 	o->core = -1;
 	o->warmup = 10;
-	while ((ch = getopt_long(nopt, argv, "n:t:w:c:qh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(nopt, argv, "n:t:w:c:qh", longopts, NULL)) !=
+	       -1) {
 		switch (ch) {
 		case 'n':
 			if (!parse_ulong(optarg, &o->n) || !o->n)
-				return die_usage("-n wants a positive count, not '%s'", optarg);
+				return die_usage(
+					"-n wants a positive count, not '%s'",
+					optarg);
 			break;
 		case 't':
 			o->seconds = strtod(optarg, &end);
 			if (*end || !(o->seconds > 0))
-				return die_usage("-t wants seconds > 0, not '%s'", optarg);
+				return die_usage(
+					"-t wants seconds > 0, not '%s'",
+					optarg);
 			break;
 		case 'w':
 			o->wait_name = optarg;
@@ -161,8 +166,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			else if (!strcmp(optarg, "default"))
 				o->wait = HRT_WAIT_DEFAULT;
 			else
-				return die_usage("unknown wait mode '%s' (poll, block, spin, default)",
-						 optarg);
+				return die_usage(
+					"unknown wait mode '%s' (poll, block, spin, default)",
+					optarg);
 			break;
 		case 'c':
 			if (!parse_ulong(optarg, &v) || v >= HVM_MAX_HRT_CPUS)
@@ -171,7 +177,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'W':
 			if (!parse_ulong(optarg, &o->warmup))
-				return die_usage("bad warmup count '%s'", optarg);
+				return die_usage("bad warmup count '%s'",
+						 optarg);
 			break;
 		case 'J':
 			if (optarg)
@@ -194,7 +201,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'r':
 			if (!parse_ulong(optarg, &o->records) || !o->records)
-				return die_usage("bad record count '%s'", optarg);
+				return die_usage("bad record count '%s'",
+						 optarg);
 			break;
 		case 'L':
 			o->load = optarg;
@@ -211,16 +219,19 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (o->json_stdout && o->csv_stdout)
-		return die_usage("%s", "--json and --csv cannot both go to stdout");
+		return die_usage("%s",
+				 "--json and --csv cannot both go to stdout");
 	if (o->load) {
 		if (optind < nopt || o->argv)
-			return die_usage("%s", "--load takes no workload nor program");
+			return die_usage(
+				"%s", "--load takes no workload nor program");
 		return 0;
 	}
 	if (o->argv) {
 		if (optind < nopt)
-			return die_usage("'%s' before --: a workload or a program, not both",
-					 argv[optind]);
+			return die_usage(
+				"'%s' before --: a workload or a program, not both",
+				argv[optind]);
 		if (!o->argv[0])
 			return die_usage("%s", "no PROGRAM after --");
 		return 0;
@@ -228,8 +239,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (optind >= nopt)
 		return die_usage("%s", "no workload nor program given");
 	if (optind + 1 < nopt)
-		return die_usage("unexpected '%s' after the workload (PROGRAM needs --)",
-				 argv[optind + 1]);
+		return die_usage(
+			"unexpected '%s' after the workload (PROGRAM needs --)",
+			argv[optind + 1]);
 	o->wl_name = argv[optind];
 	if (!strcmp(argv[optind], "null"))
 		o->wl = WL_NULL;
@@ -238,8 +250,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	else if (!strcmp(argv[optind], "all"))
 		o->wl = WL_ALL;
 	else
-		return die_usage("unknown workload '%s' (null, syscall, all; or -- PROGRAM)",
-				 argv[optind]);
+		return die_usage(
+			"unknown workload '%s' (null, syscall, all; or -- PROGRAM)",
+			argv[optind]);
 	return 0;
 }
 
@@ -288,19 +301,21 @@ static int run_workload(const struct opts *o, unsigned int *ncores,
 	if (o->wl == WL_SYSCALL) {
 		devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		if (devnull < 0) {
-			fprintf(stderr, "hvm-prof: /dev/null: %s\n", strerror(errno));
+			fprintf(stderr, "hvm-prof: /dev/null: %s\n",
+				strerror(errno));
 			return EXIT_PROF;
 		}
 	}
 	r = hvm_info(&info);
 	if (r) {
-		fprintf(stderr, "hvm-prof: cannot use the HRT: %s\n", strerror(-r));
+		fprintf(stderr, "hvm-prof: cannot use the HRT: %s\n",
+			strerror(-r));
 		return EXIT_PROF;
 	}
 	*ncores = info.hrt_cores;
 	if (o->core >= 0 && (unsigned int)o->core >= info.hrt_cores) {
-		fprintf(stderr, "hvm-prof: no HRT core %d (there are %u)\n", o->core,
-			info.hrt_cores);
+		fprintf(stderr, "hvm-prof: no HRT core %d (there are %u)\n",
+			o->core, info.hrt_cores);
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < o->warmup; i++)
@@ -323,8 +338,9 @@ static int run_workload(const struct opts *o, unsigned int *ncores,
 	}
 	*calls = i;
 	if (failed) {
-		fprintf(stderr, "hvm-prof: %lu of %lu calls failed, first: %s\n", failed,
-			i, strerror(-first_err));
+		fprintf(stderr,
+			"hvm-prof: %lu of %lu calls failed, first: %s\n",
+			failed, i, strerror(-first_err));
 		if (failed == i)
 			return EXIT_PROF;
 	}
@@ -351,17 +367,18 @@ static int run_program(const struct opts *o)
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
-			fprintf(stderr, "hvm-prof: waitpid: %s\n", strerror(errno));
+			fprintf(stderr, "hvm-prof: waitpid: %s\n",
+				strerror(errno));
 			return EXIT_PROF;
 		}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status))
-		fprintf(stderr, "hvm-prof: %s exited with status %d\n", o->argv[0],
-			WEXITSTATUS(status));
+		fprintf(stderr, "hvm-prof: %s exited with status %d\n",
+			o->argv[0], WEXITSTATUS(status));
 	else
-		fprintf(stderr, "hvm-prof: %s was killed by signal %d\n", o->argv[0],
-			WTERMSIG(status));
+		fprintf(stderr, "hvm-prof: %s was killed by signal %d\n",
+			o->argv[0], WTERMSIG(status));
 	return EXIT_PROGRAM;
 }
 
@@ -394,8 +411,8 @@ static int report(const struct opts *o, const struct prof_data *d,
 	r = profile_build(&p, d->calls, d->ncalls, d->fwd, d->nfwd, d->tsc_khz);
 	if (r) {
 		fprintf(stderr, "hvm-prof: %s: %s\n", what,
-			r == -EINVAL ? "no complete offloaded calls to analyse" :
-				       strerror(-r));
+			r == -EINVAL ? "no complete offloaded calls to analyse"
+				     : strerror(-r));
 		return EXIT_PROF;
 	}
 	if (o->json_stdout)
@@ -424,7 +441,8 @@ static int report(const struct opts *o, const struct prof_data *d,
 		rc = EXIT_PROF;
 	}
 	if (o->trace && (f = open_out(o->trace))) {
-		profile_write_trace(d->calls, d->ncalls, d->fwd, d->nfwd, d->tsc_khz, f);
+		profile_write_trace(d->calls, d->ncalls, d->fwd, d->nfwd,
+				    d->tsc_khz, f);
 		rc = rc ? rc : close_out(f, o->trace);
 	} else if (o->trace) {
 		rc = EXIT_PROF;
@@ -436,7 +454,9 @@ static int report(const struct opts *o, const struct prof_data *d,
 /* Enough ring for the records -n calls leave, unless --records says. */
 static unsigned long ring_records(const struct opts *o, unsigned int ncores)
 {
-	unsigned long per_call = o->wl == WL_SYSCALL ? 3 : o->wl == WL_ALL ? ncores : 1;
+	unsigned long per_call = o->wl == WL_SYSCALL ? 3
+				 : o->wl == WL_ALL   ? ncores
+						     : 1;
 
 	unsigned long n;
 
@@ -467,9 +487,10 @@ int main(int argc, char **argv)
 		r = prof_ring_load(o.load, 0, &d);
 		if (r) {
 			fprintf(stderr, "hvm-prof: %s: %s\n", o.load,
-				r == -EINVAL ? "not a profile ring file" :
-				r == -EPROTO ? "ring of another format version" :
-					       strerror(-r));
+				r == -EINVAL ? "not a profile ring file"
+				: r == -EPROTO
+					? "ring of another format version"
+					: strerror(-r));
 			return EXIT_PROF;
 		}
 		snprintf(what, sizeof(what), "ring file %s", o.load);
@@ -478,7 +499,8 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	if (!o.ring) {
-		snprintf(ring, sizeof(ring), "/tmp/hvm-prof.%d.ring", (int)getpid());
+		snprintf(ring, sizeof(ring), "/tmp/hvm-prof.%d.ring",
+			 (int)getpid());
 		o.ring = ring;
 	}
 	/* libhvm joins an existing ring: start from an empty one. */
@@ -490,14 +512,16 @@ int main(int argc, char **argv)
 		/* Size the ring by the core count, before profiling is switched on. */
 		r = hvm_info(&info);
 		if (r) {
-			fprintf(stderr, "hvm-prof: cannot use the HRT: %s\n", strerror(-r));
+			fprintf(stderr, "hvm-prof: cannot use the HRT: %s\n",
+				strerror(-r));
 			return EXIT_PROF;
 		}
 		ncores = info.hrt_cores;
 		hvm_close(); /* the next use reopens, and maps the ring */
 	}
 	snprintf(recs, sizeof(recs), "%lu", ring_records(&o, ncores));
-	if (setenv(PROF_ENV_FILE, o.ring, 1) || setenv(PROF_ENV_RECORDS, recs, 1)) {
+	if (setenv(PROF_ENV_FILE, o.ring, 1) ||
+	    setenv(PROF_ENV_RECORDS, recs, 1)) {
 		fprintf(stderr, "hvm-prof: setenv: %s\n", strerror(errno));
 		return EXIT_PROF;
 	}
@@ -515,7 +539,8 @@ int main(int argc, char **argv)
 	/* From here on, a failed PROGRAM's status wins over a missing profile. */
 	r = prof_ring_load(o.ring, from, &d);
 	if (r == -ENOENT) {
-		fprintf(stderr, "hvm-prof: %s made no offloaded calls (no profile ring)\n",
+		fprintf(stderr,
+			"hvm-prof: %s made no offloaded calls (no profile ring)\n",
 			o.wl ? "the workload" : o.argv[0]);
 		rc = rc ? rc : EXIT_PROF;
 		goto out;

@@ -17,28 +17,28 @@
 /* Exit codes (documented in usage and docs/ros-driver.md). */
 enum {
 	EX_OK = 0,
-	EX_FAIL = 1,	/* the operation failed */
-	EX_USAGE = 2,	/* bad command line */
-	EX_NODEV = 3,	/* /dev/hvm missing or not permitted */
+	EX_FAIL = 1,	 /* the operation failed */
+	EX_USAGE = 2,	 /* bad command line */
+	EX_NODEV = 3,	 /* /dev/hvm missing or not permitted */
 	EX_NOTREADY = 4, /* status: the HRT is not ready */
-	EX_TIMEOUT = 5, /* boot, reboot or ping timed out */
+	EX_TIMEOUT = 5,	 /* boot, reboot or ping timed out */
 };
 
 static const char usage_text[] =
-"usage: hvmctl COMMAND [ARGS]\n"
-"  status                      state, cores, memory, heartbeat (exit 4 unless ready)\n"
-"  boot [BOOTOPTS]             boot the HRT from the image slot\n"
-"  reboot [BOOTOPTS]           stop the HRT (any state) and boot it again\n"
-"  stop                        stop all HRT cores (INIT)\n"
-"  load IMAGE                  validate IMAGE and put it in the image slot\n"
-"  log [-f]                    print the HRT log (-f: follow)\n"
-"  stats                       driver counters, free channel/context slots\n"
-"  ping [-i] [-n N] [-c CORE]  interrupt round trip (-i: HRT answers by direct IPI,\n"
-"                              default: by the ivshmem doorbell / MSI-X)\n"
-"  debug hang|crash [-c CORE]  make the HRT hang or crash (for tests)\n"
-"BOOTOPTS: [-s|--selftest] [-t|--timeout MS] [--cmdline STRING]\n"
-"exit: 0 ok, 1 failed, 2 usage, 3 no /dev/hvm or permission denied,\n"
-"      4 HRT not ready (status), 5 timed out\n";
+	"usage: hvmctl COMMAND [ARGS]\n"
+	"  status                      state, cores, memory, heartbeat (exit 4 unless ready)\n"
+	"  boot [BOOTOPTS]             boot the HRT from the image slot\n"
+	"  reboot [BOOTOPTS]           stop the HRT (any state) and boot it again\n"
+	"  stop                        stop all HRT cores (INIT)\n"
+	"  load IMAGE                  validate IMAGE and put it in the image slot\n"
+	"  log [-f]                    print the HRT log (-f: follow)\n"
+	"  stats                       driver counters, free channel/context slots\n"
+	"  ping [-i] [-n N] [-c CORE]  interrupt round trip (-i: HRT answers by direct IPI,\n"
+	"                              default: by the ivshmem doorbell / MSI-X)\n"
+	"  debug hang|crash [-c CORE]  make the HRT hang or crash (for tests)\n"
+	"BOOTOPTS: [-s|--selftest] [-t|--timeout MS] [--cmdline STRING]\n"
+	"exit: 0 ok, 1 failed, 2 usage, 3 no /dev/hvm or permission denied,\n"
+	"      4 HRT not ready (status), 5 timed out\n";
 
 static const char *const state_names[] = {
 	"empty", "loaded", "booting", "ready", "crashed", "hung", "failed",
@@ -46,8 +46,8 @@ static const char *const state_names[] = {
 
 static const char *state_name(uint32_t s)
 {
-	return s < sizeof(state_names) / sizeof(state_names[0]) ?
-		       state_names[s] : "invalid";
+	return s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s]
+								: "invalid";
 }
 
 static int usage(void)
@@ -89,7 +89,8 @@ static int cmd_status(int fd)
 		printf("note: the HRT crashed (error %d); hvmctl reboot restarts it\n",
 		       in.last_error);
 	else if (in.state == HVM_HRT_FAILED)
-		printf("note: the last boot failed: %s\n", strerror(-in.last_error));
+		printf("note: the last boot failed: %s\n",
+		       strerror(-in.last_error));
 	printf("abi_version: %u\n", in.abi_version);
 	printf("boot_count: %u\n", in.boot_count);
 	printf("last_error: %d\n", in.last_error);
@@ -101,11 +102,13 @@ static int cmd_status(int fd)
 	printf("\nhrt_linux_cpus:");
 	for (i = 0; i < in.hrt_cpus && i < HVM_MAX_HRT_CPUS; i++)
 		printf(" %u", in.hrt_linux_cpus[i]);
-	printf("\nregion: %#llx size %llu MiB\n", (unsigned long long)in.region_phys,
+	printf("\nregion: %#llx size %llu MiB\n",
+	       (unsigned long long)in.region_phys,
 	       (unsigned long long)in.region_size >> 20);
 	printf("kernel: %#llx-%#llx\n", (unsigned long long)in.kernel_phys,
 	       (unsigned long long)in.kernel_end);
-	printf("hrt_memory: %#llx size %llu MiB\n", (unsigned long long)in.mem_phys,
+	printf("hrt_memory: %#llx size %llu MiB\n",
+	       (unsigned long long)in.mem_phys,
 	       (unsigned long long)in.mem_size >> 20);
 	printf("image: %llu of %llu bytes\n", (unsigned long long)in.image_len,
 	       (unsigned long long)in.image_size);
@@ -154,7 +157,8 @@ static int cmd_boot(int fd, int argc, char **argv, int reboot)
 			break;
 		case 'C':
 			if (strlen(optarg) >= sizeof(b.cmdline)) {
-				fprintf(stderr, "hvmctl: --cmdline longer than %zu bytes\n",
+				fprintf(stderr,
+					"hvmctl: --cmdline longer than %zu bytes\n",
 					sizeof(b.cmdline) - 1);
 				return EX_USAGE;
 			}
@@ -186,8 +190,10 @@ static int cmd_load(int fd, const char *path)
 		return EX_FAIL;
 	}
 	if (st.st_size <= 0 || (uint64_t)st.st_size > HVM_IMAGE_SIZE) {
-		fprintf(stderr, "hvmctl: %s: %lld bytes; the slot takes 1..%llu\n",
-			path, (long long)st.st_size, (unsigned long long)HVM_IMAGE_SIZE);
+		fprintf(stderr,
+			"hvmctl: %s: %lld bytes; the slot takes 1..%llu\n",
+			path, (long long)st.st_size,
+			(unsigned long long)HVM_IMAGE_SIZE);
 		close(ifd);
 		return EX_FAIL;
 	}
@@ -206,7 +212,9 @@ static int cmd_load(int fd, const char *path)
 	memset(&l, 0, sizeof(l));
 	l.addr = (uintptr_t)buf;
 	l.len = st.st_size;
-	ret = ioctl(fd, HVM_IOC_LOAD, &l) ? err_exit("load (see dmesg for the reason)") : EX_OK;
+	ret = ioctl(fd, HVM_IOC_LOAD, &l)
+		      ? err_exit("load (see dmesg for the reason)")
+		      : EX_OK;
 	if (ret == EX_OK)
 		printf("loaded %s (%lld bytes)\n", path, (long long)st.st_size);
 	free(buf);
@@ -394,16 +402,19 @@ int main(int argc, char **argv)
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return argc < 2 ? usage() : (fputs(usage_text, stdout), EX_OK);
 	cmd = argv[1];
-	if (strcmp(cmd, "status") && strcmp(cmd, "boot") && strcmp(cmd, "reboot") &&
-	    strcmp(cmd, "stop") && strcmp(cmd, "load") && strcmp(cmd, "log") &&
-	    strcmp(cmd, "stats") && strcmp(cmd, "ping") && strcmp(cmd, "debug")) {
+	if (strcmp(cmd, "status") && strcmp(cmd, "boot") &&
+	    strcmp(cmd, "reboot") && strcmp(cmd, "stop") &&
+	    strcmp(cmd, "load") && strcmp(cmd, "log") && strcmp(cmd, "stats") &&
+	    strcmp(cmd, "ping") && strcmp(cmd, "debug")) {
 		fprintf(stderr, "hvmctl: unknown command '%s'\n", cmd);
 		return usage();
 	}
 	if ((!strcmp(cmd, "load") && argc != 3) ||
 	    ((!strcmp(cmd, "status") || !strcmp(cmd, "stop") ||
-	      !strcmp(cmd, "stats")) && argc != 2) ||
-	    (!strcmp(cmd, "log") && (argc > 3 || (argc == 3 && strcmp(argv[2], "-f")))))
+	      !strcmp(cmd, "stats")) &&
+	     argc != 2) ||
+	    (!strcmp(cmd, "log") &&
+	     (argc > 3 || (argc == 3 && strcmp(argv[2], "-f")))))
 		return usage();
 	fd = dev_open();
 	if (fd < 0)

@@ -6,8 +6,8 @@
 #include <string.h>
 
 const char *const prof_stage_names[PROF_NR_STAGES] = {
-	"submit_to_pickup", "pickup_to_start", "run", "finish_to_seen",
-	"total", "forward",
+	"submit_to_pickup", "pickup_to_start", "run",
+	"finish_to_seen",   "total",	       "forward",
 };
 
 static uint64_t tsc_ns(uint64_t cycles, uint64_t tsc_khz)
@@ -33,8 +33,9 @@ int profile_build(struct profile *p, const struct prof_call *calls,
 		return -EINVAL;
 	p->tsc_khz = tsc_khz;
 	for (s = 0; s < PROF_NR_STAGES; s++) {
-		p->samples[s] = calloc(s == PROF_FORWARD ? (nfwd ? nfwd : 1) : ncalls,
-				       sizeof(uint64_t));
+		p->samples[s] =
+			calloc(s == PROF_FORWARD ? (nfwd ? nfwd : 1) : ncalls,
+			       sizeof(uint64_t));
 		if (!p->samples[s]) {
 			profile_free(p);
 			return -ENOMEM;
@@ -48,11 +49,16 @@ int profile_build(struct profile *p, const struct prof_call *calls,
 			p->bad_calls++;
 			continue;
 		}
-		p->samples[PROF_SUBMIT_TO_PICKUP][k] = tsc_ns(c->t_pickup - c->t_submit, tsc_khz);
-		p->samples[PROF_PICKUP_TO_START][k] = tsc_ns(c->t_start - c->t_pickup, tsc_khz);
-		p->samples[PROF_RUN][k] = tsc_ns(c->t_finish - c->t_start, tsc_khz);
-		p->samples[PROF_FINISH_TO_SEEN][k] = tsc_ns(c->t_seen - c->t_finish, tsc_khz);
-		p->samples[PROF_TOTAL][k] = tsc_ns(c->t_seen - c->t_submit, tsc_khz);
+		p->samples[PROF_SUBMIT_TO_PICKUP][k] =
+			tsc_ns(c->t_pickup - c->t_submit, tsc_khz);
+		p->samples[PROF_PICKUP_TO_START][k] =
+			tsc_ns(c->t_start - c->t_pickup, tsc_khz);
+		p->samples[PROF_RUN][k] =
+			tsc_ns(c->t_finish - c->t_start, tsc_khz);
+		p->samples[PROF_FINISH_TO_SEEN][k] =
+			tsc_ns(c->t_seen - c->t_finish, tsc_khz);
+		p->samples[PROF_TOTAL][k] =
+			tsc_ns(c->t_seen - c->t_submit, tsc_khz);
 		p->calls++;
 	}
 	for (i = 0; i < nfwd; i++)
@@ -67,7 +73,8 @@ int profile_build(struct profile *p, const struct prof_call *calls,
 		if (s != PROF_FORWARD)
 			p->nsamples[s] = p->calls;
 		if (p->nsamples[s])
-			stats_summarize(p->samples[s], p->nsamples[s], &p->stage[s]);
+			stats_summarize(p->samples[s], p->nsamples[s],
+					&p->stage[s]);
 	}
 	return 0;
 }
@@ -97,9 +104,12 @@ void profile_print_text(const struct profile *p, FILE *out)
 		if (!p->nsamples[s])
 			continue;
 		fprintf(out, "%-18s %8zu %10llu %10llu %10llu %10llu %10llu\n",
-			prof_stage_names[s], st->count, (unsigned long long)st->min,
-			(unsigned long long)st->p50, (unsigned long long)st->p90,
-			(unsigned long long)st->p99, (unsigned long long)st->max);
+			prof_stage_names[s], st->count,
+			(unsigned long long)st->min,
+			(unsigned long long)st->p50,
+			(unsigned long long)st->p90,
+			(unsigned long long)st->p99,
+			(unsigned long long)st->max);
 	}
 	for (s = 0; s < PROF_NR_STAGES; s++) {
 		if (!p->nsamples[s])
@@ -120,10 +130,12 @@ void profile_print_csv(const struct profile *p, FILE *out)
 		if (!p->nsamples[s])
 			continue;
 		fprintf(out, "%s,%zu,%llu,%llu,%llu,%llu,%llu,%.1f\n",
-			prof_stage_names[s], st->count, (unsigned long long)st->min,
-			(unsigned long long)st->p50, (unsigned long long)st->p90,
-			(unsigned long long)st->p99, (unsigned long long)st->max,
-			st->mean);
+			prof_stage_names[s], st->count,
+			(unsigned long long)st->min,
+			(unsigned long long)st->p50,
+			(unsigned long long)st->p90,
+			(unsigned long long)st->p99,
+			(unsigned long long)st->max, st->mean);
 	}
 }
 
@@ -132,8 +144,9 @@ void profile_print_json(const struct profile *p, FILE *out)
 	size_t s, i;
 	const char *sep = "";
 
-	fprintf(out, "{\"tool\":\"hvm-prof\",\"version\":1,\"unit\":\"ns\","
-		     "\"tsc_khz\":%llu,\"calls\":%zu,\"skipped\":%zu,\"stages\":[",
+	fprintf(out,
+		"{\"tool\":\"hvm-prof\",\"version\":1,\"unit\":\"ns\","
+		"\"tsc_khz\":%llu,\"calls\":%zu,\"skipped\":%zu,\"stages\":[",
 		(unsigned long long)p->tsc_khz, p->calls, p->bad_calls);
 	for (s = 0; s < PROF_NR_STAGES; s++) {
 		const struct stats_summary *st = &p->stage[s];
@@ -147,21 +160,27 @@ void profile_print_json(const struct profile *p, FILE *out)
 
 			counts[x ? 64 - __builtin_clzll(x) : 0]++;
 		}
-		fprintf(out, "%s{\"name\":\"%s\",\"count\":%zu,\"min\":%llu,\"p50\":%llu,"
-			     "\"p90\":%llu,\"p99\":%llu,\"max\":%llu,\"mean\":%.1f,"
-			     "\"histogram\":[",
-			sep, prof_stage_names[s], st->count, (unsigned long long)st->min,
-			(unsigned long long)st->p50, (unsigned long long)st->p90,
-			(unsigned long long)st->p99, (unsigned long long)st->max,
-			st->mean);
+		fprintf(out,
+			"%s{\"name\":\"%s\",\"count\":%zu,\"min\":%llu,\"p50\":%llu,"
+			"\"p90\":%llu,\"p99\":%llu,\"max\":%llu,\"mean\":%.1f,"
+			"\"histogram\":[",
+			sep, prof_stage_names[s], st->count,
+			(unsigned long long)st->min,
+			(unsigned long long)st->p50,
+			(unsigned long long)st->p90,
+			(unsigned long long)st->p99,
+			(unsigned long long)st->max, st->mean);
 		for (i = 0; i < 65; i++) {
 			unsigned long long lo = i ? 1ull << (i - 1) : 0;
-			unsigned long long hi = i == 0 ? 0 : i == 64 ? ~0ull : (1ull << i) - 1;
+			unsigned long long hi = i == 0	  ? 0
+						: i == 64 ? ~0ull
+							  : (1ull << i) - 1;
 
 			if (!counts[i])
 				continue;
-			fprintf(out, "%s{\"lo\":%llu,\"hi\":%llu,\"count\":%zu}", hsep, lo,
-				hi, counts[i]);
+			fprintf(out,
+				"%s{\"lo\":%llu,\"hi\":%llu,\"count\":%zu}",
+				hsep, lo, hi, counts[i]);
 			hsep = ",";
 		}
 		fprintf(out, "]}");
@@ -191,8 +210,9 @@ size_t profile_write_trace(const struct prof_call *calls, size_t ncalls,
 		if (calls[i].t_submit < t0)
 			t0 = calls[i].t_submit;
 	fprintf(out, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
-	fprintf(out, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,"
-		     "\"args\":{\"name\":\"hvm\"}}");
+	fprintf(out,
+		"{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,"
+		"\"args\":{\"name\":\"hvm\"}}");
 	n++;
 	for (i = 0; i < ncalls; i++) {
 		const struct prof_call *c = &calls[i];
@@ -204,31 +224,37 @@ size_t profile_write_trace(const struct prof_call *calls, size_t ncalls,
 			;
 		if (k == ntids && ntids < 256) {
 			tids[ntids++] = c->ros_tid;
-			fprintf(out, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,"
-				     "\"tid\":%zu,\"args\":{\"name\":\"ROS thread %u\"}}",
+			fprintf(out,
+				",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,"
+				"\"tid\":%zu,\"args\":{\"name\":\"ROS thread %u\"}}",
 				TRACK_ROS + k, c->ros_tid);
 			n++;
 		}
 		ros = (uint32_t)(TRACK_ROS + k);
 		if (c->hrt_core < 64 && !(cores_seen & (1ull << c->hrt_core))) {
 			cores_seen |= 1ull << c->hrt_core;
-			fprintf(out, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,"
-				     "\"tid\":%u,\"args\":{\"name\":\"HRT core %u\"}}",
+			fprintf(out,
+				",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,"
+				"\"tid\":%u,\"args\":{\"name\":\"HRT core %u\"}}",
 				c->hrt_core + 1, c->hrt_core);
 			n++;
 		}
 		/* ROS view: the whole call; HRT view: pickup..finish, run nested. */
-		fprintf(out, ",\n{\"name\":\"invoke\",\"ph\":\"X\",\"pid\":1,\"tid\":%u,"
-			     "\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"id\":%llu,\"status\":%d}}",
+		fprintf(out,
+			",\n{\"name\":\"invoke\",\"ph\":\"X\",\"pid\":1,\"tid\":%u,"
+			"\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"id\":%llu,\"status\":%d}}",
 			ros, us(c->t_submit, t0, tsc_khz),
-			us(c->t_seen, c->t_submit, tsc_khz), (unsigned long long)c->id,
-			c->status);
-		fprintf(out, ",\n{\"name\":\"invoke\",\"ph\":\"X\",\"pid\":1,\"tid\":%u,"
-			     "\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"id\":%llu}}",
+			us(c->t_seen, c->t_submit, tsc_khz),
+			(unsigned long long)c->id, c->status);
+		fprintf(out,
+			",\n{\"name\":\"invoke\",\"ph\":\"X\",\"pid\":1,\"tid\":%u,"
+			"\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"id\":%llu}}",
 			c->hrt_core + 1, us(c->t_pickup, t0, tsc_khz),
-			us(c->t_finish, c->t_pickup, tsc_khz), (unsigned long long)c->id);
-		fprintf(out, ",\n{\"name\":\"run\",\"ph\":\"X\",\"pid\":1,\"tid\":%u,"
-			     "\"ts\":%.3f,\"dur\":%.3f}",
+			us(c->t_finish, c->t_pickup, tsc_khz),
+			(unsigned long long)c->id);
+		fprintf(out,
+			",\n{\"name\":\"run\",\"ph\":\"X\",\"pid\":1,\"tid\":%u,"
+			"\"ts\":%.3f,\"dur\":%.3f}",
 			c->hrt_core + 1, us(c->t_start, t0, tsc_khz),
 			us(c->t_finish, c->t_start, tsc_khz));
 		n += 3;
@@ -238,10 +264,12 @@ size_t profile_write_trace(const struct prof_call *calls, size_t ncalls,
 			if (f->call_id != c->id || f->t_reply < f->t_seen ||
 			    f->t_seen < c->t_start || f->t_reply > c->t_finish)
 				continue;
-			fprintf(out, ",\n{\"name\":\"%s\",\"ph\":\"X\",\"pid\":1,\"tid\":%u,"
-				     "\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"nr\":%lld}}",
-				f->nr == ~0ull ? "page fault" : "syscall", c->hrt_core + 1,
-				us(f->t_seen, t0, tsc_khz), us(f->t_reply, f->t_seen, tsc_khz),
+			fprintf(out,
+				",\n{\"name\":\"%s\",\"ph\":\"X\",\"pid\":1,\"tid\":%u,"
+				"\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"nr\":%lld}}",
+				f->nr == ~0ull ? "page fault" : "syscall",
+				c->hrt_core + 1, us(f->t_seen, t0, tsc_khz),
+				us(f->t_reply, f->t_seen, tsc_khz),
 				f->nr == ~0ull ? -1ll : (long long)f->nr);
 			n++;
 		}

@@ -27,10 +27,10 @@ struct prof_call {
 
 /* One forwarded system call or page fault, timed on the ROS side. */
 struct prof_fwd {
-	uint64_t call_id;  /* the prof_call it belongs to */
-	uint64_t nr;	   /* system call number, or ~0 for a page fault */
-	uint64_t t_seen;   /* ROS: forwarded request seen */
-	uint64_t t_reply;  /* ROS: reply posted */
+	uint64_t call_id; /* the prof_call it belongs to */
+	uint64_t nr;	  /* system call number, or ~0 for a page fault */
+	uint64_t t_seen;  /* ROS: forwarded request seen */
+	uint64_t t_reply; /* ROS: reply posted */
 };
 
 enum prof_stage {

@@ -66,7 +66,9 @@ int stats_histogram(const uint64_t *v, size_t n, unsigned int width, FILE *out)
 			most = counts[b];
 	for (b = 0; b < 65; b++) {
 		uint64_t lo = b ? 1ull << (b - 1) : 0;
-		uint64_t hi = b == 0 ? 0 : b == 64 ? UINT64_MAX : (1ull << b) - 1;
+		uint64_t hi = b == 0	? 0
+			      : b == 64 ? UINT64_MAX
+					: (1ull << b) - 1;
 		size_t bar;
 
 		if (!counts[b])

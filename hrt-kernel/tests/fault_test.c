@@ -24,8 +24,8 @@ HRT_TEST(exception_in_thread_is_contained)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		t = hrt_thread_create(i ? hrt_fault_ud : hrt_fault_null, (void *)8,
-				      "faulty", HRT_ANY_CPU,
+		t = hrt_thread_create(i ? hrt_fault_ud : hrt_fault_null,
+				      (void *)8, "faulty", HRT_ANY_CPU,
 				      HRT_THREAD_ISOLATE_FAULTS);
 		HRT_EXPECT(t);
 		/* Peek at the report before join frees the thread. */

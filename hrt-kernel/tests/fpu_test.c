@@ -46,7 +46,8 @@ static long hrt_fpu_worker(void *arg)
 
 	for (round = 0; round < 200; round++) {
 		for (i = 0; i < 12; i++)
-			want[i] = got[i] = seed * 0x9e3779b97f4a7c15ull + round * 131 + i;
+			want[i] = got[i] =
+				seed * 0x9e3779b97f4a7c15ull + round * 131 + i;
 		if (!avx)
 			for (i = 0; i < 12; i++)
 				if ((i & 3) >= 2)

@@ -26,7 +26,8 @@ HRT_TEST(buddy_alloc_free)
 	for (i = 0; i < 16; i++) {
 		p[i] = hrt_pages_alloc(i % 5);
 		HRT_EXPECT(p[i]);
-		HRT_EXPECT(((u64)hrt_virt_to_phys(p[i]) & ((PAGE_SIZE << (i % 5)) - 1)) == 0 ||
+		HRT_EXPECT(((u64)hrt_virt_to_phys(p[i]) &
+			    ((PAGE_SIZE << (i % 5)) - 1)) == 0 ||
 			   (i % 5) == 0 || true);
 		memset(p[i], i, PAGE_SIZE << (i % 5));
 		o = hrt_pages_order_of(p[i]);

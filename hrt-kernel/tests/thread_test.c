@@ -71,8 +71,8 @@ static long hrt_migrator(void *arg)
 
 HRT_TEST(thread_pin_migrates)
 {
-	struct hrt_thread *t = hrt_thread_create(hrt_migrator, NULL, "mig",
-						 HRT_ANY_CPU, 0);
+	struct hrt_thread *t =
+		hrt_thread_create(hrt_migrator, NULL, "mig", HRT_ANY_CPU, 0);
 
 	HRT_EXPECT(t);
 	HRT_EXPECT(hrt_thread_join(t) == 3 * (long)hrt_ncpus);
@@ -113,7 +113,8 @@ HRT_TEST(preemption_interrupts_spinner)
 	HRT_EXPECT(a);
 	/* Let the spinner own the CPU first. */
 	t0 = hrt_rdtsc();
-	while (!READ_ONCE(hrt_spin_started) && hrt_rdtsc() - t0 < hrt_tsc_khz * 1000)
+	while (!READ_ONCE(hrt_spin_started) &&
+	       hrt_rdtsc() - t0 < hrt_tsc_khz * 1000)
 		hrt_thread_yield();
 	b = hrt_thread_create(hrt_setter, NULL, "setter", cpu, 0);
 	HRT_EXPECT(b);
@@ -154,7 +155,8 @@ HRT_TEST(parallel_for_results)
 	for (c = 0, s = 0; c < hrt_ncpus; c++) {
 		/* Every core got its contiguous share. */
 		HRT_EXPECT(hrt_atomic_read(&per_cpu[c]) == 4000 / hrt_ncpus ||
-			   hrt_atomic_read(&per_cpu[c]) == 4000 / hrt_ncpus + 1);
+			   hrt_atomic_read(&per_cpu[c]) ==
+				   4000 / hrt_ncpus + 1);
 		s += hrt_atomic_read(&per_cpu[c]);
 	}
 	HRT_EXPECT(s == 4000);

@@ -54,28 +54,28 @@ static const char usage_text[] =
 	"CAP_SYS_ADMIN\n"
 	"  load=P,T,S         P processes x T threads invoking for S seconds\n";
 
-#define HRT_IMAGE "/root/hrt.elf"
-#define UTIL_SETPRIV "/root/setpriv" /* util-linux's, added by run.sh */
-#define NOBODY 65534
-#define MAXW 64
-#define NNOTES 16
+#define HRT_IMAGE	"/root/hrt.elf"
+#define UTIL_SETPRIV	"/root/setpriv" /* util-linux's, added by run.sh */
+#define NOBODY		65534
+#define MAXW		64
+#define NNOTES		16
 #define CALL_TIMEOUT_MS 20000 /* any single short invocation */
 
 /* ------------------------------------------------------------ shared state */
 
 /* Fuzz result histogram: operation kinds x errno (0 = success). */
-#define FZ_NERR 140
+#define FZ_NERR	 140
 #define FZ_NKIND 32
 
 struct shared {
 	long attempted, survived, lost, stuck;
 	long progress; /* any worker finished an operation */
-	long cnt[64]; /* campaign-specific counters */
+	long cnt[64];  /* campaign-specific counters */
 	int inflight[MAXW];
 	uint64_t started[MAXW]; /* now_ms() when the operation began */
-	int owner[MAXW]; /* the worker's process */
-	int dumped; /* dump_hrt() ran for a slow operation */
-	char cur[MAXW][160]; /* what each worker is doing */
+	int owner[MAXW];	/* the worker's process */
+	int dumped;		/* dump_hrt() ran for a slow operation */
+	char cur[MAXW][160];	/* what each worker is doing */
 	int nnotes;
 	char notes[NNOTES][200];
 	long fz[FZ_NKIND][FZ_NERR];
@@ -192,7 +192,7 @@ static uint64_t now_ms(void)
 
 static void sleep_ms(unsigned int ms)
 {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
@@ -229,8 +229,9 @@ static int wait_state(int want, unsigned int ms)
 
 static const char *state_name(int s)
 {
-	static const char *const n[] = {"empty",   "loaded", "booting", "ready",
-					"crashed", "hung",   "failed"};
+	static const char *const n[] = { "empty", "loaded",  "booting",
+					 "ready", "crashed", "hung",
+					 "failed" };
 
 	return s >= 0 && s < 7 ? n[s] : "unknown";
 }
@@ -330,8 +331,8 @@ static int run_cmd(unsigned int ms, int show, char *const argv[])
 static int hvmctl(unsigned int ms, const char *a, const char *b, const char *c,
 		  const char *d)
 {
-	char *argv[] = {"hvmctl",  (char *)a, (char *)b,
-			(char *)c, (char *)d, NULL};
+	char *argv[] = { "hvmctl",  (char *)a, (char *)b,
+			 (char *)c, (char *)d, NULL };
 
 	return run_cmd(ms, 0, argv);
 }
@@ -527,7 +528,7 @@ static void start_watch(void)
 struct job {
 	uint64_t x;
 	uint32_t rounds;
-	uint32_t ms; /* f_spin, f_sleep */
+	uint32_t ms;	    /* f_spin, f_sleep */
 	volatile char *mem; /* f_touch: fresh pages */
 	uint32_t pages;
 	int fd; /* f_block */
@@ -586,7 +587,7 @@ static long f_spin(void *arg, unsigned int core)
 static long f_sleep(void *arg, unsigned int core)
 {
 	const struct job *j = arg;
-	struct timespec ts = {0, (long)j->ms * 1000000};
+	struct timespec ts = { 0, (long)j->ms * 1000000 };
 
 	if (nanosleep(&ts, NULL))
 		return -1;
@@ -716,13 +717,14 @@ static long expect_cksum(const struct ck *c, unsigned int core)
 
 /* ------------------------------------------------------------ invoking */
 
-static const enum hrt_wait_mode wait_modes[4] = {
-	HRT_WAIT_DEFAULT, HRT_WAIT_POLL, HRT_WAIT_BLOCK, HRT_WAIT_SPIN_BLOCK};
-static const char *const wait_names[4] = {"default", "poll", "block",
-					  "spin-block"};
+static const enum hrt_wait_mode wait_modes[4] = { HRT_WAIT_DEFAULT,
+						  HRT_WAIT_POLL, HRT_WAIT_BLOCK,
+						  HRT_WAIT_SPIN_BLOCK };
+static const char *const wait_names[4] = { "default", "poll", "block",
+					   "spin-block" };
 
 enum { CALL_SYNC, CALL_ASYNC, CALL_ALL };
-static const char *const call_names[3] = {"sync", "async", "all-core"};
+static const char *const call_names[3] = { "sync", "async", "all-core" };
 
 /*
  * One invocation of (fn) in style (how): rets[] gets each core's result
@@ -752,7 +754,7 @@ static int invoke(int how, hrt_fn fn, void *arg, struct hrt_opts *o, long *rets,
 /* Fresh process: binds, invokes (n) times, checks each result. */
 static int probe_child(int n, uint64_t seed)
 {
-	struct job j = {0};
+	struct job j = { 0 };
 	long r = 0;
 	int rc;
 
@@ -763,7 +765,8 @@ static int probe_child(int n, uint64_t seed)
 	}
 	start_watch();
 	for (int k = 0; k < n; k++) {
-		struct hrt_opts o = {.core = -1, .timeout_ms = CALL_TIMEOUT_MS};
+		struct hrt_opts o = { .core = -1,
+				      .timeout_ms = CALL_TIMEOUT_MS };
 
 		set_cur(MAXW - 1, "probe: invocation %d of a new process", k);
 		j.x = rnd(&seed);
@@ -1030,15 +1033,15 @@ static const struct {
 	hrt_fn fn;
 	int vector; /* -1: no fault */
 } fkinds[FK_N] = {
-	{"good", f_mix, -1},
-	{"good+forwarded", f_fwd, -1},
-	{"good+page faults", f_touch, -1},
-	{"NULL write", f_nullw, 14},
-	{"ud2", f_ud2, 6},
-	{"int3", f_int3, 3},
-	{"divide by zero", f_div, 0},
-	{"non-canonical", f_noncanon, 13},
-	{"forwarded+NULL", f_fwd_null, 14},
+	{ "good", f_mix, -1 },
+	{ "good+forwarded", f_fwd, -1 },
+	{ "good+page faults", f_touch, -1 },
+	{ "NULL write", f_nullw, 14 },
+	{ "ud2", f_ud2, 6 },
+	{ "int3", f_int3, 3 },
+	{ "divide by zero", f_div, 0 },
+	{ "non-canonical", f_noncanon, 13 },
+	{ "forwarded+NULL", f_fwd_null, 14 },
 };
 
 struct faults_arg {
@@ -1097,12 +1100,12 @@ static void *faults_thread(void *arg)
 				 : 3 + (int)((r >> 8) % 6);
 		int wm = (int)((r >> 16) & 3), how = (int)((r >> 20) % 10);
 		struct hvm_fault f;
-		struct hrt_opts o = {.core = -1,
-				     .wait = wait_modes[wm],
-				     .timeout_ms = CALL_TIMEOUT_MS,
-				     .fault = &f};
-		struct job j = {.x = rnd(&seed),
-				.rounds = (uint32_t)((r >> 24) % 64)};
+		struct hrt_opts o = { .core = -1,
+				      .wait = wait_modes[wm],
+				      .timeout_ms = CALL_TIMEOUT_MS,
+				      .fault = &f };
+		struct job j = { .x = rnd(&seed),
+				 .rounds = (uint32_t)((r >> 24) % 64) };
 		unsigned int ncalled = 0;
 		char why[200];
 		int rc;
@@ -1171,7 +1174,7 @@ static void faults_body(void *arg)
 
 static void c_faults(long n)
 {
-	struct faults_arg a = {n, 2};
+	struct faults_arg a = { n, 2 };
 	long nf = 0;
 
 	fa = &a;
@@ -1211,17 +1214,18 @@ static void *inflight_thread(void *arg)
 		int how = (r >> 12) % 8 == 0   ? CALL_ALL
 			  : (r >> 12) % 8 == 1 ? CALL_ASYNC
 					       : CALL_SYNC;
-		struct hvm_fault f = {0};
-		struct hrt_opts o = {.core = -1,
-				     .wait = wait_modes[wm],
-				     .timeout_ms = CALL_TIMEOUT_MS,
-				     .fault = &f};
-		struct job j = {.x = rnd(&seed), .rounds = 8};
-		static const hrt_fn fns[6] = {f_mix,   f_fwd,	f_spin,
-					      f_sleep, f_touch, f_thread};
-		static const char *const names[6] = {"compute",	    "forwarded",
-						     "spin",	    "sleep",
-						     "page faults", "thread"};
+		struct hvm_fault f = { 0 };
+		struct hrt_opts o = { .core = -1,
+				      .wait = wait_modes[wm],
+				      .timeout_ms = CALL_TIMEOUT_MS,
+				      .fault = &f };
+		struct job j = { .x = rnd(&seed), .rounds = 8 };
+		static const hrt_fn fns[6] = { f_mix,	f_fwd,	 f_spin,
+					       f_sleep, f_touch, f_thread };
+		static const char *const names[6] = {
+			"compute", "forwarded",	  "spin",
+			"sleep",   "page faults", "thread"
+		};
 		unsigned int ncalled = 0;
 		int rc, good = 1;
 
@@ -1304,9 +1308,9 @@ static pid_t start_spinner(int core)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		struct hrt_opts o = {.core = core,
-				     .wait = HRT_WAIT_BLOCK,
-				     .timeout_ms = 60000};
+		struct hrt_opts o = { .core = core,
+				      .wait = HRT_WAIT_BLOCK,
+				      .timeout_ms = 60000 };
 		long r;
 		int rc;
 
@@ -1376,7 +1380,7 @@ static const char *const rs_names[RS_N] = {
 
 static void c_reboots(long n)
 {
-	struct inflight_arg ia = {(int)ncores + 1};
+	struct inflight_arg ia = { (int)ncores + 1 };
 	uint64_t seed = sub_seed("reboots", 0);
 	long per[RS_N][2];
 	pid_t worker;
@@ -1618,11 +1622,11 @@ static void *victim_thread(void *arg)
 		uint64_t r = rnd(&seed);
 		int kind = (int)(r % 7), wm = (int)((r >> 8) & 3), rc;
 		struct hvm_fault f;
-		struct hrt_opts o = {.core = -1,
-				     .wait = wait_modes[wm],
-				     .timeout_ms = CALL_TIMEOUT_MS,
-				     .fault = &f};
-		struct job j = {.x = rnd(&seed), .rounds = 4};
+		struct hrt_opts o = { .core = -1,
+				      .wait = wait_modes[wm],
+				      .timeout_ms = CALL_TIMEOUT_MS,
+				      .fault = &f };
+		struct job j = { .x = rnd(&seed), .rounds = 4 };
 		unsigned int ncalled = 1;
 		int how = CALL_SYNC;
 		hrt_fn fn = f_mix;
@@ -1725,10 +1729,10 @@ static void c_kills(long n)
 		uint64_t r = rnd(&seed);
 		int act = (int)(i % KA_N), st, ok = 1;
 		unsigned int d = 1 + (unsigned int)((r >> 8) % 150);
-		struct victim v = {.slot = 0,
-				   .nthreads = 1,
-				   .calls = 1000,
-				   .seed = rnd(&seed)};
+		struct victim v = { .slot = 0,
+				    .nthreads = 1,
+				    .calls = 1000,
+				    .seed = rnd(&seed) };
 		pid_t pid;
 
 		if (act == KA_STOP_CONT || act == KA_STOP_CONT_MANY)
@@ -1875,7 +1879,7 @@ static const unsigned long hvm_cmds[15] = {
 	HVM_IOC_CHAN_CLOSE, HVM_IOC_KICK,   HVM_IOC_CHAN_WAIT,
 };
 
-#define FZ_FDS 8
+#define FZ_FDS	8
 #define FZ_MAPS 8
 
 struct fz_map {
@@ -1893,11 +1897,11 @@ struct fz_ctx {
 static int fz_fd[FZ_FDS];
 static struct fz_map fz_map[FZ_MAPS];
 static pthread_mutex_t fz_map_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *fz_buf; /* 64 KiB of random bytes, then a PROT_NONE page */
-static char *fz_ro; /* one read-only page */
+static char *fz_buf;   /* 64 KiB of random bytes, then a PROT_NONE page */
+static char *fz_ro;    /* one read-only page */
 static void *fz_image; /* the real image, or NULL */
 static size_t fz_image_len;
-static int fz_allow_stop; /* fuzz=N,stop: HVM_IOC_STOP (then BOOT) too */
+static int fz_allow_stop;	/* fuzz=N,stop: HVM_IOC_STOP (then BOOT) too */
 static int fz_allow_reboot = 1; /* fuzz=N,noreboot: valid reboots turned away */
 static __thread sigjmp_buf fz_jmp;
 static __thread volatile int fz_jmp_on;
@@ -2162,9 +2166,9 @@ static int fz_op(struct fz_ctx *c, long i)
 		ret = ioctl(fd, cmd, fz_ptr(s, 64));
 		err = errno;
 	} else if (op < 69) { /* generic file ioctls on our file */
-		static const unsigned long vfs[] = {FIONREAD, FIONBIO,
-						    FIOCLEX,  FIONCLEX,
-						    FIOASYNC, FIOQSIZE};
+		static const unsigned long vfs[] = { FIONREAD, FIONBIO,
+						     FIOCLEX,  FIONCLEX,
+						     FIOASYNC, FIOQSIZE };
 		unsigned long cmd = vfs[rnd(s) % 6];
 		int v = (int)(rnd(s) % 2);
 
@@ -2173,14 +2177,14 @@ static int fz_op(struct fz_ctx *c, long i)
 		ret = ioctl(fd, cmd, rnd(s) % 4 ? (void *)&v : fz_ptr(s, 8));
 		err = errno;
 	} else if (op < 77) { /* mmap */
-		static const size_t lens[] = {0,
-					      1,
-					      4096,
-					      8192,
-					      HVM_CHAN_SIZE,
-					      HVM_CHAN_SIZE + 4096,
-					      2 * HVM_CHAN_SIZE,
-					      1ull << 40};
+		static const size_t lens[] = { 0,
+					       1,
+					       4096,
+					       8192,
+					       HVM_CHAN_SIZE,
+					       HVM_CHAN_SIZE + 4096,
+					       2 * HVM_CHAN_SIZE,
+					       1ull << 40 };
 		size_t len = rnd(s) % 3 ? lens[rnd(s) % 8]
 					: (rnd(s) % 160) * 4096;
 		off_t off = rnd(s) % 2	 ? 0
@@ -2279,7 +2283,8 @@ static int fz_op(struct fz_ctx *c, long i)
 				MADV_REMOVE,	    MADV_FREE,
 				MADV_POPULATE_READ, MADV_POPULATE_WRITE,
 				MADV_COLD,	    MADV_PAGEOUT,
-				MADV_DONTDUMP,	    MADV_HUGEPAGE};
+				MADV_DONTDUMP,	    MADV_HUGEPAGE
+			};
 			int a = adv[rnd(s) % 12];
 
 			kind = FZK_MADVISE;
@@ -2303,8 +2308,8 @@ static int fz_op(struct fz_ctx *c, long i)
 		default: { /* the kernel reads it: pipe write, /proc/self/mem,
 			      process_vm_readv */
 			int pfd[2], mfd;
-			struct iovec lv = {fz_buf + 32768, 4096},
-				     rv = {mp.addr, 4096};
+			struct iovec lv = { fz_buf + 32768, 4096 },
+				     rv = { mp.addr, 4096 };
 
 			kind = FZK_MEMREAD;
 			if (mp.len < 4096)
@@ -2376,8 +2381,8 @@ static int fz_op(struct fz_ctx *c, long i)
 			ret = write(fd, fz_buf, n);
 		err = errno;
 	} else if (op < 98) {
-		struct pollfd p = {.fd = fd,
-				   .events = POLLIN | POLLOUT | POLLPRI};
+		struct pollfd p = { .fd = fd,
+				    .events = POLLIN | POLLOUT | POLLPRI };
 
 		kind = FZK_POLL;
 		set_cur(c->w, "fuzz #%ld: poll(%d)", i, fd);
@@ -2393,8 +2398,9 @@ static int fz_op(struct fz_ctx *c, long i)
 		set_cur(c->w, "fuzz #%ld: fork, 20 operations in the child", i);
 		pid = fork();
 		if (pid == 0) {
-			struct fz_ctx cc = {
-				.seed = rnd(s), .w = c->w, .child = 1};
+			struct fz_ctx cc = { .seed = rnd(s),
+					     .w = c->w,
+					     .child = 1 };
 			struct hvm_bind b;
 			int nfd = dev_open();
 
@@ -2482,8 +2488,9 @@ static void fuzz_checker(void)
 		sleep_ms(50);
 	start_watch();
 	while (!__atomic_load_n(&S->stop, __ATOMIC_ACQUIRE)) {
-		struct job j = {.x = rnd(&seed), .rounds = 16};
-		struct hrt_opts o = {.core = -1, .timeout_ms = CALL_TIMEOUT_MS};
+		struct job j = { .x = rnd(&seed), .rounds = 16 };
+		struct hrt_opts o = { .core = -1,
+				      .timeout_ms = CALL_TIMEOUT_MS };
 		long r = 0;
 		int rc;
 
@@ -2637,9 +2644,9 @@ static Elf64_Phdr *phdr(void *img, int i)
 	return (Elf64_Phdr *)((char *)img + eh->e_phoff) + i;
 }
 
-static const char *const ph_fields[8] = {"p_type",  "p_flags", "p_offset",
-					 "p_vaddr", "p_paddr", "p_filesz",
-					 "p_memsz", "p_align"};
+static const char *const ph_fields[8] = { "p_type",  "p_flags", "p_offset",
+					  "p_vaddr", "p_paddr", "p_filesz",
+					  "p_memsz", "p_align" };
 
 /*
  * Mutant (k) of (orig) into (m), deterministically from the seed and k;
@@ -2735,9 +2742,9 @@ static size_t mutate(const char *orig, size_t len, char *m, uint64_t k,
 	}
 	case 5: { /* p_type change */
 		Elf64_Phdr *p;
-		static const uint32_t types[] = {PT_NULL,      PT_LOAD,
-						 PT_NOTE,      PT_DYNAMIC,
-						 PT_GNU_STACK, PT_TLS};
+		static const uint32_t types[] = { PT_NULL,	PT_LOAD,
+						  PT_NOTE,	PT_DYNAMIC,
+						  PT_GNU_STACK, PT_TLS };
 		uint32_t old;
 
 		i = (int)(rnd(&s) % (uint64_t)nph);
@@ -2955,7 +2962,7 @@ static int drop_to_nobody(void)
 
 static int drop_cap_sys_admin(void)
 {
-	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
 
 	if (syscall(SYS_capget, &h, d))
@@ -2973,7 +2980,7 @@ static int up_child(int test)
 {
 	int fd, rc;
 	long r = 0;
-	struct job j = {.x = 77, .rounds = 3};
+	struct job j = { .x = 77, .rounds = 3 };
 
 	switch (test) {
 	case 0: /* open as nobody, O_RDWR */
@@ -3095,13 +3102,13 @@ static void c_unpriv(void)
 				: "");
 	}
 	if (access(UTIL_SETPRIV, X_OK) == 0) {
-		char *argv[] = {UTIL_SETPRIV,
-				"--reuid=65534",
-				"--regid=65534",
-				"--clear-groups",
-				"hvmctl",
-				"status",
-				NULL};
+		char *argv[] = { UTIL_SETPRIV,
+				 "--reuid=65534",
+				 "--regid=65534",
+				 "--clear-groups",
+				 "hvmctl",
+				 "status",
+				 NULL };
 		int rc = run_cmd(30000, 0, argv);
 
 		add(&S->attempted, 1);
@@ -3137,12 +3144,13 @@ static void *load_thread(void *arg)
 
 	while (now_ms() < load_deadline) {
 		uint64_t r = rnd(&seed);
-		struct ck c = {
-			.buf = buf, .len = 1 + (size_t)(r % 16384), .fd = -1};
+		struct ck c = { .buf = buf,
+				.len = 1 + (size_t)(r % 16384),
+				.fd = -1 };
 		int wm = (int)((r >> 16) & 3), sel = (int)((r >> 20) % 10), rc;
-		struct hrt_opts o = {.core = -1,
-				     .wait = wait_modes[wm],
-				     .timeout_ms = 30000};
+		struct hrt_opts o = { .core = -1,
+				      .wait = wait_modes[wm],
+				      .timeout_ms = 30000 };
 		unsigned int ncalled = 1;
 		int how = sel < 6   ? CALL_SYNC
 			  : sel < 8 ? CALL_ASYNC
@@ -3222,7 +3230,7 @@ static void c_load(int procs, int threads, int secs)
 
 	if (procs * threads > MAXW)
 		threads = MAXW / procs;
-	la = (struct load_arg){procs, threads, secs};
+	la = (struct load_arg){ procs, threads, secs };
 	begin("load", "processes x threads invoking a checksum of a per-call "
 		      "buffer, every result checked");
 	printf("# load: %d processes x %d threads for %d s\n", procs, threads,

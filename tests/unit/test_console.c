@@ -146,7 +146,8 @@ UNIT_TEST(console_tail_overflow_keeps_newest_bytes)
 		big[i] = (char)('a' + i % 26);
 	console_tail_add(&t, big, sizeof(big));
 	assert_int_equal(t.len, CONSOLE_TAIL);
-	assert_memory_equal(t.buf, big + sizeof(big) - CONSOLE_TAIL, CONSOLE_TAIL);
+	assert_memory_equal(t.buf, big + sizeof(big) - CONSOLE_TAIL,
+			    CONSOLE_TAIL);
 
 	/* A partial overflow drops exactly the oldest bytes. */
 	memset(&t, 0, sizeof(t));

@@ -110,7 +110,8 @@ static void archive_free(struct archive *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static const struct entry *archive_find(const struct archive *a, const char *name)
+static const struct entry *archive_find(const struct archive *a,
+					const char *name)
 {
 	size_t i;
 
@@ -207,14 +208,16 @@ UNIT_TEST(initramfs_cpio_roundtrip)
 	assert_false(cpio_has(&c, "/nope"));
 
 	/* Duplicates are refused and not sticky. */
-	assert_int_equal(cpio_data(&c, "/a/bb/f.txt", 0644, "again", 5), -EEXIST);
+	assert_int_equal(cpio_data(&c, "/a/bb/f.txt", 0644, "again", 5),
+			 -EEXIST);
 	assert_int_equal(cpio_symlink(&c, "/bin/sh", "/x"), -EEXIST);
 	assert_int_equal(cpio_data(&c, "/bin/sh", 0644, "", 0), -EEXIST);
 	assert_int_equal(cpio_data(&c, "/a/bb", 0644, "", 0), -EEXIST);
 	assert_int_equal(c.err, 0);
 
 	/* Host files that cannot be added. */
-	assert_int_equal(cpio_host_file(&c, "/nope", "/nonexistent/file"), -ENOENT);
+	assert_int_equal(cpio_host_file(&c, "/nope", "/nonexistent/file"),
+			 -ENOENT);
 	assert_int_equal(cpio_host_file(&c, "/d", dir), -EISDIR);
 	assert_int_equal(c.err, 0);
 
@@ -299,7 +302,8 @@ UNIT_TEST(initramfs_elf_deps_dynamic)
 	char missing[256] = "";
 	size_t i, j;
 
-	assert_int_equal(elf_deps("/bin/ls", &deps, missing, sizeof(missing)), 0);
+	assert_int_equal(elf_deps("/bin/ls", &deps, missing, sizeof(missing)),
+			 0);
 	assert_true(deps.n >= 2);
 	assert_true(strv_count_suffix(&deps, "libc.so.6") >= 1);
 	for (i = 0; i < deps.n; i++) {
@@ -317,7 +321,8 @@ UNIT_TEST(initramfs_elf_deps_dynamic)
 
 	/* A second call adds nothing new. */
 	j = deps.n;
-	assert_int_equal(elf_deps("/bin/ls", &deps, missing, sizeof(missing)), 0);
+	assert_int_equal(elf_deps("/bin/ls", &deps, missing, sizeof(missing)),
+			 0);
 	assert_int_equal(deps.n, j);
 	strv_free(&deps);
 }
@@ -328,7 +333,8 @@ UNIT_TEST(initramfs_elf_deps_static_and_text)
 	struct strv deps = { 0 };
 	char missing[256] = "";
 
-	assert_int_equal(elf_deps("/bin/busybox", &deps, missing, sizeof(missing)), 0);
+	assert_int_equal(
+		elf_deps("/bin/busybox", &deps, missing, sizeof(missing)), 0);
 	assert_int_equal(deps.n, 0);
 
 	assert_non_null(mkdtemp(dir));
@@ -343,7 +349,8 @@ UNIT_TEST(initramfs_elf_deps_static_and_text)
 	assert_int_equal(unlink(text), 0);
 	assert_int_equal(rmdir(dir), 0);
 
-	assert_int_equal(elf_deps("/nonexistent/bin", &deps, missing, sizeof(missing)),
+	assert_int_equal(elf_deps("/nonexistent/bin", &deps, missing,
+				  sizeof(missing)),
 			 -ENOENT);
 	assert_int_equal(deps.n, 0);
 	strv_free(&deps);
@@ -353,14 +360,13 @@ UNIT_TEST(initramfs_elf_deps_static_and_text)
 
 UNIT_TEST(initramfs_modules_resolve_order)
 {
-	static const char dep[] =
-		"kernel/a.ko: kernel/b.ko kernel/c.ko\n"
-		"kernel/b.ko: kernel/c.ko\n"
-		"kernel/c.ko:\n"
-		"kernel/drivers/d.ko.xz: kernel/c.ko\n"
-		"kernel/loop1.ko: kernel/loop2.ko\n"
-		"kernel/loop2.ko: kernel/loop1.ko\n"
-		"kernel/broken.ko: kernel/absent.ko\n";
+	static const char dep[] = "kernel/a.ko: kernel/b.ko kernel/c.ko\n"
+				  "kernel/b.ko: kernel/c.ko\n"
+				  "kernel/c.ko:\n"
+				  "kernel/drivers/d.ko.xz: kernel/c.ko\n"
+				  "kernel/loop1.ko: kernel/loop2.ko\n"
+				  "kernel/loop2.ko: kernel/loop1.ko\n"
+				  "kernel/broken.ko: kernel/absent.ko\n";
 	struct strv out = { 0 };
 
 	assert_int_equal(modules_resolve(dep, "a", &out), 0);
@@ -547,7 +553,8 @@ static void setup_make(struct setup *s)
 	s->argv[s->argc++] = "echo";
 	s->argv[s->argc++] = "a b";
 	s->argv[s->argc] = NULL;
-	assert_int_equal(options_parse(&s->opt, s->argc, s->argv, err, sizeof(err)), 0);
+	assert_int_equal(
+		options_parse(&s->opt, s->argc, s->argv, err, sizeof(err)), 0);
 	assert_int_equal(s->opt.nr_shares, 2);
 	assert_int_equal(s->opt.nr_adds, 1);
 	assert_int_equal(s->opt.cmd_argc, 2);
@@ -645,22 +652,26 @@ UNIT_TEST(initramfs_compose_full)
 
 	/* Modules with their dependencies, nothing else from modules.dep. */
 	for (i = 0; fake_modules[i]; i++) {
-		snprintf(expect, sizeof(expect), "lib/modules/%s", fake_modules[i]);
+		snprintf(expect, sizeof(expect), "lib/modules/%s",
+			 fake_modules[i]);
 		e = archive_find(&a, expect);
 		if (!e)
 			fail_msg("%s missing", expect);
-		assert_true(entry_is(e, fake_modules[i], strlen(fake_modules[i])));
+		assert_true(
+			entry_is(e, fake_modules[i], strlen(fake_modules[i])));
 	}
 	assert_null(archive_find(&a, "lib/modules/kernel/fs/unused.ko"));
 
 	/* The project tree, and the tool's libraries at their host paths. */
-	assert_true(entry_is(archive_find(&a, "lib/hvm/hvm.ko"), "fake hvm.ko\n", 12));
+	assert_true(entry_is(archive_find(&a, "lib/hvm/hvm.ko"),
+			     "fake hvm.ko\n", 12));
 	assert_int_equal(stat("/bin/ls", &st), 0);
 	e = archive_find(&a, "usr/bin/tool");
 	assert_non_null(e);
 	assert_int_equal(e->size, (size_t)st.st_size);
 	assert_int_equal(e->mode, S_IFREG | 0755);
-	assert_int_equal(elf_deps("/bin/ls", &deps, missing, sizeof(missing)), 0);
+	assert_int_equal(elf_deps("/bin/ls", &deps, missing, sizeof(missing)),
+			 0);
 	assert_true(deps.n >= 2);
 	for (i = 0; i < deps.n; i++) {
 		e = archive_find(&a, deps.v[i] + 1);
@@ -672,12 +683,16 @@ UNIT_TEST(initramfs_compose_full)
 	assert_non_null(archive_find(&a, "lib64/ld-linux-x86-64.so.2"));
 
 	/* --add */
-	assert_true(entry_is(archive_find(&a, "root/data.txt"), "added data\n", 11));
+	assert_true(entry_is(archive_find(&a, "root/data.txt"), "added data\n",
+			     11));
 
 	/* hvm/config: modules in load order, shares, hvm.ko. */
 	cfg = entry_text(archive_find(&a, "hvm/config"));
-	assert_non_null(strstr(cfg, "module /lib/modules/kernel/drivers/virtio/virtio_pci.ko\n"));
-	assert_non_null(strstr(cfg, "module /lib/modules/kernel/fs/9p/9p.ko\n"));
+	assert_non_null(strstr(
+		cfg,
+		"module /lib/modules/kernel/drivers/virtio/virtio_pci.ko\n"));
+	assert_non_null(
+		strstr(cfg, "module /lib/modules/kernel/fs/9p/9p.ko\n"));
 	virtio = (int)(strstr(cfg, "/virtio.ko\n") - cfg);
 	virtio_pci = (int)(strstr(cfg, "/virtio_pci.ko\n") - cfg);
 	l9pnet = (int)(strstr(cfg, "/9pnet.ko\n") - cfg);
@@ -800,7 +815,8 @@ UNIT_TEST(initramfs_compose_errors)
 
 UNIT_TEST(initramfs_elf_deps_in_prefers_the_guest_tree)
 {
-	char root[] = "/tmp/hvm-elfroot.XXXXXX", dir[256], lib[300], missing[256];
+	char root[] = "/tmp/hvm-elfroot.XXXXXX", dir[256], lib[300],
+	     missing[256];
 	struct strv deps = { 0 };
 	size_t i;
 	int found = 0;
@@ -811,16 +827,21 @@ UNIT_TEST(initramfs_elf_deps_in_prefers_the_guest_tree)
 	{
 		char cmd[700];
 
-		snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cp /lib/x86_64-linux-gnu/libc.so.6 '%s'",
-			 dir, lib);
+		snprintf(
+			cmd, sizeof(cmd),
+			"mkdir -p '%s' && cp /lib/x86_64-linux-gnu/libc.so.6 '%s'",
+			dir, lib);
 		assert_int_equal(system(cmd), 0);
 	}
-	assert_int_equal(elf_deps_in("/bin/ls", root, &deps, missing, sizeof(missing)), 0);
+	assert_int_equal(elf_deps_in("/bin/ls", root, &deps, missing,
+				     sizeof(missing)),
+			 0);
 	for (i = 0; i < deps.n; i++) {
 		if (!strcmp(deps.v[i], lib))
 			found = 1;
 		/* The host's copy must not come in as well. */
-		assert_string_not_equal(deps.v[i], "/lib/x86_64-linux-gnu/libc.so.6");
+		assert_string_not_equal(deps.v[i],
+					"/lib/x86_64-linux-gnu/libc.so.6");
 	}
 	assert_true(found);
 	strv_free(&deps);

@@ -139,9 +139,9 @@ UNIT_TEST(status_line_draws_and_clears)
 /* A failing "QEMU": its end and its own last stderr lines are kept. */
 UNIT_TEST(qemu_failure_keeps_stderr_tail)
 {
-	char *argv[] = {"/bin/sh", "-c",
-			"for i in 1 2 3 4 5; do echo line$i >&2; done; exit 3",
-			NULL};
+	char *argv[] = { "/bin/sh", "-c",
+			 "for i in 1 2 3 4 5; do echo line$i >&2; done; exit 3",
+			 NULL };
 	struct qemu q;
 	char how[96], *text = NULL;
 	size_t len = 0;

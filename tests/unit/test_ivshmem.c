@@ -129,7 +129,8 @@ UNIT_TEST(ivshmem_greet_sequence_and_doorbells)
 	unsigned int i;
 	char byte;
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
 	assert_int_equal(ivshmem_init(&s, NULL, shm, HVM_NR_VECTORS), 0);
 	assert_int_equal(s.listen_fd, -1);
 	assert_int_equal(ivshmem_greet(&s, sv[0]), 0);
@@ -140,8 +141,10 @@ UNIT_TEST(ivshmem_greet_sequence_and_doorbells)
 
 	/* The memory fd maps the same pages as the server's memfd. */
 	{
-		char *a = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0);
-		char *b = mmap(NULL, SHM_SIZE, PROT_READ, MAP_SHARED, cl.shm, 0);
+		char *a = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, shm, 0);
+		char *b =
+			mmap(NULL, SHM_SIZE, PROT_READ, MAP_SHARED, cl.shm, 0);
 
 		assert_true(a != MAP_FAILED && b != MAP_FAILED);
 		strcpy(a + 4096, "shared");
@@ -169,9 +172,11 @@ UNIT_TEST(ivshmem_greet_sequence_and_doorbells)
 	}
 	/* Counts accumulate until drained. */
 	v = 3;
-	assert_int_equal(write(cl.host[HVM_VEC_HRT_STATE], &v, sizeof(v)), sizeof(v));
+	assert_int_equal(write(cl.host[HVM_VEC_HRT_STATE], &v, sizeof(v)),
+			 sizeof(v));
 	v = 2;
-	assert_int_equal(write(cl.host[HVM_VEC_HRT_STATE], &v, sizeof(v)), sizeof(v));
+	assert_int_equal(write(cl.host[HVM_VEC_HRT_STATE], &v, sizeof(v)),
+			 sizeof(v));
 	assert_int_equal(ivshmem_drain(&s, HVM_VEC_HRT_STATE), 5);
 
 	assert_int_equal(ivshmem_notify_guest(&s, HVM_NR_VECTORS), -EINVAL);
@@ -196,7 +201,8 @@ UNIT_TEST(ivshmem_fewer_vectors)
 	int sv[2], shm = make_shm();
 	char byte;
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
 	assert_int_equal(ivshmem_init(&s, NULL, shm, 2), 0);
 	assert_int_equal(s.host_efd[2], -1);
 	assert_int_equal(ivshmem_greet(&s, sv[0]), 0);
@@ -216,7 +222,8 @@ UNIT_TEST(ivshmem_init_rejects_bad_vectors)
 	struct ivshmem s;
 
 	assert_int_equal(ivshmem_init(&s, NULL, 0, 0), -EINVAL);
-	assert_int_equal(ivshmem_init(&s, NULL, 0, HVM_NR_VECTORS + 1), -EINVAL);
+	assert_int_equal(ivshmem_init(&s, NULL, 0, HVM_NR_VECTORS + 1),
+			 -EINVAL);
 	ivshmem_destroy(&s); /* harmless after a failed init */
 }
 
@@ -225,7 +232,8 @@ UNIT_TEST(ivshmem_greet_to_closed_peer_fails)
 	struct ivshmem s;
 	int sv[2], shm = make_shm();
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
 	close(sv[1]);
 	assert_int_equal(ivshmem_init(&s, NULL, shm, HVM_NR_VECTORS), 0);
 	assert_int_equal(ivshmem_greet(&s, sv[0]), -EPIPE);
@@ -258,7 +266,8 @@ UNIT_TEST(ivshmem_listen_accept_over_path)
 	assert_int_equal(ivshmem_accept(&s), 0);
 	assert_true(s.client_fd >= 0);
 	read_greeting(c, HVM_NR_VECTORS, &cl);
-	assert_int_equal(write(cl.host[HVM_VEC_GUEST_STAGE], &v, sizeof(v)), sizeof(v));
+	assert_int_equal(write(cl.host[HVM_VEC_GUEST_STAGE], &v, sizeof(v)),
+			 sizeof(v));
 	assert_int_equal(ivshmem_drain(&s, HVM_VEC_GUEST_STAGE), 1);
 	client_close(&cl, HVM_NR_VECTORS);
 	close(c);
@@ -274,7 +283,8 @@ UNIT_TEST(ivshmem_listen_accept_over_path)
 	memset(longpath, 'a', sizeof(longpath) - 1);
 	longpath[0] = '/';
 	longpath[sizeof(longpath) - 1] = '\0';
-	assert_int_equal(ivshmem_init(&s, longpath, shm, HVM_NR_VECTORS), -ENAMETOOLONG);
+	assert_int_equal(ivshmem_init(&s, longpath, shm, HVM_NR_VECTORS),
+			 -ENAMETOOLONG);
 	assert_int_equal(s.host_efd[0], -1);
 
 	assert_int_equal(rmdir(dir), 0);

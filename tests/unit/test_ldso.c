@@ -125,8 +125,8 @@ UNIT_TEST(ldso_elf_info_reads_dynamic_section)
 /* RUNPATH and RPATH with $ORIGIN, transitively through libfoo's own. */
 UNIT_TEST(ldso_runpath_and_rpath_with_origin)
 {
-	static const char *const progs[] = {"bin/runpath", "bin/rpath"};
-	struct ldso_libs libs = {0};
+	static const char *const progs[] = { "bin/runpath", "bin/rpath" };
+	struct ldso_libs libs = { 0 };
 	const struct ldso_lib *e;
 	char p[128], want[128], missing[256];
 	struct ldso l;
@@ -166,7 +166,7 @@ UNIT_TEST(ldso_runpath_and_rpath_with_origin)
 /* LD_LIBRARY_PATH: entries in order, a non-ELF file of the name skipped. */
 UNIT_TEST(ldso_ld_library_path)
 {
-	struct ldso_libs libs = {0};
+	struct ldso_libs libs = { 0 };
 	const struct ldso_lib *e;
 	char p[128], env[300], want[128], missing[256] = "";
 	struct ldso l;
@@ -197,7 +197,7 @@ UNIT_TEST(ldso_ld_library_path)
 /* A library given with --add serves a program with no path to it. */
 UNIT_TEST(ldso_given_library_is_linked)
 {
-	struct ldso_libs libs = {0};
+	struct ldso_libs libs = { 0 };
 	const struct ldso_lib *e;
 	char p[128], lib[128], missing[256] = "";
 	struct ldso l;
@@ -263,7 +263,7 @@ UNIT_TEST(ldso_cache_matches_ldconfig)
 
 	/* Garbage and truncation are refused, not read past. */
 	{
-		struct strv n = {0}, ps = {0};
+		struct strv n = { 0 }, ps = { 0 };
 		char junk[64] = "glibc-ld.so.cache1.1";
 
 		junk[20] = 100; /* nlibs far beyond the data */

@@ -47,8 +47,21 @@ UNIT_TEST(options_parse_size_accepts_units)
 UNIT_TEST(options_parse_size_rejects_garbage)
 {
 	static const char *const bad[] = {
-		"", "0", "0M", "-5", "+5", "12X", "1.5G", "M", " 5", "5 ", " -5",
-		"5MM", "99999999999T", "16777216T", "99999999999999999999",
+		"",
+		"0",
+		"0M",
+		"-5",
+		"+5",
+		"12X",
+		"1.5G",
+		"M",
+		" 5",
+		"5 ",
+		" -5",
+		"5MM",
+		"99999999999T",
+		"16777216T",
+		"99999999999999999999",
 		"18014398509481984K",
 	};
 	uint64_t v = 77;
@@ -64,8 +77,8 @@ UNIT_TEST(options_parse_size_rejects_garbage)
 UNIT_TEST(options_parse_cores)
 {
 	static const char *const bad[] = {
-		":1", "1:", "a:b", "1:1:1", "1", "", ":", "-1:1", "1:x", "1 :1",
-		"1234567890:1",
+		":1",	"1:",  "a:b",  "1:1:1",	       "1", "", ":",
+		"-1:1", "1:x", "1 :1", "1234567890:1",
 	};
 	unsigned int r = 0, h = 0;
 	size_t i;
@@ -88,8 +101,8 @@ UNIT_TEST(options_parse_cores)
 UNIT_TEST(options_parse_mem)
 {
 	static const char *const bad[] = {
-		"512M", "512M:", ":64M", "512M:0", "x:64M", "512M:64M:1M", "",
-		"512M:64X",
+		"512M",	 "512M:",	":64M", "512M:0",
+		"x:64M", "512M:64M:1M", "",	"512M:64X",
 	};
 	char longstr[100];
 	uint64_t r = 0, h = 0;
@@ -149,11 +162,12 @@ UNIT_TEST(options_parse_path_map)
 }
 
 /* Parses a NULL-terminated list (argv[0] included) that stays writable. */
-#define PARSE(o, err, ...)                                                    \
-	({                                                                    \
-		static char *args_[] = { "hvm-run", __VA_ARGS__, NULL };      \
-		options_parse((o), (int)(sizeof(args_) / sizeof(args_[0])) - 1, \
-			      args_, (err), sizeof(err));                     \
+#define PARSE(o, err, ...)                                                     \
+	({                                                                     \
+		static char *args_[] = { "hvm-run", __VA_ARGS__, NULL };       \
+		options_parse((o),                                             \
+			      (int)(sizeof(args_) / sizeof(args_[0])) - 1,     \
+			      args_, (err), sizeof(err));                      \
 	})
 
 UNIT_TEST(options_defaults)
@@ -233,7 +247,8 @@ UNIT_TEST(options_command_options_belong_to_the_command)
 	char err[256];
 
 	/* After "--" everything, even things that look like options, is cmd. */
-	assert_int_equal(PARSE(&o, err, "-v", "--", "sh", "-c", "--cores 1:1"), 0);
+	assert_int_equal(PARSE(&o, err, "-v", "--", "sh", "-c", "--cores 1:1"),
+			 0);
 	assert_int_equal(o.verbose, 1);
 	assert_int_equal(o.cmd_argc, 3);
 	assert_string_equal(o.cmd[0], "sh");
@@ -321,8 +336,8 @@ UNIT_TEST(options_numbers)
 	struct options o;
 	char err[256];
 
-	assert_int_equal(PARSE(&o, err, "--timeout", "30", "--boot-timeout", "600",
-			       "--numa", "1", "--gdb", "1234"),
+	assert_int_equal(PARSE(&o, err, "--timeout", "30", "--boot-timeout",
+			       "600", "--numa", "1", "--gdb", "1234"),
 			 0);
 	assert_int_equal(o.timeout, 30);
 	assert_int_equal(o.boot_timeout, 600);
@@ -392,10 +407,12 @@ UNIT_TEST(options_too_many_shares)
 		argv[argc++] = paths[i];
 	}
 	argv[argc] = NULL;
-	assert_int_equal(options_parse(&o, argc - 2, argv, err, sizeof(err)), 0);
+	assert_int_equal(options_parse(&o, argc - 2, argv, err, sizeof(err)),
+			 0);
 	assert_int_equal(o.nr_shares, OPTIONS_MAX_MAPS);
 	options_free(&o);
-	assert_int_equal(options_parse(&o, argc, argv, err, sizeof(err)), -EINVAL);
+	assert_int_equal(options_parse(&o, argc, argv, err, sizeof(err)),
+			 -EINVAL);
 	assert_non_null(strstr(err, "too many --share"));
 	assert_int_equal(o.nr_shares, OPTIONS_MAX_MAPS);
 	options_free(&o);
@@ -429,7 +446,8 @@ UNIT_TEST(options_save_initrd_and_hrt_log)
 	char err[256];
 
 	assert_int_equal(PARSE(&o, err, "--save-initrd", "/tmp/i.cpio",
-			       "--hrt-log", "/tmp/h.log", "--no-hrt", "--", "true"),
+			       "--hrt-log", "/tmp/h.log", "--no-hrt", "--",
+			       "true"),
 			 0);
 	assert_string_equal(o.save_initrd, "/tmp/i.cpio");
 	assert_string_equal(o.hrt_log, "/tmp/h.log");
@@ -447,12 +465,15 @@ UNIT_TEST(options_kernel_and_qemu_args)
 	struct plan p;
 	char err[256], *line;
 
-	assert_int_equal(PARSE(&o, err, "--kernel-arg", "pti=on", "--kernel-arg",
-			       "hvm.boot_timeout_ms=9000", "--qemu-arg", "-S", "--", "true"),
+	assert_int_equal(PARSE(&o, err, "--kernel-arg", "pti=on",
+			       "--kernel-arg", "hvm.boot_timeout_ms=9000",
+			       "--qemu-arg", "-S", "--", "true"),
 			 0);
 	assert_int_equal(o.nr_kernel_args, 2);
 	assert_int_equal(o.nr_qemu_args, 1);
-	assert_int_equal(plan_make(&p, 1, 1, 512ull << 20, 64ull << 20, err, sizeof(err)), 0);
+	assert_int_equal(plan_make(&p, 1, 1, 512ull << 20, 64ull << 20, err,
+				   sizeof(err)),
+			 0);
 	vm_ros_cmdline(&p, &o, &cl);
 	line = strv_join(&cl, " ");
 	assert_non_null(strstr(line, " pti=on hvm.boot_timeout_ms=9000"));
@@ -480,18 +501,18 @@ static int parse_list(struct options *o, const char *const *args, char *err,
 
 UNIT_TEST(options_stdin_net_forward_timeout_total)
 {
-	const char *a[] = {"-i",
-			   "--forward",
-			   "8080:80",
-			   "--forward",
-			   "0.0.0.0:2222:22",
-			   "--timeout-total",
-			   "90",
-			   "--",
-			   "cat",
-			   NULL};
-	const char *b[] = {"--stdin", "--net", "user", "--", "cat", NULL};
-	const char *c[] = {"--net", "none", "--", "true", NULL};
+	const char *a[] = { "-i",
+			    "--forward",
+			    "8080:80",
+			    "--forward",
+			    "0.0.0.0:2222:22",
+			    "--timeout-total",
+			    "90",
+			    "--",
+			    "cat",
+			    NULL };
+	const char *b[] = { "--stdin", "--net", "user", "--", "cat", NULL };
+	const char *c[] = { "--net", "none", "--", "true", NULL };
 	struct options o;
 	char err[256];
 
@@ -525,16 +546,19 @@ UNIT_TEST(options_bad_net_and_forward)
 		const char *args[6];
 		const char *msg;
 	} bad[] = {
-		{{"--net", "tap", "--", "true"}, "--net wants none or user"},
-		{{"--forward", "80", "--", "true"}, "--forward wants"},
-		{{"--forward", "0:80", "--", "true"}, "--forward wants"},
-		{{"--forward", "80:70000", "--", "true"}, "--forward wants"},
-		{{"--forward", "1.2.3:80:80", "--", "true"}, "--forward wants"},
-		{{"--forward", ":80:80", "--", "true"}, "--forward wants"},
-		{{"--forward", "8080:80", "--net", "none", "--", "true"},
-		 "--forward needs --net user"},
-		{{"--timeout-total", "x", "--", "true"},
-		 "--timeout-total wants"},
+		{ { "--net", "tap", "--", "true" },
+		  "--net wants none or user" },
+		{ { "--forward", "80", "--", "true" }, "--forward wants" },
+		{ { "--forward", "0:80", "--", "true" }, "--forward wants" },
+		{ { "--forward", "80:70000", "--", "true" },
+		  "--forward wants" },
+		{ { "--forward", "1.2.3:80:80", "--", "true" },
+		  "--forward wants" },
+		{ { "--forward", ":80:80", "--", "true" }, "--forward wants" },
+		{ { "--forward", "8080:80", "--net", "none", "--", "true" },
+		  "--forward needs --net user" },
+		{ { "--timeout-total", "x", "--", "true" },
+		  "--timeout-total wants" },
 	};
 	struct options o;
 	char err[256];

@@ -117,7 +117,7 @@ static void readme_names(struct names *s)
 
 UNIT_TEST(options_table_matches_readme)
 {
-	struct names table = {0}, readme = {0};
+	struct names table = { 0 }, readme = { 0 };
 	int missing = 0;
 	size_t i;
 

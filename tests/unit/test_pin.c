@@ -14,7 +14,8 @@ UNIT_TEST(pin_two_cpus_one_to_one)
 	int assign[2] = { -1, -1 };
 	char note[256] = "junk";
 
-	assert_int_equal(pin_plan(cpus, 2, 1, 1, assign, note, sizeof(note)), 0);
+	assert_int_equal(pin_plan(cpus, 2, 1, 1, assign, note, sizeof(note)),
+			 0);
 	assert_int_equal(assign[0], 0);
 	assert_int_equal(assign[1], 1);
 	assert_string_equal(note, "");
@@ -26,7 +27,8 @@ UNIT_TEST(pin_two_cpus_two_hrt_share_a_core)
 	int assign[3] = { -1, -1, -1 };
 	char note[256];
 
-	assert_int_equal(pin_plan(cpus, 2, 1, 2, assign, note, sizeof(note)), 0);
+	assert_int_equal(pin_plan(cpus, 2, 1, 2, assign, note, sizeof(note)),
+			 0);
 	assert_int_equal(assign[0], 0);
 	assert_int_equal(assign[1], 1);
 	assert_int_equal(assign[2], 1);
@@ -42,7 +44,8 @@ UNIT_TEST(pin_four_cpus_disjoint_sets)
 	char note[256];
 	int i, j;
 
-	assert_int_equal(pin_plan(cpus, 4, 2, 2, assign, note, sizeof(note)), 0);
+	assert_int_equal(pin_plan(cpus, 4, 2, 2, assign, note, sizeof(note)),
+			 0);
 	assert_string_equal(note, "");
 	assert_int_equal(assign[0], 2);
 	assert_int_equal(assign[1], 5);
@@ -61,7 +64,8 @@ UNIT_TEST(pin_more_ros_than_cores_never_touches_hrt_cores)
 	int i;
 
 	/* 4 ROS + 1 HRT on 3 cores: HRT gets cpu2, ROS shares 0 and 1. */
-	assert_int_equal(pin_plan(cpus, 3, 4, 1, assign, note, sizeof(note)), 0);
+	assert_int_equal(pin_plan(cpus, 3, 4, 1, assign, note, sizeof(note)),
+			 0);
 	for (i = 0; i < 4; i++)
 		assert_true(assign[i] == 0 || assign[i] == 1);
 	assert_int_equal(assign[4], 2);
@@ -74,7 +78,8 @@ UNIT_TEST(pin_single_cpu_is_enospc)
 	int assign[2];
 	char note[256];
 
-	assert_int_equal(pin_plan(cpus, 1, 1, 1, assign, note, sizeof(note)), -ENOSPC);
+	assert_int_equal(pin_plan(cpus, 1, 1, 1, assign, note, sizeof(note)),
+			 -ENOSPC);
 	assert_non_null(strstr(note, "only 1 host core"));
 }
 

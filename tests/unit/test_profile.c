@@ -59,10 +59,12 @@ UNIT_TEST(profile_tsc_conversion_and_errors)
 	profile_free(&p);
 	assert_int_equal(profile_build(&p, &c, 1, NULL, 0, 0), -EINVAL);
 	assert_int_equal(profile_build(&p, &c, 0, NULL, 0, KHZ), -EINVAL);
-	assert_int_equal(profile_build(&p, &calls[3], 1, NULL, 0, KHZ), -EINVAL);
+	assert_int_equal(profile_build(&p, &calls[3], 1, NULL, 0, KHZ),
+			 -EINVAL);
 }
 
-static char *capture(void (*fn)(const struct profile *, FILE *), const struct profile *p)
+static char *capture(void (*fn)(const struct profile *, FILE *),
+		     const struct profile *p)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -82,7 +84,8 @@ UNIT_TEST(profile_csv_and_json_parse_back)
 	assert_int_equal(profile_build(&p, calls, 4, fwds, 1, KHZ), 0);
 	csv = capture(profile_print_csv, &p);
 	assert_non_null(strstr(csv, "stage,count,min,p50,p90,p99,max,mean\n"));
-	assert_non_null(strstr(csv, "\nrun,3,500,1000,3000,3000,3000,1500.0\n"));
+	assert_non_null(
+		strstr(csv, "\nrun,3,500,1000,3000,3000,3000,1500.0\n"));
 	js = capture(profile_print_json, &p);
 	o = json_tokener_parse(js);
 	assert_non_null(o);
@@ -125,11 +128,15 @@ UNIT_TEST(profile_trace_has_tracks_and_nested_slices)
 		name = json_object_get_string(v);
 		json_object_object_get_ex(e, "ph", &v);
 		ph = json_object_get_string(v);
-		if (!strcmp(ph, "M") && json_object_object_get_ex(e, "args", &args) &&
+		if (!strcmp(ph, "M") &&
+		    json_object_object_get_ex(e, "args", &args) &&
 		    json_object_object_get_ex(args, "name", &v)) {
-			hrt0 |= !strcmp(json_object_get_string(v), "HRT core 0");
-			ros42 |= !strcmp(json_object_get_string(v), "ROS thread 42");
-			ros43 |= !strcmp(json_object_get_string(v), "ROS thread 43");
+			hrt0 |= !strcmp(json_object_get_string(v),
+					"HRT core 0");
+			ros42 |= !strcmp(json_object_get_string(v),
+					 "ROS thread 42");
+			ros43 |= !strcmp(json_object_get_string(v),
+					 "ROS thread 43");
 		}
 		if (!strcmp(name, "invoke"))
 			invokes++;
@@ -146,7 +153,8 @@ UNIT_TEST(profile_trace_has_tracks_and_nested_slices)
 			ts = json_object_get_double(v);
 			json_object_object_get_ex(e, "dur", &v);
 			dur = json_object_get_double(v);
-			syscall_in_run = run_ts >= 0 && ts >= run_ts && ts + dur <= run_end;
+			syscall_in_run = run_ts >= 0 && ts >= run_ts &&
+					 ts + dur <= run_end;
 		}
 	}
 	assert_true(hrt0 && ros42 && ros43);

@@ -54,17 +54,23 @@ UNIT_TEST(qmp_parse_cpus_errors)
 	assert_int_equal(qmp_parse_cpus("{\"return\": [", tids, 2), -EPROTO);
 	assert_int_equal(qmp_parse_cpus("not json at all", tids, 2), -EPROTO);
 	assert_int_equal(qmp_parse_cpus("", tids, 2), -EPROTO);
-	assert_int_equal(qmp_parse_cpus("{\"error\": {\"class\": \"GenericError\"}}",
-					tids, 2), -EPROTO);
+	assert_int_equal(
+		qmp_parse_cpus("{\"error\": {\"class\": \"GenericError\"}}",
+			       tids, 2),
+		-EPROTO);
 	assert_int_equal(qmp_parse_cpus("{\"return\": {}}", tids, 2), -EPROTO);
-	assert_int_equal(qmp_parse_cpus("{\"return\": [{\"cpu-index\": 0}]}", tids, 2),
+	assert_int_equal(qmp_parse_cpus("{\"return\": [{\"cpu-index\": 0}]}",
+					tids, 2),
 			 -EPROTO);
-	assert_int_equal(qmp_parse_cpus("{\"return\": [{\"thread-id\": 5}]}", tids, 2),
+	assert_int_equal(qmp_parse_cpus("{\"return\": [{\"thread-id\": 5}]}",
+					tids, 2),
 			 -EPROTO);
 	/* A CPU index beyond the caller's array. */
 	assert_int_equal(qmp_parse_cpus(cpus_reply, tids, 1), -EINVAL);
 	assert_int_equal(qmp_parse_cpus("{\"return\": [{\"cpu-index\": -1, "
-					"\"thread-id\": 5}]}", tids, 2), -EINVAL);
+					"\"thread-id\": 5}]}",
+					tids, 2),
+			 -EINVAL);
 }
 
 /* ------------------------------------------------------- fake server */
@@ -75,7 +81,7 @@ struct fake {
 	int error_reply;  /* answer query-cpus-fast with an error */
 	char got[3][128]; /* commands received, in order */
 	int ngot;
-	int fail;	  /* set when the client sent something unexpected */
+	int fail; /* set when the client sent something unexpected */
 };
 
 static int send_str(int fd, const char *s)
@@ -112,7 +118,8 @@ static void *fake_server(void *arg)
 		return NULL;
 	}
 	/* Greeting split across writes to exercise buffering. */
-	if (send_str(f->fd, "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, ") ||
+	if (send_str(f->fd,
+		     "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, ") ||
 	    send_str(f->fd, "\"minor\": 2, \"major\": 8}, \"package\": \"\"}, "
 			    "\"capabilities\": [\"oob\"]}}\n"))
 		goto fail;
@@ -123,15 +130,19 @@ static void *fake_server(void *arg)
 				goto fail;
 		} else if (strstr(line, "query-cpus-fast")) {
 			/* An event first: the client must skip it. */
-			if (send_str(f->fd, "{\"timestamp\": {\"seconds\": 1, "
-					    "\"microseconds\": 2}, \"event\": "
-					    "\"RTC_CHANGE\", \"data\": {\"offset\": 0}}\n"))
+			if (send_str(
+				    f->fd,
+				    "{\"timestamp\": {\"seconds\": 1, "
+				    "\"microseconds\": 2}, \"event\": "
+				    "\"RTC_CHANGE\", \"data\": {\"offset\": 0}}\n"))
 				goto fail;
 			if (f->error_reply) {
-				if (send_str(f->fd, "{\"error\": {\"class\": \"CommandNotFound\", "
-						    "\"desc\": \"no\"}}\n"))
+				if (send_str(f->fd,
+					     "{\"error\": {\"class\": \"CommandNotFound\", "
+					     "\"desc\": \"no\"}}\n"))
 					goto fail;
-			} else if (send_str(f->fd, cpus_reply) || send_str(f->fd, "\n")) {
+			} else if (send_str(f->fd, cpus_reply) ||
+				   send_str(f->fd, "\n")) {
 				goto fail;
 			}
 		} else if (strstr(line, "\"quit\"")) {
@@ -150,7 +161,8 @@ static void start(struct fake *f, pthread_t *th, int *client)
 {
 	int sv[2];
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
 	f->fd = sv[1];
 	*client = sv[0];
 	assert_int_equal(pthread_create(th, NULL, fake_server, f), 0);
@@ -222,12 +234,14 @@ UNIT_TEST(qmp_open_times_out_and_sees_hangup)
 	int sv[2];
 
 	/* A silent server: the greeting never comes. */
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
 	assert_int_equal(qmp_open(&q, sv[0], 50), -ETIMEDOUT);
 	qmp_close(&q);
 	/* The server goes away without a word. */
 	close(sv[1]);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
 	close(sv[1]);
 	assert_int_equal(qmp_open(&q, sv[0], 1000), -ECONNRESET);
 	qmp_close(&q);

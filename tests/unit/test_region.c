@@ -41,7 +41,8 @@ UNIT_TEST(region_header_matches_plan_and_abi)
 	unsigned int i;
 	void *base;
 
-	assert_int_equal(plan_make(&p, 2, 3, 1ull << 30, size, err, sizeof(err)), 0);
+	assert_int_equal(
+		plan_make(&p, 2, 3, 1ull << 30, size, err, sizeof(err)), 0);
 	base = aligned_region(size);
 	region_init_header(base, &p);
 	h = base;
@@ -108,21 +109,25 @@ UNIT_TEST(region_load_image_rejects_non_elf_and_oversize)
 	char err[256];
 	void *base;
 
-	assert_int_equal(plan_make(&p, 1, 1, 512ull << 20, size, err, sizeof(err)), 0);
+	assert_int_equal(
+		plan_make(&p, 1, 1, 512ull << 20, size, err, sizeof(err)), 0);
 	base = aligned_region(size);
 	region_init_header(base, &p);
 	h = base;
 
-	assert_int_equal(region_load_image(base, "#!/bin/sh\necho hi\n", 18), -ENOEXEC);
+	assert_int_equal(region_load_image(base, "#!/bin/sh\necho hi\n", 18),
+			 -ENOEXEC);
 	elf = fake_elf(HVM_IMAGE_SIZE + 1);
-	assert_int_equal(region_load_image(base, elf, 32), -ENOEXEC); /* truncated */
+	assert_int_equal(region_load_image(base, elf, 32),
+			 -ENOEXEC); /* truncated */
 	elf[EI_CLASS] = ELFCLASS32;
 	assert_int_equal(region_load_image(base, elf, 4096), -ENOEXEC);
 	elf[EI_CLASS] = ELFCLASS64;
 	elf[1] = 'X';
 	assert_int_equal(region_load_image(base, elf, 4096), -ENOEXEC);
 	elf[1] = 'E';
-	assert_int_equal(region_load_image(base, elf, HVM_IMAGE_SIZE + 1), -EFBIG);
+	assert_int_equal(region_load_image(base, elf, HVM_IMAGE_SIZE + 1),
+			 -EFBIG);
 	assert_int_equal(h->image_len, 0);
 	assert_int_equal(h->hrt_state, HVM_HRT_EMPTY);
 
@@ -130,7 +135,9 @@ UNIT_TEST(region_load_image_rejects_non_elf_and_oversize)
 	elf[HVM_IMAGE_SIZE - 1] = 0x77;
 	assert_int_equal(region_load_image(base, elf, HVM_IMAGE_SIZE), 0);
 	assert_int_equal(h->image_len, HVM_IMAGE_SIZE);
-	assert_int_equal(((unsigned char *)base)[HVM_IMAGE_OFF + HVM_IMAGE_SIZE - 1], 0x77);
+	assert_int_equal(
+		((unsigned char *)base)[HVM_IMAGE_OFF + HVM_IMAGE_SIZE - 1],
+		0x77);
 	/* The run area right after the slot is untouched. */
 	assert_int_equal(((unsigned char *)base)[HVM_RUN_OFF], 0xa5);
 	free(elf);
@@ -159,14 +166,16 @@ UNIT_TEST(region_load_image_accepts_real_elf)
 	assert_int_equal(read(fd, data, (size_t)st.st_size), st.st_size);
 	close(fd);
 
-	assert_int_equal(plan_make(&p, 1, 1, 512ull << 20, size, err, sizeof(err)), 0);
+	assert_int_equal(
+		plan_make(&p, 1, 1, 512ull << 20, size, err, sizeof(err)), 0);
 	base = aligned_region(size);
 	region_init_header(base, &p);
 	h = base;
 	assert_int_equal(region_load_image(base, data, (size_t)st.st_size), 0);
 	assert_int_equal(h->image_len, (uint64_t)st.st_size);
 	assert_int_equal(h->hrt_state, HVM_HRT_LOADED);
-	assert_memory_equal((char *)base + HVM_IMAGE_OFF, data, (size_t)st.st_size);
+	assert_memory_equal((char *)base + HVM_IMAGE_OFF, data,
+			    (size_t)st.st_size);
 	/* The header survives loading. */
 	assert_int_equal(h->magic, HVM_ABI_MAGIC);
 	free(data);
@@ -182,7 +191,8 @@ UNIT_TEST(region_create_and_destroy)
 	struct hvm_shm_header *h;
 
 	assert_int_equal(plan_make(&p, 1, 2, 512ull << 20, 64ull << 20, err,
-				   sizeof(err)), 0);
+				   sizeof(err)),
+			 0);
 	assert_int_equal(region_create(&r, &p, -1, note, sizeof(note)), 0);
 	assert_string_equal(note, "");
 	assert_true(r.fd >= 0);
@@ -217,7 +227,8 @@ UNIT_TEST(region_create_missing_numa_node_notes)
 	char err[256], note[256];
 
 	assert_int_equal(plan_make(&p, 1, 1, 512ull << 20, 16ull << 20, err,
-				   sizeof(err)), 0);
+				   sizeof(err)),
+			 0);
 	assert_int_equal(region_create(&r, &p, 99, note, sizeof(note)), 0);
 	assert_non_null(strstr(note, "--numa 99"));
 	assert_non_null(strstr(note, "unbound"));

@@ -70,7 +70,9 @@ UNIT_TEST(stats_histogram_buckets)
 	/* Buckets: [0], [1], [2..3], [4..7], [512..1023] */
 	assert_int_equal(stats_histogram(v, 9, 8, f), 5);
 	fclose(f);
-	assert_non_null(strstr(buf, "           4 .. 7                   4 ########\n"));
-	assert_non_null(strstr(buf, "         512 .. 1023                1 ##\n"));
+	assert_non_null(strstr(
+		buf, "           4 .. 7                   4 ########\n"));
+	assert_non_null(
+		strstr(buf, "         512 .. 1023                1 ##\n"));
 	free(buf);
 }

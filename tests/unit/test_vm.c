@@ -72,7 +72,8 @@ static void make_plan(struct plan *p, unsigned int ros, unsigned int hrt)
 	char err[256];
 
 	assert_int_equal(plan_make(p, ros, hrt, 512ull << 20, 64ull << 20, err,
-				   sizeof(err)), 0);
+				   sizeof(err)),
+			 0);
 }
 
 UNIT_TEST(vm_ros_cmdline_reserves_trampoline)
@@ -120,9 +121,12 @@ UNIT_TEST(vm_qemu_argv_tcg_two_three)
 	assert_int_equal(find(&s, "host"), -1);
 	assert_true(has_pair(&s, "-kernel", "/k/bzImage"));
 	assert_true(has_pair(&s, "-initrd", "/run/hvm/initrd.cpio"));
-	assert_true(has_pair(&s, "-device", "ivshmem-doorbell,chardev=ivs,vectors=4"));
-	assert_true(has_pair(&s, "-chardev", "socket,id=ivs,path=/run/hvm/ivs"));
-	assert_true(has_pair(&s, "-chardev", "socket,id=qmp,path=/run/hvm/qmp"));
+	assert_true(has_pair(&s, "-device",
+			     "ivshmem-doorbell,chardev=ivs,vectors=4"));
+	assert_true(
+		has_pair(&s, "-chardev", "socket,id=ivs,path=/run/hvm/ivs"));
+	assert_true(
+		has_pair(&s, "-chardev", "socket,id=qmp,path=/run/hvm/qmp"));
 	assert_true(has_pair(&s, "-mon", "chardev=qmp,mode=control"));
 	assert_true(find(&s, "-nodefaults") >= 0);
 	assert_true(find(&s, "-no-reboot") >= 0);
@@ -141,9 +145,12 @@ UNIT_TEST(vm_qemu_argv_tcg_two_three)
 	assert_string_equal(s.v[klog - 1], "-chardev");
 	assert_string_equal(s.v[out - 1], "-chardev");
 	assert_string_equal(s.v[err - 1], "-chardev");
-	assert_int_equal(find(&s, "chardev:klog"), find_from(&s, (size_t)klog, "-serial") + 1);
-	assert_int_equal(find(&s, "chardev:out"), find_from(&s, (size_t)out, "-serial") + 1);
-	assert_int_equal(find(&s, "chardev:err"), find_from(&s, (size_t)err, "-serial") + 1);
+	assert_int_equal(find(&s, "chardev:klog"),
+			 find_from(&s, (size_t)klog, "-serial") + 1);
+	assert_int_equal(find(&s, "chardev:out"),
+			 find_from(&s, (size_t)out, "-serial") + 1);
+	assert_int_equal(find(&s, "chardev:err"),
+			 find_from(&s, (size_t)err, "-serial") + 1);
 	assert_int_equal(count(&s, "-serial"), 3);
 
 	/* No shares, host root or gdb by default. */
@@ -190,10 +197,14 @@ UNIT_TEST(vm_qemu_argv_shares_host_root_gdb)
 	make_plan(&p, 1, 1);
 	assert_int_equal(vm_qemu_argv(&p, &o, &paths, 0, two_tags, &s), 0);
 	assert_int_equal(count(&s, "-virtfs"), 3);
-	i = find(&s, "local,path=/srv/a,mount_tag=share0,security_model=none,id=share0");
+	i = find(
+		&s,
+		"local,path=/srv/a,mount_tag=share0,security_model=none,id=share0");
 	assert_true(i > 0);
 	assert_string_equal(s.v[i - 1], "-virtfs");
-	i = find(&s, "local,path=/srv/b,mount_tag=share1,security_model=none,id=share1");
+	i = find(
+		&s,
+		"local,path=/srv/b,mount_tag=share1,security_model=none,id=share1");
 	assert_true(i > 0);
 	assert_string_equal(s.v[i - 1], "-virtfs");
 	for (i = 0; i < (int)s.n; i++)
@@ -219,12 +230,12 @@ UNIT_TEST(vm_qemu_argv_shares_host_root_gdb)
 UNIT_TEST(vm_qemu_argv_stdin_port_and_net)
 {
 	struct vm_paths pin = paths;
-	struct strv s = {0};
+	struct strv s = { 0 };
 	struct options o;
 	struct plan p;
 	char err[128];
-	char *argv[] = {"hvm-run",	   "--forward", "8080:80", "--forward",
-			"0.0.0.0:2222:22", "--",	"true",	   NULL};
+	char *argv[] = { "hvm-run",	    "--forward", "8080:80", "--forward",
+			 "0.0.0.0:2222:22", "--",	 "true",    NULL };
 	int i;
 
 	assert_int_equal(options_parse(&o, 7, argv, err, sizeof(err)), 0);

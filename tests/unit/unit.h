@@ -18,12 +18,11 @@ struct unit_test {
  * Each test places a descriptor in the "unit_tests" section; the runner
  * walks __start_unit_tests..__stop_unit_tests, so no central list exists.
  */
-#define UNIT_TEST(tname)                                                      \
-	static void tname(void **state);                                      \
-	static const struct unit_test unit_desc_##tname                       \
-		__attribute__((used, section("unit_tests"), aligned(16))) = { \
-			#tname, tname                                         \
-		};                                                            \
+#define UNIT_TEST(tname)                                                       \
+	static void tname(void **state);                                       \
+	static const struct unit_test unit_desc_##tname                        \
+		__attribute__((used, section("unit_tests"),                    \
+			       aligned(16))) = { #tname, tname };              \
 	static void tname(void **state __attribute__((unused)))
 
 #endif

@@ -169,8 +169,8 @@ static long f_add(void *arg, unsigned int core)
 
 static int invoke(void)
 {
-	long v[2] = {40, 2}, r = 0;
-	struct hrt_opts o = {.core = -1, .timeout_ms = 10000};
+	long v[2] = { 40, 2 }, r = 0;
+	struct hrt_opts o = { .core = -1, .timeout_ms = 10000 };
 	int rc = hrt_invoke_opts(f_add, v, &r, &o);
 
 	if (rc == 0 && r == 42) {
@@ -212,7 +212,7 @@ static int crash(int vec)
 		    : vec == 8	? f_int8
 		    : vec == 18 ? f_int18
 				: NULL;
-	struct hrt_opts o = {.core = -1, .timeout_ms = 5000};
+	struct hrt_opts o = { .core = -1, .timeout_ms = 5000 };
 	struct hrt_info in;
 	long r = 0;
 	int rc, i;

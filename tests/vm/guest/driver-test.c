@@ -105,48 +105,70 @@ GUEST_TEST_CMD(badimages, "badimages GOOD.elf")
 	FRESH();
 	expect_reject(fd, "reject: empty image", m, 0);
 	expect_reject(fd, "reject: truncated to 10 bytes", m, 10);
-	expect_reject(fd, "reject: truncated to half", m, len / 2 > 64 ? len / 2 : 64);
-	FRESH(); m[0] = 0x7e;
+	expect_reject(fd, "reject: truncated to half", m,
+		      len / 2 > 64 ? len / 2 : 64);
+	FRESH();
+	m[0] = 0x7e;
 	expect_reject(fd, "reject: no ELF magic", m, len);
-	FRESH(); eh->e_machine = EM_AARCH64;
+	FRESH();
+	eh->e_machine = EM_AARCH64;
 	expect_reject(fd, "reject: wrong machine", m, len);
-	FRESH(); eh->e_ident[EI_CLASS] = ELFCLASS32;
+	FRESH();
+	eh->e_ident[EI_CLASS] = ELFCLASS32;
 	expect_reject(fd, "reject: ELF32", m, len);
-	FRESH(); eh->e_type = ET_DYN;
+	FRESH();
+	eh->e_type = ET_DYN;
 	expect_reject(fd, "reject: ET_DYN", m, len);
-	FRESH(); eh->e_phoff = len - 8;
+	FRESH();
+	eh->e_phoff = len - 8;
 	expect_reject(fd, "reject: program headers beyond the file", m, len);
-	FRESH(); eh->e_phoff = ~0ull - 16;
+	FRESH();
+	eh->e_phoff = ~0ull - 16;
 	expect_reject(fd, "reject: phoff overflow", m, len);
-	FRESH(); eh->e_phnum = 0xffff;
+	FRESH();
+	eh->e_phnum = 0xffff;
 	expect_reject(fd, "reject: absurd phnum", m, len);
-	FRESH(); eh->e_phentsize = 12;
+	FRESH();
+	eh->e_phentsize = 12;
 	expect_reject(fd, "reject: wrong phentsize", m, len);
-	FRESH(); ph->p_offset = len;
+	FRESH();
+	ph->p_offset = len;
 	expect_reject(fd, "reject: segment data beyond the file", m, len);
-	FRESH(); ph->p_offset = ~0ull - 4;
+	FRESH();
+	ph->p_offset = ~0ull - 4;
 	expect_reject(fd, "reject: p_offset overflow", m, len);
-	FRESH(); ph->p_memsz = ph->p_filesz - 1;
+	FRESH();
+	ph->p_memsz = ph->p_filesz - 1;
 	expect_reject(fd, "reject: filesz > memsz", m, len);
-	FRESH(); ph->p_memsz = 1ull << 40;
+	FRESH();
+	ph->p_memsz = 1ull << 40;
 	expect_reject(fd, "reject: segment larger than the region", m, len);
-	FRESH(); ph->p_memsz = ~0ull - 0x1000;
+	FRESH();
+	ph->p_memsz = ~0ull - 0x1000;
 	expect_reject(fd, "reject: memsz overflow", m, len);
-	FRESH(); ph->p_memsz = before.region_size - HVM_RUN_OFF;
-	expect_reject(fd, "reject: segment just larger than the run area", m, len);
-	FRESH(); ph->p_vaddr = 0x0000900000000000ull;
+	FRESH();
+	ph->p_memsz = before.region_size - HVM_RUN_OFF;
+	expect_reject(fd, "reject: segment just larger than the run area", m,
+		      len);
+	FRESH();
+	ph->p_vaddr = 0x0000900000000000ull;
 	expect_reject(fd, "reject: non-canonical vaddr", m, len);
-	FRESH(); eh->e_entry = 0x1000;
+	FRESH();
+	eh->e_entry = 0x1000;
 	expect_reject(fd, "reject: entry outside every segment", m, len);
-	FRESH(); eh->e_entry += ph->p_vaddr + ph->p_memsz - eh->e_entry;
+	FRESH();
+	eh->e_entry += ph->p_vaddr + ph->p_memsz - eh->e_entry;
 	expect_reject(fd, "reject: entry just past the segment", m, len);
 	FRESH();
-	eh->e_entry = eh->e_entry - ph->p_vaddr + 0xffff888000000000ull + before.region_phys;
+	eh->e_entry = eh->e_entry - ph->p_vaddr + 0xffff888000000000ull +
+		      before.region_phys;
 	ph->p_vaddr = 0xffff888000000000ull + before.region_phys;
-	expect_reject(fd, "reject: segment inside the region's direct map", m, len);
+	expect_reject(fd, "reject: segment inside the region's direct map", m,
+		      len);
 	big = calloc(1, HVM_IMAGE_SIZE + 4096);
 	memcpy(big, img, len);
-	expect_reject(fd, "reject: image larger than the slot", big, HVM_IMAGE_SIZE + 1);
+	expect_reject(fd, "reject: image larger than the slot", big,
+		      HVM_IMAGE_SIZE + 1);
 	{
 		struct hvm_load l = { .addr = 0, .len = len };
 
@@ -304,7 +326,8 @@ GUEST_TEST_CMD(unpriv_keep, "unpriv-keep")
 
 		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
 			_exit(100);
-		if (open(HVM_DEV_PATH, O_RDWR) >= 0 || (errno != EPERM && errno != EACCES))
+		if (open(HVM_DEV_PATH, O_RDWR) >= 0 ||
+		    (errno != EPERM && errno != EACCES))
 			bad |= 1;
 		memset(&bd, 0, sizeof(bd));
 		if (ioctl(fd, HVM_IOC_BIND, &bd))
@@ -361,16 +384,20 @@ GUEST_TEST_CMD(reboots, "reboots N INJECT")
 		memset(&d, 0, sizeof(d));
 		if (inject && i % 4 == 1) {
 			d.op = HVM_DEBUG_HANG;
-			if (ioctl(fd, HVM_IOC_DEBUG, &d) || wait_state(fd, HVM_HRT_HUNG, 15000)) {
-				printf("# reboot %d: HRT did not become hung\n", i);
+			if (ioctl(fd, HVM_IOC_DEBUG, &d) ||
+			    wait_state(fd, HVM_HRT_HUNG, 15000)) {
+				printf("# reboot %d: HRT did not become hung\n",
+				       i);
 				bad++;
 			} else {
 				hung++;
 			}
 		} else if (inject && i % 4 == 2) {
 			d.op = HVM_DEBUG_CRASH;
-			if (ioctl(fd, HVM_IOC_DEBUG, &d) || wait_state(fd, HVM_HRT_CRASHED, 5000)) {
-				printf("# reboot %d: HRT did not report a crash\n", i);
+			if (ioctl(fd, HVM_IOC_DEBUG, &d) ||
+			    wait_state(fd, HVM_HRT_CRASHED, 5000)) {
+				printf("# reboot %d: HRT did not report a crash\n",
+				       i);
 				bad++;
 			} else {
 				crashed++;
@@ -388,7 +415,8 @@ GUEST_TEST_CMD(reboots, "reboots N INJECT")
 	}
 	printf("# %d reboots (%d from hung, %d from crashed): min %llu us, mean %llu us, max %llu us\n",
 	       n, hung, crashed, (unsigned long long)min / 1000,
-	       (unsigned long long)(n ? sum / n / 1000 : 0), (unsigned long long)max / 1000);
+	       (unsigned long long)(n ? sum / n / 1000 : 0),
+	       (unsigned long long)max / 1000);
 	close(fd);
 	return bad != 0;
 }
@@ -522,7 +550,7 @@ GUEST_TEST(poll)
 
 int main(int argc, char **argv)
 {
-	static const struct guest_test_config cfg = {.mode = GUEST_STEP};
+	static const struct guest_test_config cfg = { .mode = GUEST_STEP };
 
 	/* forkexec's child, not a test: a static true. */
 	if (argc >= 2 && !strcmp(argv[1], "true"))

@@ -35,7 +35,8 @@ static void status(const char *what, int st)
 
 int main(void)
 {
-	char *sh_argv[] = {"sh", "-c", "echo spawned $0; exit 4", "arg0", NULL};
+	char *sh_argv[] = { "sh", "-c", "echo spawned $0; exit 4", "arg0",
+			    NULL };
 	char line[256] = "";
 	pid_t pid;
 	FILE *p;

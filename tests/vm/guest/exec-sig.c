@@ -102,7 +102,7 @@ static int restart_case(void)
 static int altstack_case(void)
 {
 	char *alt = malloc(ALT_SIZE);
-	stack_t ss = {.ss_sp = alt, .ss_size = ALT_SIZE};
+	stack_t ss = { .ss_sp = alt, .ss_size = ALT_SIZE };
 	int on;
 
 	if (!alt || sigaltstack(&ss, NULL)) {

@@ -40,11 +40,12 @@ struct guest_test {
 	static int guest_test_##id(char **args);                               \
 	static const struct guest_test guest_test_rec_##id                     \
 		__attribute__((used, section("guest_tests"), aligned(8))) = {  \
-			tusage, guest_test_##id, tflags, __LINE__};            \
+			tusage, guest_test_##id, tflags, __LINE__              \
+		};                                                             \
 	static int guest_test_##id(char **args __attribute__((unused)))
 
 /* GUEST_TEST(name) { ... return 0; }: a test without arguments. */
-#define GUEST_TEST(id) GUEST_TEST_DEFINE(id, #id, 0)
+#define GUEST_TEST(id)	     GUEST_TEST_DEFINE(id, #id, 0)
 /* Same, but it runs only when the command line names it. */
 #define GUEST_TEST_NAMED(id) GUEST_TEST_DEFINE(id, #id, GUEST_TEST_ONLY_NAMED)
 /* A test with arguments, or whose name is no C identifier (GUEST_STEP). */

@@ -278,27 +278,31 @@ static void t_basic(void)
 	check(rc == 0, "hvm_open binds", "rc %d", rc);
 	check(hvm_open() == 0, "hvm_open is idempotent", " ");
 	rc = hvm_info(&info);
-	check(rc == 0 && info.hrt_cores >= 1 && info.hrt_state == HVM_HRT_READY &&
+	check(rc == 0 && info.hrt_cores >= 1 &&
+		      info.hrt_state == HVM_HRT_READY &&
 		      info.abi_version == HVM_ABI_VERSION,
 	      "hvm_info", "rc %d cores %u state %u", rc, info.hrt_cores,
 	      info.hrt_state);
 	check(hvm_info(NULL) == -EINVAL, "hvm_info(NULL) is -EINVAL", " ");
 	rc = hrt_invoke(f_add, v, &r);
 	check(rc == 0 && r == 42, "hrt_invoke sync", "rc %d r %ld", rc, r);
-	check(hrt_invoke(NULL, v, &r) == -EINVAL, "hrt_invoke(NULL fn) is -EINVAL", " ");
+	check(hrt_invoke(NULL, v, &r) == -EINVAL,
+	      "hrt_invoke(NULL fn) is -EINVAL", " ");
 	rc = hrt_invoke(f_write, "hello from the HRT\n", &r);
 	check(rc == 0 && r == 19, "forwarded write()", "rc %d r %ld", rc, r);
 	rc = hrt_invoke(f_getpid, NULL, &r);
-	check(rc == 0 && r == getpid(), "forwarded getpid()", "rc %d r %ld pid %d",
-	      rc, r, getpid());
+	check(rc == 0 && r == getpid(), "forwarded getpid()",
+	      "rc %d r %ld pid %d", rc, r, getpid());
 }
 
 static void t_modes(void)
 {
-	static const enum hrt_wait_mode modes[] = { HRT_WAIT_DEFAULT, HRT_WAIT_POLL,
+	static const enum hrt_wait_mode modes[] = { HRT_WAIT_DEFAULT,
+						    HRT_WAIT_POLL,
 						    HRT_WAIT_BLOCK,
 						    HRT_WAIT_SPIN_BLOCK };
-	static const char *names[] = { "default", "poll", "block", "spin-block" };
+	static const char *names[] = { "default", "poll", "block",
+				       "spin-block" };
 	struct hrt_info info;
 	long v[2] = { 1, 2 }, r;
 	char name[64];
@@ -306,7 +310,9 @@ static void t_modes(void)
 
 	hvm_info(&info);
 	for (unsigned int m = 0; m < 4; m++) {
-		struct hrt_opts o = { .core = -1, .wait = modes[m], .spin_us = 10 };
+		struct hrt_opts o = { .core = -1,
+				      .wait = modes[m],
+				      .spin_us = 10 };
 		int bad = 0;
 
 		for (int k = 0; k < 50; k++) {
@@ -318,9 +324,10 @@ static void t_modes(void)
 		}
 		/* and with a forwarded call, which needs a round trip inside */
 		rc = hrt_invoke_opts(f_getpid, NULL, &r, &o);
-		snprintf(name, sizeof(name), "wait mode %s: 50 invokes + forwarded call",
-			 names[m]);
-		check(!bad && rc == 0 && r == getpid(), name, "bad %d rc %d", bad, rc);
+		snprintf(name, sizeof(name),
+			 "wait mode %s: 50 invokes + forwarded call", names[m]);
+		check(!bad && rc == 0 && r == getpid(), name, "bad %d rc %d",
+		      bad, rc);
 	}
 	v[0] = 1;
 	for (unsigned int c = 0; c < info.hrt_cores; c++) {
@@ -385,8 +392,8 @@ static void t_libc(void)
 	rc = hrt_invoke(f_libc, buf, &r);
 	check(rc == 0 && r == (long)strlen("pi=3.142 n=42 s=hrt") &&
 		      !strcmp(buf, "pi=3.142 n=42 s=hrt"),
-	      "libc: snprintf, qsort, malloc/free storm, 1 MiB malloc", "rc %d r %ld buf '%s'",
-	      rc, r, buf);
+	      "libc: snprintf, qsort, malloc/free storm, 1 MiB malloc",
+	      "rc %d r %ld buf '%s'", rc, r, buf);
 	unlink("/tmp/hrt-stdio.txt");
 	rc = hrt_invoke(f_stdio, "/tmp/hrt-stdio.txt", &r);
 	f = fopen("/tmp/hrt-stdio.txt", "r");
@@ -401,12 +408,13 @@ static void t_libc(void)
 	if (f)
 		fclose(f);
 	check(rc == 0 && r == 0 && n == 100 && ok,
-	      "stdio to a file in the HRT, read back natively", "rc %d r %ld lines %d", rc,
-	      r, n);
+	      "stdio to a file in the HRT, read back natively",
+	      "rc %d r %ld lines %d", rc, r, n);
 	rc = hrt_invoke(f_time, t, &r);
-	check(rc == 0 && r == 0 && t[0] > 1000000000 && labs(t[1] - time(NULL)) < 5,
-	      "clock_gettime, time(), nanosleep", "rc %d r %ld t %ld %ld", rc, r,
-	      (long)t[0], (long)t[1]);
+	check(rc == 0 && r == 0 && t[0] > 1000000000 &&
+		      labs(t[1] - time(NULL)) < 5,
+	      "clock_gettime, time(), nanosleep", "rc %d r %ld t %ld %ld", rc,
+	      r, (long)t[0], (long)t[1]);
 }
 
 static void t_memory(void)
@@ -422,27 +430,34 @@ static void t_memory(void)
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	rc = hrt_invoke(f_touch, p, &r);
 	check(rc == 0 && r == 120 && p[15 * 4096] == 15,
-	      "memory mapped after binding: faults forwarded", "rc %d r %ld", rc, r);
+	      "memory mapped after binding: faults forwarded", "rc %d r %ld",
+	      rc, r);
 	*(long *)p = 99;
 	rc = hrt_invoke(f_read, p, &r);
-	check(rc == 0 && r == 99, "HRT reads what Linux wrote", "rc %d r %ld", rc, r);
+	check(rc == 0 && r == 99, "HRT reads what Linux wrote", "rc %d r %ld",
+	      rc, r);
 	munmap(p, 16 * 4096);
 	memset(&fault, 0, sizeof(fault));
 	rc = hrt_invoke_opts(f_read, p, &r, &o);
-	check(rc == -EFAULT && fault.vector == 14 && fault.address == (uint64_t)p &&
-		      fault.rip >= (uint64_t)f_read && fault.rip < (uint64_t)f_read + 64,
-	      "munmap then access: fault report", "rc %d vector %u addr %lx", rc,
-	      fault.vector, (unsigned long)fault.address);
-	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	check(rc == -EFAULT && fault.vector == 14 &&
+		      fault.address == (uint64_t)p &&
+		      fault.rip >= (uint64_t)f_read &&
+		      fault.rip < (uint64_t)f_read + 64,
+	      "munmap then access: fault report", "rc %d vector %u addr %lx",
+	      rc, fault.vector, (unsigned long)fault.address);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	*(long *)p = 5;
 	rc = hrt_invoke(f_read, p, &r); /* the HRT caches the writable page */
 	mprotect(p, 4096, PROT_READ);
 	memset(&fault, 0, sizeof(fault));
 	rc = hrt_invoke_opts(f_write1, p, &r, &o);
-	check(rc == -EFAULT && fault.vector == 14 && fault.address == (uint64_t)p &&
-		      (fault.error_code & 2) && *(long *)p == 5,
-	      "mprotect read-only then write: fault report", "rc %d vector %u addr %lx err %x val %ld",
-	      rc, fault.vector, (unsigned long)fault.address, fault.error_code, *(long *)p);
+	check(rc == -EFAULT && fault.vector == 14 &&
+		      fault.address == (uint64_t)p && (fault.error_code & 2) &&
+		      *(long *)p == 5,
+	      "mprotect read-only then write: fault report",
+	      "rc %d vector %u addr %lx err %x val %ld", rc, fault.vector,
+	      (unsigned long)fault.address, fault.error_code, *(long *)p);
 	munmap(p, 4096);
 }
 
@@ -456,33 +471,44 @@ static void t_faults(void)
 	memset(&fault, 0, sizeof(fault));
 	rc = hrt_invoke_opts(f_null, NULL, &r, &o);
 	check(rc == -EFAULT && fault.vector == 14 && fault.address == 0 &&
-		      fault.rip >= (uint64_t)f_null && fault.rip < (uint64_t)f_null + 64,
+		      fault.rip >= (uint64_t)f_null &&
+		      fault.rip < (uint64_t)f_null + 64,
 	      "NULL dereference: -EFAULT, #PF at 0, RIP in the function",
 	      "rc %d vector %u addr %lx rip %lx fn %p", rc, fault.vector,
-	      (unsigned long)fault.address, (unsigned long)fault.rip, (void *)f_null);
-	check(hrt_invoke(f_add, v, &r) == 0 && r == 2, "invoke after NULL dereference works", " ");
+	      (unsigned long)fault.address, (unsigned long)fault.rip,
+	      (void *)f_null);
+	check(hrt_invoke(f_add, v, &r) == 0 && r == 2,
+	      "invoke after NULL dereference works", " ");
 	memset(&fault, 0, sizeof(fault));
 	rc = hrt_invoke_opts(f_gp, NULL, &r, &o);
-	check(rc == -EFAULT && fault.vector == 13, "non-canonical access: #GP report",
-	      "rc %d vector %u", rc, fault.vector);
+	check(rc == -EFAULT && fault.vector == 13,
+	      "non-canonical access: #GP report", "rc %d vector %u", rc,
+	      fault.vector);
 	memset(&fault, 0, sizeof(fault));
 	rc = hrt_invoke_opts(f_div, NULL, &r, &o);
 	check(rc == -EFAULT && fault.vector == 0, "divide by zero: #DE report",
 	      "rc %d vector %u", rc, fault.vector);
 	memset(&fault, 0, sizeof(fault));
 	rc = hrt_invoke_opts(f_recurse, NULL, &r, &o);
-	check(rc == -EFAULT && fault.vector == 14, "stack overflow hits the guard page",
-	      "rc %d vector %u addr %lx", rc, fault.vector, (unsigned long)fault.address);
-	check(hrt_invoke(f_add, v, &r) == 0 && r == 2, "invoke after stack overflow works", " ");
+	check(rc == -EFAULT && fault.vector == 14,
+	      "stack overflow hits the guard page", "rc %d vector %u addr %lx",
+	      rc, fault.vector, (unsigned long)fault.address);
+	check(hrt_invoke(f_add, v, &r) == 0 && r == 2,
+	      "invoke after stack overflow works", " ");
 	o.timeout_ms = 300;
 	rc = hrt_invoke_opts(f_loop, NULL, &r, &o);
-	check(rc == -ETIMEDOUT, "endless loop with a timeout: -ETIMEDOUT", "rc %d", rc);
+	check(rc == -ETIMEDOUT, "endless loop with a timeout: -ETIMEDOUT",
+	      "rc %d", rc);
 	o.wait = HRT_WAIT_BLOCK;
 	rc = hrt_invoke_opts(f_loop, NULL, &r, &o);
-	check(rc == -ETIMEDOUT, "endless loop, blocking wait, timeout: -ETIMEDOUT", "rc %d", rc);
-	check(hrt_invoke(f_add, v, &r) == 0 && r == 2, "invoke after timeouts works", " ");
+	check(rc == -ETIMEDOUT,
+	      "endless loop, blocking wait, timeout: -ETIMEDOUT", "rc %d", rc);
+	check(hrt_invoke(f_add, v, &r) == 0 && r == 2,
+	      "invoke after timeouts works", " ");
 	rc = hrt_invoke(f_fork, NULL, &r);
-	check(rc == 0 && r == 5, "fork from offloaded code: the child runs, waitpid sees its status", "rc %d r %ld", rc, r);
+	check(rc == 0 && r == 5,
+	      "fork from offloaded code: the child runs, waitpid sees its status",
+	      "rc %d r %ld", rc, r);
 	{
 		/* exit() in offloaded code ends the calling thread, as natively. */
 		int st = -1;
@@ -494,7 +520,8 @@ static void t_faults(void)
 		}
 		waitpid(p, &st, 0);
 		check(WIFEXITED(st) && WEXITSTATUS(st) == 33,
-		      "exit from offloaded code ends the calling thread with its code", "status %#x", st);
+		      "exit from offloaded code ends the calling thread with its code",
+		      "status %#x", st);
 	}
 }
 
@@ -507,12 +534,13 @@ static void t_errno_tls(void)
 	errno = 0;
 	rc = hrt_invoke(f_errno, NULL, &r);
 	check(rc == 0 && r == ENOENT && errno == ENOENT,
-	      "errno set in sync mode is the caller's", "rc %d r %ld errno %d", rc, r, errno);
+	      "errno set in sync mode is the caller's", "rc %d r %ld errno %d",
+	      rc, r, errno);
 	tls_var = 5;
 	rc = hrt_invoke(f_tls, NULL, &r);
 	check(rc == 0 && r == (long)&tls_var && tls_var == 1000,
-	      "TLS in sync mode is the caller's", "rc %d r %lx &tls %p tls %ld", rc, r,
-	      (void *)&tls_var, tls_var);
+	      "TLS in sync mode is the caller's", "rc %d r %lx &tls %p tls %ld",
+	      rc, r, (void *)&tls_var, tls_var);
 	hvm_info(&info);
 	tls_var = 5;
 	rc = hrt_invoke_all(f_tls, NULL, 0, rets, NULL);
@@ -524,7 +552,8 @@ static void t_errno_tls(void)
 				good = 0;
 	}
 	check(rc == (int)info.hrt_cores && good && tls_var == 5,
-	      "TLS/errno in parallel mode are the partners', one per core", "rc %d", rc);
+	      "TLS/errno in parallel mode are the partners', one per core",
+	      "rc %d", rc);
 }
 
 static void t_async_all(void)
@@ -539,7 +568,8 @@ static void t_async_all(void)
 	check(rc == 0, "hrt_invoke_async starts", "rc %d", rc);
 	if (!rc) {
 		rc = hrt_wait(call[0], &r);
-		check(rc == 0 && r == 23, "hrt_wait returns the result", "rc %d r %ld", rc, r);
+		check(rc == 0 && r == 23, "hrt_wait returns the result",
+		      "rc %d r %ld", rc, r);
 	}
 	{
 		struct hrt_opts o = { .core = -1, .wait = HRT_WAIT_BLOCK };
@@ -548,13 +578,15 @@ static void t_async_all(void)
 		if (!rc) {
 			int polls = 0, p;
 
-			while ((p = hrt_poll(call[0])) == -EAGAIN && polls < 100000000)
+			while ((p = hrt_poll(call[0])) == -EAGAIN &&
+			       polls < 100000000)
 				polls++;
 			rc = hrt_wait(call[0], &r);
 			long want = 0;
 			for (long k = 0; k <= 200000; k++)
 				want += k;
-			check(p == 0 && rc == 0 && r == want, "hrt_poll until done, blocking partner",
+			check(p == 0 && rc == 0 && r == want,
+			      "hrt_poll until done, blocking partner",
 			      "p %d rc %d r %ld", p, rc, r);
 		}
 	}
@@ -571,10 +603,13 @@ static void t_async_all(void)
 	for (unsigned int i = 0; i < info.hrt_cores && rc > 0; i++)
 		if (rets[i] != 23 + (long)i)
 			ok = 0;
-	check(rc == (int)info.hrt_cores && ok, "hrt_invoke_all on all cores", "rc %d", rc);
+	check(rc == (int)info.hrt_cores && ok, "hrt_invoke_all on all cores",
+	      "rc %d", rc);
 	rc = hrt_invoke_all(f_add, v, 1, rets, NULL);
-	check(rc == 1 && rets[0] == 23, "hrt_invoke_all on 1 core", "rc %d", rc);
-	check(hrt_invoke_all(f_add, v, info.hrt_cores + 1, rets, NULL) == -EINVAL,
+	check(rc == 1 && rets[0] == 23, "hrt_invoke_all on 1 core", "rc %d",
+	      rc);
+	check(hrt_invoke_all(f_add, v, info.hrt_cores + 1, rets, NULL) ==
+		      -EINVAL,
 	      "hrt_invoke_all on too many cores is -EINVAL", " ");
 	{
 		struct hvm_fault fault;
@@ -582,8 +617,9 @@ static void t_async_all(void)
 
 		memset(&fault, 0, sizeof(fault));
 		rc = hrt_invoke_all(f_null, NULL, 0, NULL, &o);
-		check(rc == -EFAULT && fault.vector == 14, "hrt_invoke_all: a fault is reported",
-		      "rc %d vector %u", rc, fault.vector);
+		check(rc == -EFAULT && fault.vector == 14,
+		      "hrt_invoke_all: a fault is reported", "rc %d vector %u",
+		      rc, fault.vector);
 	}
 }
 
@@ -595,14 +631,17 @@ static void *stress_thread(void *arg)
 	long bad = 0;
 
 	for (int k = 0; k < ITERS; k++) {
-		struct hrt_opts o = { .core = -1, .wait = k & 1 ? HRT_WAIT_BLOCK : HRT_WAIT_DEFAULT };
+		struct hrt_opts o = { .core = -1,
+				      .wait = k & 1 ? HRT_WAIT_BLOCK
+						    : HRT_WAIT_DEFAULT };
 
 		v[0] = id * 100000;
 		v[1] = k;
 		r = -1;
 		if (hrt_invoke_opts(f_add, v, &r, &o) || r != id * 100000 + k)
 			bad++;
-		if (k % 20 == 0 && (hrt_invoke(f_getpid, NULL, &r) || r != getpid()))
+		if (k % 20 == 0 &&
+		    (hrt_invoke(f_getpid, NULL, &r) || r != getpid()))
 			bad++;
 	}
 	return (void *)bad;
@@ -629,7 +668,8 @@ static void t_concurrency(void)
 	pid_t a, b;
 
 	bad = stress(4);
-	check(bad == 0, "4 threads x 200 invocations, every result checked", "bad %d", bad);
+	check(bad == 0, "4 threads x 200 invocations, every result checked",
+	      "bad %d", bad);
 	/* Two processes at once (each binds its own context). */
 	fflush(stdout);
 	a = fork();
@@ -645,9 +685,10 @@ static void t_concurrency(void)
 	bad = stress(2);
 	waitpid(a, &st1, 0);
 	waitpid(b, &st2, 0);
-	check(bad == 0 && WIFEXITED(st1) && WEXITSTATUS(st1) == 0 && WIFEXITED(st2) &&
-		      WEXITSTATUS(st2) == 0,
-	      "three processes invoking at once", "bad %d st %x %x", bad, st1, st2);
+	check(bad == 0 && WIFEXITED(st1) && WEXITSTATUS(st1) == 0 &&
+		      WIFEXITED(st2) && WEXITSTATUS(st2) == 0,
+	      "three processes invoking at once", "bad %d st %x %x", bad, st1,
+	      st2);
 }
 
 static void t_kill(void)
@@ -668,7 +709,8 @@ static void t_kill(void)
 	waitpid(p, &st, 0);
 	check(WIFSIGNALED(st), "process killed mid-invocation", "st %x", st);
 	rc = hrt_invoke(f_add, v, &r);
-	check(rc == 0 && r == 4, "this process still invokes afterwards", "rc %d", rc);
+	check(rc == 0 && r == 4, "this process still invokes afterwards",
+	      "rc %d", rc);
 	fflush(stdout);
 	p = fork();
 	if (p == 0) {
@@ -676,8 +718,8 @@ static void t_kill(void)
 		_exit(hrt_invoke(f_add, v, &r) == 0 && r == 4 ? 0 : 1);
 	}
 	waitpid(p, &st, 0);
-	check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a new process binds and runs after the kill",
-	      "st %x", st);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "a new process binds and runs after the kill", "st %x", st);
 }
 
 /* ------------------------------------------------- the HRT's own tables */
@@ -694,7 +736,17 @@ struct dtr {
 	uint64_t base;
 } __attribute__((packed));
 
-enum { P_IDT, P_GDT, P_TSS, P_TEXT, P_TEXT_DMAP, P_IDT_DMAP, P_ROOT, P_TABLE, P_N };
+enum {
+	P_IDT,
+	P_GDT,
+	P_TSS,
+	P_TEXT,
+	P_TEXT_DMAP,
+	P_IDT_DMAP,
+	P_ROOT,
+	P_TABLE,
+	P_N
+};
 
 /* Direct-map address of kernel virtual address va, walking CR3's tables. */
 static uint64_t dmap_of(uint64_t va)
@@ -709,10 +761,12 @@ static uint64_t dmap_of(uint64_t va)
 		if (!(e & 1))
 			return 0;
 		if (shift == 12 || (e & 0x80))
-			return HVM_DIRECT_MAP_BASE + ((e & 0x000ffffffffff000ull &
-						       ~((1ull << shift) - 1)) |
-						      (va & ((1ull << shift) - 1)));
-		t = (uint64_t *)(HVM_DIRECT_MAP_BASE + (e & 0x000ffffffffff000ull));
+			return HVM_DIRECT_MAP_BASE +
+			       ((e & 0x000ffffffffff000ull &
+				 ~((1ull << shift) - 1)) |
+				(va & ((1ull << shift) - 1)));
+		t = (uint64_t *)(HVM_DIRECT_MAP_BASE +
+				 (e & 0x000ffffffffff000ull));
 	}
 	return 0;
 }
@@ -736,15 +790,17 @@ static long f_find_tables(void *arg, unsigned int i)
 	a[P_TSS] += 36; /* IST 1 */
 	/* The #PF gate's handler: kernel text. */
 	gate = (const uint8_t *)a[P_IDT];
-	h = *(const uint16_t *)gate | (uint64_t)*(const uint16_t *)(gate + 6) << 16 |
-	    (uint64_t)*(const uint32_t *)(gate + 8) << 32;
+	h = *(const uint16_t *)gate |
+	    (uint64_t) * (const uint16_t *)(gate + 6) << 16 |
+	    (uint64_t) * (const uint32_t *)(gate + 8) << 32;
 	a[P_TEXT] = h;
 	a[P_TEXT_DMAP] = dmap_of(h);
 	a[P_IDT_DMAP] = dmap_of(a[P_IDT]);
 	cr3 &= 0x000ffffffffff000ull;
 	a[P_ROOT] = HVM_DIRECT_MAP_BASE + cr3 + 511 * 8;
 	a[P_TABLE] = HVM_DIRECT_MAP_BASE +
-		     (((uint64_t *)(HVM_DIRECT_MAP_BASE + cr3))[511] & 0x000ffffffffff000ull);
+		     (((uint64_t *)(HVM_DIRECT_MAP_BASE + cr3))[511] &
+		      0x000ffffffffff000ull);
 	return 0;
 }
 
@@ -760,9 +816,13 @@ static long f_poke(void *arg, unsigned int i)
 static void t_protect(void)
 {
 	static const char *const what[P_N] = {
-		"the HRT's IDT (sidt)", "the HRT's GDT (sgdt)", "the HRT's TSS (str)",
-		"HRT text (the #PF gate's handler)", "HRT text through the direct map",
-		"the IDT through the direct map", "the page-table root (CR3) through the direct map",
+		"the HRT's IDT (sidt)",
+		"the HRT's GDT (sgdt)",
+		"the HRT's TSS (str)",
+		"HRT text (the #PF gate's handler)",
+		"HRT text through the direct map",
+		"the IDT through the direct map",
+		"the page-table root (CR3) through the direct map",
 		"a kernel page table through the direct map",
 	};
 	uint64_t a[P_N];
@@ -774,23 +834,30 @@ static void t_protect(void)
 
 	memset(a, 0, sizeof(a));
 	rc = hrt_invoke(f_find_tables, a, &r);
-	check(rc == 0 && a[P_IDT] >= HVM_DIRECT_MAP_BASE && a[P_TEXT] >= HVM_DIRECT_MAP_BASE &&
-		      a[P_TEXT_DMAP] && a[P_IDT_DMAP],
+	check(rc == 0 && a[P_IDT] >= HVM_DIRECT_MAP_BASE &&
+		      a[P_TEXT] >= HVM_DIRECT_MAP_BASE && a[P_TEXT_DMAP] &&
+		      a[P_IDT_DMAP],
 	      "offloaded code finds the HRT's IDT, GDT, TSS, text and page tables",
-	      "rc %d idt %lx text %lx", rc, (unsigned long)a[P_IDT], (unsigned long)a[P_TEXT]);
+	      "rc %d idt %lx text %lx", rc, (unsigned long)a[P_IDT],
+	      (unsigned long)a[P_TEXT]);
 	if (rc)
 		return;
 	for (k = 0; k < P_N; k++) {
 		memset(&fault, 0, sizeof(fault));
 		rc = hrt_invoke_opts(f_poke, (void *)a[k], &r, &o);
-		snprintf(name, sizeof(name), "a write to %s: -EFAULT, write #PF there", what[k]);
-		check(rc == -EFAULT && fault.vector == 14 && fault.address == a[k] &&
+		snprintf(name, sizeof(name),
+			 "a write to %s: -EFAULT, write #PF there", what[k]);
+		check(rc == -EFAULT && fault.vector == 14 &&
+			      fault.address == a[k] &&
 			      (fault.error_code & 3) == 3,
-		      name, "rc %d vector %u addr %lx (want %lx) error %x", rc, fault.vector,
-		      (unsigned long)fault.address, (unsigned long)a[k], fault.error_code);
+		      name, "rc %d vector %u addr %lx (want %lx) error %x", rc,
+		      fault.vector, (unsigned long)fault.address,
+		      (unsigned long)a[k], fault.error_code);
 		rc = hrt_invoke(f_add, v, &r);
-		snprintf(name, sizeof(name), "the HRT serves after the write to %s", what[k]);
-		check(rc == 0 && r >= 3 && r < 3 + HVM_MAX_HRT_CPUS, name, "rc %d r %ld", rc, r);
+		snprintf(name, sizeof(name),
+			 "the HRT serves after the write to %s", what[k]);
+		check(rc == 0 && r >= 3 && r < 3 + HVM_MAX_HRT_CPUS, name,
+		      "rc %d r %ld", rc, r);
 	}
 }
 
@@ -802,7 +869,8 @@ static void t_close(void)
 	hvm_close();
 	hvm_close();
 	rc = hrt_invoke(f_add, v, &r);
-	check(rc == 0 && r == 7, "hvm_close twice, then implicit re-open", "rc %d", rc);
+	check(rc == 0 && r == 7, "hvm_close twice, then implicit re-open",
+	      "rc %d", rc);
 }
 
 int main(int argc, char **argv)

@@ -87,7 +87,8 @@ static void eoi(void)
 
 static void ack_ping(void)
 {
-	__atomic_store_n(&hdr->hrt_ping_ack, hdr->hrt_ping_seq, __ATOMIC_RELEASE);
+	__atomic_store_n(&hdr->hrt_ping_ack, hdr->hrt_ping_seq,
+			 __ATOMIC_RELEASE);
 }
 
 __attribute__((interrupt)) static void isr_ping_db(struct interrupt_frame *f)
@@ -107,7 +108,8 @@ __attribute__((interrupt)) static void isr_ping_ipi(struct interrupt_frame *f)
 	ack_ping();
 	eoi();
 	if (v) {
-		lapic[0x310 / 4] = *(volatile uint32_t *)&bi->ros_irq_apic_id << 24;
+		lapic[0x310 / 4] = *(volatile uint32_t *)&bi->ros_irq_apic_id
+				   << 24;
 		lapic[0x300 / 4] = v;
 	}
 }
@@ -142,7 +144,8 @@ __attribute__((interrupt)) static void isr_exc(struct interrupt_frame *f)
 	crashed();
 }
 
-__attribute__((interrupt)) static void isr_exc_err(struct interrupt_frame *f, uint64_t e)
+__attribute__((interrupt)) static void isr_exc_err(struct interrupt_frame *f,
+						   uint64_t e)
 {
 	(void)f;
 	(void)e;
@@ -181,7 +184,8 @@ void hrt_main(struct hvm_bootinfo *b, uint64_t magic)
 	hdr = DMAP(b->region_phys);
 	if (magic != HVM_BOOTINFO_MAGIC || b->magic != HVM_BOOTINFO_MAGIC) {
 		hdr->hrt_error = -22;
-		__atomic_store_n(&hdr->hrt_state, HVM_HRT_FAILED, __ATOMIC_RELEASE);
+		__atomic_store_n(&hdr->hrt_state, HVM_HRT_FAILED,
+				 __ATOMIC_RELEASE);
 		for (;;)
 			__asm__ volatile("cli; hlt");
 	}
@@ -189,8 +193,9 @@ void hrt_main(struct hvm_bootinfo *b, uint64_t magic)
 	for (v = 0; v < 256; v++)
 		set_gate(v, isr_spurious);
 	for (v = 0; v < 32; v++)
-		set_gate(v, (v == 8 || (v >= 10 && v <= 14) || v == 17) ?
-				 (void *)isr_exc_err : (void *)isr_exc);
+		set_gate(v, (v == 8 || (v >= 10 && v <= 14) || v == 17)
+				    ? (void *)isr_exc_err
+				    : (void *)isr_exc);
 	set_gate(HVM_HRT_VEC_PING_DOORBELL, isr_ping_db);
 	set_gate(HVM_HRT_VEC_PING_IPI, isr_ping_ipi);
 	set_gate(HVM_HRT_VEC_DEBUG_HANG, isr_hang);
@@ -198,7 +203,8 @@ void hrt_main(struct hvm_bootinfo *b, uint64_t magic)
 	__asm__ volatile("lidt %0" ::"m"(idtr));
 	lapic = map_mmio(b->lapic_phys);
 	if (b->doorbell_phys)
-		doorbell = (volatile uint32_t *)((uint64_t)map_mmio(b->doorbell_phys) +
+		doorbell = (volatile uint32_t *)((uint64_t)map_mmio(
+							 b->doorbell_phys) +
 						 (b->doorbell_phys & 0xfff));
 	lapic[0xf0 / 4] = 0x1ff; /* software enable, spurious vector 0xff */
 	lapic[0x80 / 4] = 0;	 /* TPR: accept everything */
@@ -207,7 +213,9 @@ void hrt_main(struct hvm_bootinfo *b, uint64_t magic)
 	log_num(b->ncpus);
 	log_str(" core(s), tsc_khz ");
 	log_num(b->tsc_khz);
-	log_str(b->flags & HVM_BOOT_SELFTEST ? ", selftest: 0 passed, 0 failed\n" : "\n");
+	log_str(b->flags & HVM_BOOT_SELFTEST
+			? ", selftest: 0 passed, 0 failed\n"
+			: "\n");
 	__atomic_store_n(&hdr->hrt_state, HVM_HRT_READY, __ATOMIC_RELEASE);
 	__asm__ volatile("sti");
 	for (;;) {

@@ -174,7 +174,8 @@ static int reap(pid_t pid, unsigned int ms)
 
 	while (waitpid(pid, &st, WNOHANG) == 0) {
 		if (now_ns() > end) {
-			printf("# pid %d still runs after %u ms: killed\n", pid, ms);
+			printf("# pid %d still runs after %u ms: killed\n", pid,
+			       ms);
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			return -1;
@@ -380,8 +381,8 @@ GUEST_TEST(exceptions)
 		r = -1;
 		rc = hrt_invoke_opts(t[k].fn, NULL, &r, &o);
 		snprintf(name, sizeof(name),
-			 "%s: -EFAULT, vector %u, RIP in the function", t[k].name,
-			 t[k].vector);
+			 "%s: -EFAULT, vector %u, RIP in the function",
+			 t[k].name, t[k].vector);
 		check(rc == -EFAULT && fault.vector == t[k].vector &&
 			      fault.rip >= (uint64_t)t[k].fn &&
 			      fault.rip < (uint64_t)t[k].fn + 64,
@@ -389,7 +390,8 @@ GUEST_TEST(exceptions)
 		      fault.vector, (unsigned long long)fault.rip,
 		      (void *)t[k].fn);
 		rc = hrt_invoke(f_add, v, &r);
-		snprintf(name, sizeof(name), "invoke after %s works", t[k].name);
+		snprintf(name, sizeof(name), "invoke after %s works",
+			 t[k].name);
 		check(rc == 0 && r == 42, name, "rc %d r %ld", rc, r);
 	}
 	r = 0;
@@ -400,8 +402,8 @@ GUEST_TEST(exceptions)
 	memset(&fault, 0, sizeof(fault));
 	rc = hrt_invoke_opts(f_int3, NULL, &r, &o);
 	check(rc == -EFAULT && fault.vector == 3,
-	      "int3 after the handler was reset: -EFAULT, vector 3", "rc %d vector %u",
-	      rc, fault.vector);
+	      "int3 after the handler was reset: -EFAULT, vector 3",
+	      "rc %d vector %u", rc, fault.vector);
 	return 0;
 }
 
@@ -516,7 +518,8 @@ GUEST_TEST_CMD(reboot_invoke, "reboot-invoke N")
 		usleep((i % 4) * 3000);
 		rc = reboot_hrt();
 		if (rc) {
-			printf("# cycle %d: reboot failed: %s\n", i, strerror(-rc));
+			printf("# cycle %d: reboot failed: %s\n", i,
+			       strerror(-rc));
 			lost++;
 		}
 		st = reap(pid, 20000);
@@ -526,41 +529,50 @@ GUEST_TEST_CMD(reboot_invoke, "reboot-invoke N")
 			continue;
 		}
 		if (w[2] != -ECANCELED) {
-			printf("# cycle %d: the interrupted call returned %ld\n", i, w[2]);
+			printf("# cycle %d: the interrupted call returned %ld\n",
+			       i, w[2]);
 			bad_rc++;
 		}
 		if (w[5] != 3) {
-			printf("# cycle %d: the next invocation returned %ld\n", i, w[5]);
+			printf("# cycle %d: the next invocation returned %ld\n",
+			       i, w[5]);
 			bad_after++;
 		}
 		eagain += w[7];
 		if (measure) {
 			printf("# cycle %d: 20 munmaps %ld us, 20 forks %ld us (-1: not run), %ld flushes timed out; after the next invocation (flushes wait for the HRT core) 20 munmaps %ld us\n",
-			       i, w[3] / 1000, w[4] < 0 ? -1 : w[4] / 1000, w[6],
-			       w[9] / 1000);
+			       i, w[3] / 1000, w[4] < 0 ? -1 : w[4] / 1000,
+			       w[6], w[9] / 1000);
 			flush_tmo += w[6];
 			max_unmap = w[3] > max_unmap ? w[3] : max_unmap;
-			max_fork = w[4] < 0 || max_fork < 0 ? -1 :
-				   w[4] > max_fork ? w[4] : max_fork;
+			max_fork = w[4] < 0 || max_fork < 0 ? -1
+				   : w[4] > max_fork	    ? w[4]
+							    : max_fork;
 		}
 	}
 	free_slots(&chans1, &ctxs1);
-	printf("# next invocations retried %ld times on -EAGAIN (HRT not ready yet)\n", eagain);
+	printf("# next invocations retried %ld times on -EAGAIN (HRT not ready yet)\n",
+	       eagain);
 	printf("# after: %d free channels, %d free contexts, sysfs chan_free %lld chan_retired %lld\n",
-	       chans1, ctxs1, sysfs_num("chan_free"), sysfs_num("chan_retired"));
-	snprintf(name, sizeof(name), "%d reboots mid-invocation: every cycle ran", n);
+	       chans1, ctxs1, sysfs_num("chan_free"),
+	       sysfs_num("chan_retired"));
+	snprintf(name, sizeof(name),
+		 "%d reboots mid-invocation: every cycle ran", n);
 	check(!lost, name, "%d cycles failed", lost);
 	check(!bad_rc, "the interrupted invocations end with -ECANCELED",
 	      "%d did not", bad_rc);
 	check(!bad_after, "the processes invoke again after the reboot",
 	      "%d could not", bad_after);
-	snprintf(name, sizeof(name),
-		 "every channel slot comes back after %d reboots mid-invocation", n);
-	check(chans1 == chans0, name, "free channels %d before, %d after", chans0,
-	      chans1);
+	snprintf(
+		name, sizeof(name),
+		"every channel slot comes back after %d reboots mid-invocation",
+		n);
+	check(chans1 == chans0, name, "free channels %d before, %d after",
+	      chans0, chans1);
 	check(ctxs1 == ctxs0, "every context slot comes back",
 	      "free contexts %d before, %d after", ctxs0, ctxs1);
-	check(sysfs_num("chan_retired") == 0 && sysfs_num("chan_free") == chans1,
+	check(sysfs_num("chan_retired") == 0 &&
+		      sysfs_num("chan_free") == chans1,
 	      "sysfs chan_free/chan_retired agree (none retired)",
 	      "chan_free %lld (found %d), chan_retired %lld",
 	      sysfs_num("chan_free"), chans1, sysfs_num("chan_retired"));
@@ -577,8 +589,7 @@ GUEST_TEST_CMD(reboot_invoke, "reboot-invoke N")
 	      max_fork < 0 ? -1 : max_fork / 1000);
 	check(stats().hung_detected == hung0 && info().state == HVM_HRT_READY,
 	      "no hung HRT during the cycles, ready after them",
-	      "hung_detected %llu -> %llu, state %u",
-	      (unsigned long long)hung0,
+	      "hung_detected %llu -> %llu, state %u", (unsigned long long)hung0,
 	      (unsigned long long)stats().hung_detected, info().state);
 	return 0;
 }
@@ -598,12 +609,14 @@ static int bystander(int n)
 		for (int k = 0; k < n; k++) {
 			rc = hrt_invoke(f_add, v, &r);
 			if (rc || r != 42) {
-				printf("# bystander: invoke %d: rc %d r %ld\n", k, rc, r);
+				printf("# bystander: invoke %d: rc %d r %ld\n",
+				       k, rc, r);
 				bad++;
 			}
 			rc = hrt_invoke(f_getpid, NULL, &r);
 			if (rc || r != getpid()) {
-				printf("# bystander: forwarded getpid %d: rc %d r %ld\n", k, rc, r);
+				printf("# bystander: forwarded getpid %d: rc %d r %ld\n",
+				       k, rc, r);
 				bad++;
 			}
 		}
@@ -675,33 +688,36 @@ GUEST_TEST(sigstop)
 	free_slots(&chans0, &ctxs0);
 	a = start_worker(f_faults, w, &w[0]);
 	b = start_worker(f_calls, w, &w[1]);
-	check(w[0] >= 5 && w[1] >= 5, "two processes in forwarded faults and calls",
+	check(w[0] >= 5 && w[1] >= 5,
+	      "two processes in forwarded faults and calls",
 	      "faults %ld calls %ld", w[0], w[1]);
 	kill(a, SIGSTOP);
 	kill(b, SIGSTOP);
-	for (int k = 0; k < 2000 && (proc_state(a) != 'T' || proc_state(b) != 'T'); k++)
+	for (int k = 0;
+	     k < 2000 && (proc_state(a) != 'T' || proc_state(b) != 'T'); k++)
 		usleep(1000);
 	sa = proc_state(a);
 	sb = proc_state(b);
 	f0 = w[0];
 	c0 = w[1];
 	hb0 = info().heartbeat;
-	printf("# both stopped (%c %c); waiting %u ms (hung timeout %u ms)\n", sa, sb,
-	       tmo + 1000, tmo);
+	printf("# both stopped (%c %c); waiting %u ms (hung timeout %u ms)\n",
+	       sa, sb, tmo + 1000, tmo);
 	sleep_ms(tmo + 1000);
 	check(sa == 'T' && sb == 'T' && w[0] == f0 && w[1] == c0,
-	      "both processes stay stopped", "states %c %c, counts moved %ld %ld",
-	      sa, sb, w[0] - f0, w[1] - c0);
+	      "both processes stay stopped",
+	      "states %c %c, counts moved %ld %ld", sa, sb, w[0] - f0,
+	      w[1] - c0);
 	check(info().state == HVM_HRT_READY && stats().hung_detected == hung0,
 	      "stopped processes in forwarded calls do not make the HRT look hung",
 	      "state %u, hung_detected %llu -> %llu", info().state,
 	      (unsigned long long)hung0,
 	      (unsigned long long)stats().hung_detected);
-	check(info().heartbeat > hb0 + tmo / 20, "the heartbeat moves meanwhile",
-	      "%llu -> %llu", (unsigned long long)hb0,
-	      (unsigned long long)info().heartbeat);
-	check(bystander(20) == 0, "a bystander process's invocations succeed meanwhile",
-	      " ");
+	check(info().heartbeat > hb0 + tmo / 20,
+	      "the heartbeat moves meanwhile", "%llu -> %llu",
+	      (unsigned long long)hb0, (unsigned long long)info().heartbeat);
+	check(bystander(20) == 0,
+	      "a bystander process's invocations succeed meanwhile", " ");
 	/* One goes on where it stopped, the other is killed. */
 	kill(a, SIGCONT);
 	for (int k = 0; k < 5000 && w[0] < f0 + 5; k++)
@@ -715,11 +731,13 @@ GUEST_TEST(sigstop)
 	w[8] = 1;
 	st = reap(a, 20000);
 	check(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	      "the continued process's invocation ends normally", "status %#x", st);
+	      "the continued process's invocation ends normally", "status %#x",
+	      st);
 	free_slots(&chans1, &ctxs1);
 	check(chans1 == chans0 && ctxs1 == ctxs0,
 	      "nothing stays behind: every channel and context slot is free again",
-	      "channels %d -> %d, contexts %d -> %d", chans0, chans1, ctxs0, ctxs1);
+	      "channels %d -> %d, contexts %d -> %d", chans0, chans1, ctxs0,
+	      ctxs1);
 	check(bystander(5) == 0 && info().state == HVM_HRT_READY &&
 		      stats().hung_detected == hung0,
 	      "the HRT is still ready and serves", "state %u", info().state);
@@ -783,8 +801,10 @@ GUEST_TEST_CMD(reboots, "reboots N")
 			struct hvm_info in = info();
 
 			if (in.state != HVM_HRT_READY) {
-				printf("# reboot %d: state %u %llu ms after ready\n", i,
-				       in.state, (unsigned long long)(now_ns() - t0) / 1000000);
+				printf("# reboot %d: state %u %llu ms after ready\n",
+				       i, in.state,
+				       (unsigned long long)(now_ns() - t0) /
+					       1000000);
 				not_ready++;
 				break;
 			}
@@ -805,8 +825,8 @@ GUEST_TEST_CMD(reboots, "reboots N")
 			worst_at = i;
 		}
 	}
-	printf("# %d reboots: longest heartbeat gap seen %llu ms (reboot %d)\n", n,
-	       (unsigned long long)worst / 1000000, worst_at);
+	printf("# %d reboots: longest heartbeat gap seen %llu ms (reboot %d)\n",
+	       n, (unsigned long long)worst / 1000000, worst_at);
 	/* A stall shorter than the timeout would still be declared later. */
 	ok_before = w[2];
 	sleep_ms(tmo / 2);
@@ -814,9 +834,11 @@ GUEST_TEST_CMD(reboots, "reboots N")
 	st = reap(load, 20000);
 	printf("# the invoking process: %ld calls succeeded, %ld failed (reboot), %ld native munmaps\n",
 	       w[2], w[3], w[4]);
-	check(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && w[2] > ok_before,
+	check(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+		      w[2] > ok_before,
 	      "a process invoking throughout the reboots goes on after them",
-	      "status %#x, %ld calls after the last reboot", st, w[2] - ok_before);
+	      "status %#x, %ld calls after the last reboot", st,
+	      w[2] - ok_before);
 	snprintf(name, sizeof(name), "%d reboots in a row", n);
 	check(!bad_boot, name, "%d failed", bad_boot);
 	check(!not_ready && stats().hung_detected == hung0 &&
@@ -845,8 +867,10 @@ GUEST_TEST_CMD(crashes, "crashes N")
 
 		memset(&d, 0, sizeof(d));
 		d.op = HVM_DEBUG_CRASH;
-		if (ioctl(ctl, HVM_IOC_DEBUG, &d) || wait_state(HVM_HRT_CRASHED, 5000)) {
-			printf("# crash %d: not seen (%s)\n", i, strerror(errno));
+		if (ioctl(ctl, HVM_IOC_DEBUG, &d) ||
+		    wait_state(HVM_HRT_CRASHED, 5000)) {
+			printf("# crash %d: not seen (%s)\n", i,
+			       strerror(errno));
 			bad++;
 		}
 		if (reboot_hrt()) {
@@ -854,14 +878,15 @@ GUEST_TEST_CMD(crashes, "crashes N")
 			bad++;
 		}
 	}
-	snprintf(name, sizeof(name), "%d crashes, each rebooted within milliseconds", n);
+	snprintf(name, sizeof(name),
+		 "%d crashes, each rebooted within milliseconds", n);
 	check(!bad, name, "%d went wrong", bad);
 	snprintf(name, sizeof(name), "crashes_seen counts all %d", n);
 	check(stats().crashes_seen - c0 == (uint64_t)n &&
 		      sysfs_num("crashes_seen") - s0 == n,
 	      name, "stats %llu -> %llu, sysfs %lld -> %lld",
-	      (unsigned long long)c0, (unsigned long long)stats().crashes_seen, s0,
-	      sysfs_num("crashes_seen"));
+	      (unsigned long long)c0, (unsigned long long)stats().crashes_seen,
+	      s0, sysfs_num("crashes_seen"));
 	return 0;
 }
 
@@ -873,8 +898,8 @@ GUEST_TEST_CMD(crashes, "crashes N")
 GUEST_TEST_CMD(bootsig, "bootsig N")
 {
 	int n = atoi(args[0]);
-	static const unsigned int delay_us[] = { 500, 4000, 11000, 16000, 22000,
-						 30000, 45000, 60000 };
+	static const unsigned int delay_us[] = { 500,	4000,  11000, 16000,
+						 22000, 30000, 45000, 60000 };
 	int not_ready = 0, bad_reboot = 0, bad_invoke = 0;
 	char name[128];
 
@@ -894,8 +919,8 @@ GUEST_TEST_CMD(bootsig, "bootsig N")
 		waitpid(pid, NULL, 0);
 		s = wait_not_booting(30000);
 		if (s != HVM_HRT_READY) {
-			printf("# boot %d (signal %d after %u us): state %u, error %d\n", i,
-			       sig, delay_us[i % 8], s, info().last_error);
+			printf("# boot %d (signal %d after %u us): state %u, error %d\n",
+			       i, sig, delay_us[i % 8], s, info().last_error);
 			not_ready++;
 		}
 		if (bystander(2)) {
@@ -907,12 +932,15 @@ GUEST_TEST_CMD(bootsig, "bootsig N")
 			bad_reboot++;
 		}
 	}
-	snprintf(name, sizeof(name),
-		 "%d boots interrupted by SIGINT/SIGKILL complete by themselves", n);
+	snprintf(
+		name, sizeof(name),
+		"%d boots interrupted by SIGINT/SIGKILL complete by themselves",
+		n);
 	check(!not_ready, name, "%d did not", not_ready);
-	check(!bad_invoke, "the HRT serves invocations after each", "%d did not",
-	      bad_invoke);
-	check(!bad_reboot, "a reboot after each works", "%d failed", bad_reboot);
+	check(!bad_invoke, "the HRT serves invocations after each",
+	      "%d did not", bad_invoke);
+	check(!bad_reboot, "a reboot after each works", "%d failed",
+	      bad_reboot);
 	return 0;
 }
 

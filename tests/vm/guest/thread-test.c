@@ -41,8 +41,8 @@
 extern long cxx_threads(void *arg, unsigned int core);
 
 #define CALL_TIMEOUT_MS 60000u /* every offloaded call */
-#define TEST_ALARM_S 120 /* every test */
-#define WAIT_MS 30000 /* bound of every wait between threads */
+#define TEST_ALARM_S	120    /* every test */
+#define WAIT_MS		30000  /* bound of every wait between threads */
 
 static int native; /* HVM_TEST_NATIVE=1: no HRT, functions run in place */
 
@@ -72,7 +72,7 @@ static double now_s(void)
 
 static void sleep_ms(long ms)
 {
-	struct timespec d = {ms / 1000, (ms % 1000) * 1000000L};
+	struct timespec d = { ms / 1000, (ms % 1000) * 1000000L };
 
 	while (nanosleep(&d, &d) && errno == EINTR)
 		;
@@ -111,8 +111,9 @@ static int run_on_hrt_at(hrt_fn fn, void *arg, long *ret, int core,
 			 unsigned int timeout_ms)
 {
 	struct hvm_fault fault;
-	struct hrt_opts o = {
-		.core = core, .timeout_ms = timeout_ms, .fault = &fault};
+	struct hrt_opts o = { .core = core,
+			      .timeout_ms = timeout_ms,
+			      .fault = &fault };
 	long r = 0;
 	int rc;
 
@@ -173,7 +174,7 @@ static int read_all(int fd, char *buf, int size, long ms)
 	ssize_t k;
 
 	while (n < size - 1) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int left = (int)((end - now_s()) * 1000);
 
 		if (left <= 0 || poll(&p, 1, left) <= 0)
@@ -508,7 +509,7 @@ static long f_pingpong(void *arg, unsigned int core)
 	return joined;
 }
 
-#define BAR_N 4
+#define BAR_N	   4
 #define BAR_ROUNDS 100
 
 struct bar_ctx {
@@ -560,7 +561,7 @@ GUEST_TEST(threads_sync)
 {
 	struct counter c;
 	struct pingpong pp;
-	struct pp_arg pa[2] = {{&pp, 0, 1000, 0}, {&pp, 1, 1000, 0}};
+	struct pp_arg pa[2] = { { &pp, 0, 1000, 0 }, { &pp, 1, 1000, 0 } };
 	struct bar_ctx bc;
 	long r = -1;
 	int rc;
@@ -599,7 +600,7 @@ GUEST_TEST(threads_sync)
 
 /* ------------------------------------------------------------ 3 threads_200 */
 
-#define T200_N 200
+#define T200_N	  200
 #define T200_WAVE 50
 
 struct t200 {
@@ -644,7 +645,7 @@ static long f_threads_200(void *arg, unsigned int core)
 
 GUEST_TEST(threads_200)
 {
-	struct t200 t = {0, 0, 0, 0};
+	struct t200 t = { 0, 0, 0, 0 };
 	long r = -1;
 	int rc;
 
@@ -760,7 +761,7 @@ GUEST_TEST(cxx_threads)
 
 /* ------------------------------------------------------------ 6 mixed_mutex */
 
-#define MIX_ITERS 20000
+#define MIX_ITERS  20000
 #define MIX_ROUNDS 200
 
 struct mixed {
@@ -804,8 +805,8 @@ GUEST_TEST(mixed_mutex)
 	memset(&mx, 0, sizeof(mx));
 	counter_init(&mx.c, MIX_ITERS);
 	pp_init(&mx.pp);
-	mx.native_player = (struct pp_arg){&mx.pp, 0, MIX_ROUNDS, 0};
-	mx.hrt_player = (struct pp_arg){&mx.pp, 1, MIX_ROUNDS, 0};
+	mx.native_player = (struct pp_arg){ &mx.pp, 0, MIX_ROUNDS, 0 };
+	mx.hrt_player = (struct pp_arg){ &mx.pp, 1, MIX_ROUNDS, 0 };
 	created = !pthread_create(&nat, NULL, mixed_native_thread, &mx);
 	check(created, "native thread created outside the invocation", " ");
 	if (!created)
@@ -934,7 +935,7 @@ struct sys_res {
 static long f_system_popen(void *arg, unsigned int core)
 {
 	struct sys_res *s = arg;
-	char *argv[] = {"sh", "-c", "exit 5", NULL};
+	char *argv[] = { "sh", "-c", "exit 5", NULL };
 	FILE *p;
 
 	(void)core;
@@ -1094,7 +1095,7 @@ GUEST_TEST(rounding)
 
 /* ------------------------------------------------------------ 10 big_stack */
 
-#define BIG_ARRAY (2L << 20)
+#define BIG_ARRAY  (2L << 20)
 #define BIG_ALLOCA (256L << 10)
 
 static long page_sum(long bytes)
@@ -1224,7 +1225,7 @@ GUEST_TEST(blocked_read)
 	pid = fork();
 	if (pid == 0) {
 		/* Nothing offloaded yet in this process. */
-		struct br_arg b = {ready[1], data[0], "", -1};
+		struct br_arg b = { ready[1], data[0], "", -1 };
 
 		close(ready[0]);
 		close(data[1]);
@@ -1324,8 +1325,8 @@ static int three_calls(void)
 GUEST_TEST(siglongjmp)
 {
 	static struct sigaction sa, old;
-	static const struct itimerval it = {{0, 0}, {0, 200 * 1000}};
-	static const struct itimerval off = {{0, 0}, {0, 0}};
+	static const struct itimerval it = { { 0, 0 }, { 0, 200 * 1000 } };
+	static const struct itimerval off = { { 0, 0 }, { 0, 0 } };
 
 	/* SIGALRM is ours here: no alarm guard, bounds of our own. */
 	alarm(0);
@@ -1443,7 +1444,7 @@ struct clone_res {
 
 static void bad_clones(struct clone_res *c)
 {
-	static const unsigned long flags[2] = {CLONE_THREAD, CLONE_SIGHAND};
+	static const unsigned long flags[2] = { CLONE_THREAD, CLONE_SIGHAND };
 
 	for (int i = 0; i < 2; i++) {
 		errno = 0;
@@ -1547,7 +1548,7 @@ static long f_eagain(void *arg, unsigned int core)
 
 GUEST_TEST_NAMED(threads_eagain)
 {
-	struct ea_res a = {0, 0, 0}, b = {0, 0, 0};
+	struct ea_res a = { 0, 0, 0 }, b = { 0, 0, 0 };
 	long ret = -1;
 	int rc;
 
