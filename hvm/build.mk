@@ -1,6 +1,6 @@
 # hvm/build.mk - the host launcher hvm-run and the ROS's /init.
 
-HVM_SRCS := hvm/main.c hvm/run.c hvm/options.c hvm/plan.c hvm/region.c \
+HVM_SRCS := hvm/main.c hvm/run.c hvm/options.c hvm/optarg.c hvm/plan.c hvm/region.c \
 	    hvm/ivshmem.c hvm/cpio.c hvm/ldso.c hvm/initramfs.c hvm/vm.c \
 	    hvm/qmp.c hvm/qemu.c hvm/accel.c hvm/console.c hvm/logs.c \
 	    hvm/status.c hvm/input.c hvm/pin.c hvm/strv.c

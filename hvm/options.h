@@ -1,4 +1,4 @@
-/* options.h - hvm-run's command-line options and the parsers behind them. */
+/* options.h - hvm-run's command-line options: the table, parsing and --help. */
 #ifndef HVM_OPTIONS_H
 #define HVM_OPTIONS_H
 
@@ -7,16 +7,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "optarg.h"
+
 enum accel {
 	ACCEL_AUTO,
 	ACCEL_KVM,
 	ACCEL_TCG,
-};
-
-/* A host path and where it appears in the guest. */
-struct path_map {
-	char *host;
-	char *guest;
 };
 
 #define OPTIONS_MAX_MAPS     64
@@ -25,13 +21,6 @@ struct path_map {
 enum net_mode {
 	NET_NONE, /* loopback only */
 	NET_USER, /* QEMU user networking on virtio-net */
-};
-
-/* --forward [ADDR:]HOSTPORT:GUESTPORT: a host TCP port to a guest port. */
-struct port_forward {
-	char addr[16]; /* host address to listen on (IPv4), default 127.0.0.1 */
-	unsigned int host_port;
-	unsigned int guest_port;
 };
 
 struct options {
@@ -70,30 +59,6 @@ struct options {
 	char **cmd;		    /* NULL = interactive shell */
 	int cmd_argc;
 };
-
-/*
- * Parses a size such as "512M", "1G", "4096", "64k" into bytes (out).
- * Returns 0 or -EINVAL for garbage, a zero size or overflow.
- */
-int parse_size(const char *s, uint64_t *out);
-
-/* Parses "R:H" (cpus) into (ros) and (hrt).  Returns 0 or -EINVAL. */
-int parse_cores(const char *s, unsigned int *ros, unsigned int *hrt);
-
-/* Parses "ROS:HRT" sizes.  Returns 0 or -EINVAL. */
-int parse_mem(const char *s, uint64_t *ros, uint64_t *hrt);
-
-/*
- * Splits "HOST[:GUEST]" into (map); GUEST defaults to (def_dir)/basename(HOST)
- * when def_dir is non-NULL, else to HOST.  Returns 0 or -EINVAL.
- */
-int parse_path_map(const char *s, const char *def_dir, struct path_map *map);
-
-/*
- * Parses "[ADDR:]HOSTPORT:GUESTPORT" into (f); ADDR is an IPv4 address and
- * defaults to 127.0.0.1.  Returns 0 or -EINVAL.
- */
-int parse_forward(const char *s, struct port_forward *f);
 
 struct options_parser;
 
