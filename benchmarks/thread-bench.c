@@ -452,7 +452,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: hvm-thread-bench [-n ITERS] [-t NTHREADS] "
-		"[--native-only]\n"
+		"[--native-only] [NAME...]\n"
 		"  -n ITERS       mutex/condvar round trips per batch "
 		"(default 2000);\n"
 		"                 thread creates ITERS/10, barrier and "
@@ -464,7 +464,8 @@ static void usage(FILE *f)
 		"no /dev/hvm needed\n"
 		"Prints `name native_ns hrt_ns ratio` (ratio = native/hrt, "
 		"above 1: HRT faster),\n"
-		"each the median of %d batches.\n",
+		"each the median of %d batches; NAMEs (first column) run only "
+		"those.\n",
 		BATCHES);
 }
 
@@ -479,6 +480,17 @@ static int parse_int(const char *s, int min, int max, int *out)
 		return -1;
 	*out = (int)v;
 	return 0;
+}
+
+/* Is (name) among the (n) names of the command line (all when none)? */
+static int selected(const char *name, int n, char **names)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return 1;
+	return n == 0;
 }
 
 int main(int argc, char **argv)
@@ -515,8 +527,13 @@ int main(int argc, char **argv)
 			goto bad;
 		}
 	}
-	if (optind != argc)
-		goto bad;
+	for (c = optind; c < argc; c++) {
+		for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+			if (!strcmp(argv[c], benches[i].name))
+				break;
+		if (i == sizeof(benches) / sizeof(benches[0]))
+			goto bad;
+	}
 
 	n_native = nthreads ? nthreads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (n_native < 2)
@@ -562,6 +579,8 @@ int main(int argc, char **argv)
 		double native, hrt = -1;
 		long ret;
 
+		if (!selected(b->name, argc - optind, argv + optind))
+			continue;
 		fail_what = NULL;
 		native = b->fn(n_native, n);
 		if (native <= 0)

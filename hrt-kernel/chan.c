@@ -43,25 +43,27 @@ static u64 hrt_poll_cycles;
 
 u32 hrt_chan_quiet_core(void)
 {
-	u32 i, best = hrt_cpu_id();
+	u32 i, me = hrt_cpu_id(), best = me;
 	u64 load, best_load = ~0ull;
 
 	/*
 	 * Runnable threads plus the running one, but for the idle and service
 	 * threads: racy reads, a hint only.  Sleepers (a thread waiting in
-	 * pthread_join) do not count.
+	 * pthread_join) do not count.  Our own core comes last, so a tie goes
+	 * elsewhere: the caller keeps running after its clone.
 	 */
-	for (i = 0; i < hrt_ncpus; i++) {
-		struct hrt_cpu *c = &hrt_cpus[i];
+	for (i = 1; i <= hrt_ncpus; i++) {
+		u32 k = (me + i) % hrt_ncpus;
+		struct hrt_cpu *c = &hrt_cpus[k];
 		struct hrt_thread *cur = READ_ONCE(c->current);
 
 		if (!c->online)
 			continue;
-		load = READ_ONCE(c->rq.nr) - READ_ONCE(hrt_chan_yielded[i]);
-		if (cur != c->idle && cur != READ_ONCE(hrt_chan_servicer[i]))
+		load = READ_ONCE(c->rq.nr) - READ_ONCE(hrt_chan_yielded[k]);
+		if (cur != c->idle && cur != READ_ONCE(hrt_chan_servicer[k]))
 			load++;
 		if (load < best_load) {
-			best = i;
+			best = k;
 			best_load = load;
 		}
 	}

@@ -169,12 +169,21 @@ void hrt_futex_invoke(u32 ctx, u32 flags)
 				   : 0);
 }
 
-/* A futex call Linux executes: while it is there, wakes go there too. */
+/*
+ * A futex call Linux executes.  While a private one is there, private
+ * wakes go there too.  A shared one (pthread_join's wait on the tid word
+ * is one) does not count: Linux keys shared and private futexes apart, so
+ * a private wake could never reach its waiter, and counting it sent every
+ * barrier's wake-all to Linux while some thread sat in pthread_join.
+ */
 static s64 hrt_futex_forward(struct hrt_uthread *u, const u64 *a)
 {
+	bool private = (u32)a[1] & FUTEX_PRIVATE_FLAG;
 	s64 r;
 
 	HRT_COUNT(futex_forwarded);
+	if (!private)
+		return hrt_uthread_forward(u, HVM_CHAN_SYSCALL, NR_FUTEX, a);
 	__atomic_add_fetch(&hrt_futex_in_linux[u->ctx], 1, __ATOMIC_SEQ_CST);
 	r = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, NR_FUTEX, a);
 	__atomic_sub_fetch(&hrt_futex_in_linux[u->ctx], 1, __ATOMIC_SEQ_CST);
@@ -231,6 +240,7 @@ static void hrt_futex_sleep(struct hrt_futex_waiter *w)
 {
 	u64 f = hrt_irq_save();
 
+	HRT_COUNT(futex_sleeps);
 	w->t->state = HRT_T_BLOCKED;
 	hrt_list_add_tail(&w->snode, &hrt_futex_sleepers[hrt_cpu_id()]);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);

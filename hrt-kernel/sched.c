@@ -1,6 +1,8 @@
 /* sched.c - per-CPU round-robin run queues, wake-ups, migration and timer preemption. */
 #include "sched.h"
 #include "apic.h"
+#include "boot.h"
+#include "chan.h"
 #include "fpu.h"
 #include "futex.h"
 #include "idt.h"
@@ -68,8 +70,11 @@ static void hrt_rq_push(struct hrt_cpu *c, struct hrt_thread *t)
 /* Kick a remote CPU so an idle one leaves hlt and looks at its queue. */
 static void hrt_sched_kick(struct hrt_cpu *c)
 {
-	if (c != hrt_this_cpu())
+	if (c != hrt_this_cpu()) {
+		if (hrt_shm)
+			HRT_COUNT(resched_ipis);
 		hrt_apic_send_ipi(c->apic_id, HRT_VEC_RESCHED);
+	}
 }
 
 static void hrt_sched_enqueue(struct hrt_thread *t)
@@ -210,11 +215,20 @@ void hrt_sched_tick_exit(struct hrt_regs *r)
 	}
 	/*
 	 * Timer ticks preempt when switched on; a channel IPI does too, so a
-	 * thread woken by a forwarded call's reply does not wait for a tick.
+	 * thread woken by a forwarded call's reply does not wait for a tick;
+	 * and so does a wake-up IPI from another core (a futex wake), or a
+	 * woken thread waits up to a tick behind one that spins for it (a
+	 * libgomp or spin-then-futex waiter).  Not for the channel service
+	 * alone: it yielded and has nothing to do until a kick.
 	 */
-	if ((r->vector == HRT_VEC_TIMER || r->vector == HVM_HRT_VEC_CHAN) &&
-	    hrt_preempt_enabled && t->state == HRT_T_RUNNING)
+	if (!hrt_preempt_enabled || t->state != HRT_T_RUNNING)
+		return;
+	if (r->vector == HRT_VEC_TIMER || r->vector == HVM_HRT_VEC_CHAN ||
+	    (r->vector == HRT_VEC_RESCHED && hrt_chan_others_runnable(c->id))) {
+		if (r->vector == HRT_VEC_TIMER && hrt_shm)
+			HRT_COUNT(tick_preempts);
 		hrt_schedule();
+	}
 }
 
 __noreturn void hrt_idle_loop(void)

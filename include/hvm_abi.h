@@ -138,6 +138,9 @@ struct hvm_hrt_counters {
 	uint64_t fwd_sleeps;	  /* forwarded-call waits that slept */
 	uint64_t cr3_loads;	  /* CR3 writes for process code's contexts */
 	uint64_t signals;	  /* signal handlers started on the HRT */
+	uint64_t resched_ipis;	  /* wake-up IPIs between HRT cores */
+	uint64_t tick_preempts; /* running threads preempted by the timer tick */
+	uint64_t futex_sleeps;	/* HRT futex waits that slept */
 	uint64_t pad[1];
 };
 
@@ -194,7 +197,7 @@ struct hvm_shm_header {
 
 	struct hvm_hrt_counters hrt_counters; /* written by the HRT */
 
-	uint8_t reserved[4096 - 520];
+	uint8_t reserved[4096 - 544];
 };
 
 /* One physical range of ROS RAM, for the HRT's direct map. */

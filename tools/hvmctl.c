@@ -304,6 +304,9 @@ static int cmd_stats(int fd)
 	P(hrt.fwd_sleeps);
 	P(hrt.cr3_loads);
 	P(hrt.signals);
+	P(hrt.resched_ipis);
+	P(hrt.tick_preempts);
+	P(hrt.futex_sleeps);
 #undef P
 	return EX_OK;
 }
