@@ -130,7 +130,7 @@ static __attribute__((noreturn)) void hvm_partner_main(void *p)
 	struct hvm_pstart *ps = p;
 	struct hvm_chan *c = &hvm_area->chan[ps->idx];
 	struct hvm_chan_ref ref = { .index = (uint32_t)ps->idx };
-	uint64_t all = ~0ull, seen = ps->seen;
+	uint64_t all = ~0ull, seen = ps->seen, sig = 0;
 	long long e;
 	uint32_t st;
 
@@ -147,10 +147,17 @@ static __attribute__((noreturn)) void hvm_partner_main(void *p)
 		else if (st == HVM_CHAN_EXIT || st == HVM_CHAN_DONE)
 			break;
 	}
+	/*
+	 * Read before the close: the channel may go at once to a new thread,
+	 * whose first call (rseq, length 32) overwrote args[1] and killed the
+	 * process with signal 32.
+	 */
+	if (st == HVM_CHAN_EXIT)
+		sig = c->args[1];
 	hvm_core_busy(c->core, -1);
 	hvm_ioctl(hvm_fd, HVM_IOC_CHAN_CLOSE, &ref);
-	if (st == HVM_CHAN_EXIT && c->args[1] > 0 && c->args[1] < 64)
-		hvm_partner_kill((int)c->args[1]);
+	if (sig > 0 && sig < 64)
+		hvm_partner_kill((int)sig);
 	hvm_partner_exit(ps->base, ps->len);
 }
 
