@@ -151,10 +151,19 @@ static void hrt_doorbell(u32 vector)
 	hrt_hvm_doorbell(HVM_PEER_HOST, vector);
 }
 
-void hrt_boot_heartbeat(void)
+void hrt_boot_heartbeat(u32 cpu)
 {
-	/* Every BSP tick (10 ms); single writer, so a plain add is enough. */
-	if (hrt_hvm_mode && hrt_ready)
+	volatile u64 *hb;
+
+	/*
+	 * Every tick of every core (10 ms): each word has one writer, its
+	 * core, so a plain add is enough.  hvm.ko judges each online core's.
+	 */
+	if (!hrt_hvm_mode || !hrt_ready || cpu >= HVM_MAX_HRT_CPUS)
+		return;
+	hb = &hrt_shm->hrt_core_heartbeat[cpu];
+	__atomic_store_n(hb, *hb + 1, __ATOMIC_RELEASE);
+	if (cpu == 0)
 		__atomic_store_n(&hrt_shm->hrt_heartbeat,
 				 hrt_shm->hrt_heartbeat + 1, __ATOMIC_RELEASE);
 }
@@ -271,6 +280,15 @@ static __noreturn void hrt_kmain(void)
 	/* Before READY: a request posted right after must not be missed. */
 	hrt_chan_start();
 	if (hrt_hvm_mode) {
+		u64 online = 0;
+		u32 i;
+
+		/* Before READY: hvm.ko watches the heartbeat of these cores. */
+		for (i = 0; i < hrt_ncpus && i < HVM_MAX_HRT_CPUS; i++)
+			if (hrt_cpus[i].online)
+				online |= 1ull << i;
+		__atomic_store_n(&hrt_shm->hrt_cpus_online, online,
+				 __ATOMIC_RELEASE);
 		hrt_shm->hrt_ready_tsc = hrt_rdtsc();
 		hrt_ready = true;
 		__atomic_store_n(&hrt_shm->hrt_state, HVM_HRT_READY,

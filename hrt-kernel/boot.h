@@ -29,7 +29,8 @@ int hrt_bootinfo_check(const struct hvm_bootinfo *bi, char *why, size_t n);
 const char *hrt_cmdline_get(const char *key, char *buf, size_t n);
 bool hrt_cmdline_has(const char *key);
 
-void hrt_boot_heartbeat(void);
+/* One timer tick of HRT core (cpu): its heartbeat word in the header. */
+void hrt_boot_heartbeat(u32 cpu);
 __noreturn void hrt_crash(void);
 __noreturn void hrt_exit(int code);
 

@@ -67,7 +67,7 @@ static __noreturn void hrt_debug_hang_irq(struct hrt_regs *r)
 	(void)r;
 	hrt_printf("hrt: cpu %u: DEBUG_HANG, spinning with interrupts off\n",
 		   hrt_cpu_id());
-	/* No EOI, no timer, no heartbeat (on the boot core): the HUNG path. */
+	/* No EOI, no timer, no heartbeat for this core: the HUNG path. */
 	hrt_cli();
 	for (;;)
 		hrt_pause();

@@ -66,10 +66,10 @@ static void hrt_timer_irq(struct hrt_regs *r)
 
 	(void)r;
 	c->ticks++;
-	if (c->id == 0) {
+	if (c->id == 0)
 		hrt_jiffies++;
-		hrt_boot_heartbeat();
-	}
+	/* Every core's own: a core that stops ticking is seen hung. */
+	hrt_boot_heartbeat(c->id);
 	hrt_sched_tick();
 }
 

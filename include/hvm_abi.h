@@ -15,7 +15,7 @@
 #endif
 
 /* Bumped on any incompatible change to anything in this file. */
-#define HVM_ABI_VERSION 3u
+#define HVM_ABI_VERSION 4u
 
 /* "HVMSHRD1" read as a little-endian u64: first word of the shared region. */
 #define HVM_ABI_MAGIC 0x31445248534d5648ull
@@ -120,9 +120,9 @@ enum hvm_hrt_state {
 	HVM_HRT_EMPTY = 0,   /* no image loaded/booted */
 	HVM_HRT_LOADED = 1,  /* image slot holds a valid ELF */
 	HVM_HRT_BOOTING = 2, /* SIPI sent, waiting for ready */
-	HVM_HRT_READY = 3,   /* HRT serves; heartbeat advances */
+	HVM_HRT_READY = 3,   /* HRT serves; every core's heartbeat advances */
 	HVM_HRT_CRASHED = 4, /* HRT's own code faulted */
-	HVM_HRT_HUNG = 5,    /* heartbeat stopped (set by the driver) */
+	HVM_HRT_HUNG = 5,    /* a core's heartbeat stopped (set by hvm.ko) */
 	HVM_HRT_FAILED = 6,  /* boot failed; see hrt_error */
 };
 
@@ -197,7 +197,19 @@ struct hvm_shm_header {
 
 	struct hvm_hrt_counters hrt_counters; /* written by the HRT */
 
-	uint8_t reserved[4096 - 544];
+	/*
+	 * Liveness of every core (ABI 4): bit n of hrt_cpus_online is set
+	 * (before READY) when HRT core n (apic_ids[n]) came up; that core's
+	 * timer tick (every 10 ms, interrupts on: in process code, idle, and
+	 * while a thread sleeps for a forwarded reply) increments
+	 * hrt_core_heartbeat[n].  hvm.ko marks a ready HRT hung when any
+	 * online core's word stalls for hung_timeout_ms; hrt_heartbeat is
+	 * the boot core's count, kept for display.  Zeroed by hvm.ko at boot.
+	 */
+	uint64_t hrt_cpus_online;
+	uint64_t hrt_core_heartbeat[HVM_MAX_HRT_CPUS];
+
+	uint8_t reserved[4096 - 1064];
 };
 
 /* One physical range of ROS RAM, for the HRT's direct map. */
@@ -273,7 +285,7 @@ struct hvm_bootinfo {
  *  PING_IPI:      hrt_ping_ack = hrt_ping_seq, then send a fixed IPI with
  *                 vector ros_irq_vector to APIC ID ros_irq_apic_id.
  *  DEBUG_HANG:    disable interrupts and spin forever (tests the HUNG path:
- *                 the heartbeat must stop, so the boot core must tick it).
+ *                 the core's heartbeat stops, whichever core it is).
  *  DEBUG_CRASH:   fault in the HRT's own code (ud2); the HRT's exception
  *                 handler sets hrt_state = HVM_HRT_CRASHED and halts.
  */

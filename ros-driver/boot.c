@@ -561,8 +561,7 @@ static void ros_boot_ready(struct ros_dev *rd, u64 t0, u64 *boot_ns)
 		rd->st.min_boot_ns = dt;
 	rd->st.max_boot_ns = max(rd->st.max_boot_ns, dt);
 	spin_unlock(&rd->st_lock);
-	rd->hb_last = READ_ONCE(hdr->hrt_heartbeat);
-	rd->hb_changed = jiffies;
+	ros_hb_reset(rd);
 	if (boot_ns)
 		*boot_ns = dt;
 	dev_info(&rd->pdev->dev,
@@ -631,6 +630,7 @@ int ros_boot(struct ros_dev *rd, u64 flags, const char *cmdline,
 	struct hvm_shm_header *hdr = rd->hdr;
 	u64 t0 = ktime_get_ns(), cr3 = 0, entry = 0;
 	unsigned long deadline;
+	unsigned int i;
 	int ret;
 
 	ros_note_crash(rd);
@@ -641,6 +641,10 @@ int ros_boot(struct ros_dev *rd, u64 flags, const char *cmdline,
 	smp_wmb();
 	WRITE_ONCE(hdr->hrt_boot_count, READ_ONCE(hdr->hrt_boot_count) + 1);
 	WRITE_ONCE(hdr->hrt_heartbeat, 0);
+	/* The new HRT names its cores again before it is ready. */
+	WRITE_ONCE(hdr->hrt_cpus_online, 0);
+	for (i = 0; i < HVM_MAX_HRT_CPUS; i++)
+		WRITE_ONCE(hdr->hrt_core_heartbeat[i], 0);
 	WRITE_ONCE(hdr->hrt_ready_tsc, 0);
 	spin_lock(&rd->st_lock);
 	rd->st.boots++;

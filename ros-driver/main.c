@@ -121,17 +121,61 @@ void ros_note_crash(struct ros_dev *rd)
 }
 
 /*
- * Watches the HRT's heartbeat and state.  Marks a ready HRT hung when the
- * heartbeat stops, and back ready if it resumes; reports HRT-side crashes;
- * finishes a boot whose caller was interrupted.  A stall is measured from
- * the later of the last heartbeat change and the HRT becoming ready.
+ * Every HRT core's heartbeat counts from now: the HRT just became ready
+ * (or the driver just started).  Callers hold rd->lock or are the watch.
+ */
+void ros_hb_reset(struct ros_dev *rd)
+{
+	unsigned int i;
+
+	for (i = 0; i < rd->ncpus && i < HVM_MAX_HRT_CPUS; i++) {
+		rd->hb_last[i] = READ_ONCE(rd->hdr->hrt_core_heartbeat[i]);
+		rd->hb_changed[i] = jiffies;
+	}
+}
+
+/*
+ * Notes every HRT core whose heartbeat moved; returns the first online
+ * core whose heartbeat has not moved for (tmo) ms (0: never), or -1.
+ * Cores the HRT did not bring up (not in hrt_cpus_online) are not
+ * watched: they never tick.
+ */
+static int ros_hb_stalled(struct ros_dev *rd, u32 tmo)
+{
+	u64 online = READ_ONCE(rd->hdr->hrt_cpus_online), hb;
+	unsigned int i;
+	int stalled = -1;
+
+	for (i = 0; i < rd->ncpus && i < HVM_MAX_HRT_CPUS; i++) {
+		if (!(online & BIT_ULL(i)))
+			continue;
+		hb = READ_ONCE(rd->hdr->hrt_core_heartbeat[i]);
+		if (hb != rd->hb_last[i]) {
+			rd->hb_last[i] = hb;
+			rd->hb_changed[i] = jiffies;
+		} else if (stalled < 0 && tmo &&
+			   time_after(jiffies, rd->hb_changed[i] +
+						       msecs_to_jiffies(tmo))) {
+			stalled = i;
+		}
+	}
+	return stalled;
+}
+
+/*
+ * Watches the HRT's heartbeats and state.  Marks a ready HRT hung when the
+ * heartbeat of any of its cores stops (a core spinning with interrupts
+ * off: its timer no longer ticks), and back ready when every core beats
+ * again; reports HRT-side crashes; finishes a boot whose caller was
+ * interrupted.  A stall is measured from the later of the core's last
+ * heartbeat change and the HRT becoming ready.
  */
 static void ros_hb_work(struct work_struct *w)
 {
 	struct ros_dev *rd =
 		container_of(to_delayed_work(w), struct ros_dev, hb_work);
-	u64 hb;
 	u32 s, tmo = READ_ONCE(ros_hung_timeout_ms);
+	int core;
 
 	if (READ_ONCE(rd->boot_bg)) {
 		if (mutex_trylock(&rd->lock)) {
@@ -142,38 +186,48 @@ static void ros_hb_work(struct work_struct *w)
 		/* The heartbeat is judged once the boot is over. */
 		goto again;
 	}
-	hb = READ_ONCE(rd->hdr->hrt_heartbeat);
 	s = ros_state(rd);
-	if (hb != rd->hb_last ||
-	    (s == HVM_HRT_READY && rd->hb_state != HVM_HRT_READY &&
-	     rd->hb_state != HVM_HRT_HUNG)) {
-		rd->hb_last = hb;
-		rd->hb_changed = jiffies;
-		if (s == HVM_HRT_HUNG && mutex_trylock(&rd->lock)) {
-			if (ros_state(rd) == HVM_HRT_HUNG) {
-				ros_set_state(rd, HVM_HRT_READY);
-				s = HVM_HRT_READY;
-				dev_info(&rd->pdev->dev,
-					 "hrt heartbeat resumed\n");
-				ros_event(rd);
-			}
-			mutex_unlock(&rd->lock);
+	if (s == HVM_HRT_READY && rd->hb_state != HVM_HRT_READY &&
+	    rd->hb_state != HVM_HRT_HUNG)
+		ros_hb_reset(rd);
+	core = ros_hb_stalled(rd, tmo);
+	/* Back when the core that hung beats again and no other stalls. */
+	if (s == HVM_HRT_HUNG && core < 0 &&
+	    rd->hb_last[rd->hb_hung_core] != rd->hb_hung_beat &&
+	    mutex_trylock(&rd->lock)) {
+		if (ros_state(rd) == HVM_HRT_HUNG) {
+			ros_set_state(rd, HVM_HRT_READY);
+			s = HVM_HRT_READY;
+			dev_info(
+				&rd->pdev->dev,
+				"hrt heartbeat resumed (core %d beats again)\n",
+				rd->hb_hung_core);
+			ros_event(rd);
 		}
-	} else if (s == HVM_HRT_READY && tmo &&
-		   time_after(jiffies,
-			      rd->hb_changed + msecs_to_jiffies(tmo)) &&
+		mutex_unlock(&rd->lock);
+	} else if (s == HVM_HRT_READY && core >= 0 &&
 		   mutex_trylock(&rd->lock)) {
-		/* The lock keeps us from racing a boot that just started. */
+		/*
+		 * The lock keeps us from racing a boot that just started (it
+		 * resets the words and hb_changed under it): check again.
+		 */
 		if (ros_state(rd) == HVM_HRT_READY &&
-		    READ_ONCE(rd->hdr->hrt_heartbeat) == hb) {
+		    READ_ONCE(rd->hdr->hrt_core_heartbeat[core]) ==
+			    rd->hb_last[core] &&
+		    time_after(jiffies,
+			       rd->hb_changed[core] + msecs_to_jiffies(tmo))) {
 			ros_set_state(rd, HVM_HRT_HUNG);
 			s = HVM_HRT_HUNG;
+			rd->hb_hung_core = core;
+			rd->hb_hung_beat = rd->hb_last[core];
 			spin_lock(&rd->st_lock);
 			rd->st.hung_detected++;
 			spin_unlock(&rd->st_lock);
 			dev_err(&rd->pdev->dev,
-				"hrt hung: heartbeat stuck at %llu for %u ms\n",
-				hb, jiffies_to_msecs(jiffies - rd->hb_changed));
+				"hrt hung: core %d heartbeat stuck at %llu for %u ms\n",
+				core, rd->hb_last[core],
+				jiffies_to_msecs(jiffies -
+						 rd->hb_changed[core]));
 			ros_event(rd);
 		}
 		mutex_unlock(&rd->lock);
@@ -427,8 +481,7 @@ static int ros_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 				"no HRT image in the slot; load one with hvmctl load\n");
 		}
 	}
-	rd->hb_last = READ_ONCE(rd->hdr->hrt_heartbeat);
-	rd->hb_changed = jiffies;
+	ros_hb_reset(rd);
 	rd->hb_state = ros_state(rd);
 	schedule_delayed_work(&rd->hb_work, msecs_to_jiffies(250));
 	return 0;

@@ -68,12 +68,18 @@ struct ros_dev {
 	u64 ping_seen_ns; /* set by the ISR */
 	u64 ping_seq;
 
-	/* Heartbeat watch (main.c). */
+	/*
+	 * Heartbeat watch (main.c): per HRT core, its word at the last change
+	 * and when (jiffies).  Written by the watch and by ros_hb_reset (under
+	 * lock); the watch decides hung only under lock.
+	 */
 	struct delayed_work hb_work;
-	u64 hb_last;
-	unsigned long hb_changed; /* jiffies */
-	u32 hb_state;		  /* state at the watch's last look */
-	u32 crash_boot;		  /* boot count whose crash was counted */
+	u64 hb_last[HVM_MAX_HRT_CPUS];
+	unsigned long hb_changed[HVM_MAX_HRT_CPUS];
+	int hb_hung_core; /* the core whose stall made the HRT hung ... */
+	u64 hb_hung_beat; /* ... and its heartbeat then */
+	u32 hb_state;	  /* state at the watch's last look */
+	u32 crash_boot;	  /* boot count whose crash was counted */
 
 	/*
 	 * A boot whose caller was interrupted goes on; the watch finishes it
@@ -130,6 +136,7 @@ static inline u32 ros_state(struct ros_dev *rd)
 void ros_set_state(struct ros_dev *rd, u32 state);
 void ros_event(struct ros_dev *rd);
 void ros_note_crash(struct ros_dev *rd);
+void ros_hb_reset(struct ros_dev *rd);
 void ros_dev_put(struct ros_dev *rd);
 
 /* loader.c */

@@ -10,12 +10,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "guest_test.h"
 #include "hvm.h"
+#include "hvm_chan.h"
 #include "hvm_uapi.h"
 
 static uint64_t now_ns(void)
@@ -941,6 +943,110 @@ GUEST_TEST_CMD(bootsig, "bootsig N")
 	      "%d did not", bad_invoke);
 	check(!bad_reboot, "a reboot after each works", "%d failed",
 	      bad_reboot);
+	return 0;
+}
+
+/* ------------------------------------------------------ hung cores (D1) */
+
+static int write_hung_timeout(unsigned int ms)
+{
+	FILE *f = fopen("/sys/module/hvm/parameters/hung_timeout_ms", "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "%u\n", ms);
+	return fclose(f) ? -1 : 0;
+}
+
+/* Spins (arg) TSC cycles in process code, interrupts on. */
+static long f_spin_cycles(void *arg, unsigned int i)
+{
+	uint64_t t0 = hvm_rdtsc();
+
+	(void)i;
+	while (hvm_rdtsc() - t0 < (uint64_t)arg)
+		;
+	return 7;
+}
+
+static long f_sleep_ms(void *arg, unsigned int i)
+{
+	(void)i;
+	usleep((useconds_t)(long)arg * 1000);
+	return 8;
+}
+
+struct hold {
+	hrt_fn fn;
+	long arg;
+	int core;
+	int rc;
+	long r;
+};
+
+static void *hold_core(void *arg)
+{
+	struct hold *h = arg;
+	struct hrt_opts o = { .core = h->core, .timeout_ms = 60000 };
+
+	h->rc = hrt_invoke_opts(h->fn, (void *)h->arg, &h->r, &o);
+	return NULL;
+}
+
+/*
+ * D1: every HRT core's liveness counts.  With hung_timeout_ms 1000: a
+ * non-boot core running process code for 3 s (interrupts on) and one
+ * whose code sleeps 3 s in a forwarded call are not hung; a non-boot
+ * core spinning with interrupts off (hvmctl debug hang) is marked hung
+ * within 8 s, and a reboot brings the HRT back.
+ */
+GUEST_TEST_CMD(hung_core, "hung-core")
+{
+	unsigned int saved = hung_timeout_ms(), ncores = info().hrt_cpus;
+	uint64_t hung0 = stats().hung_detected;
+	int last = (int)ncores - 1, not_ready = 0, rc, ok;
+	struct hold h[2] = {
+		{ f_spin_cycles, (long)(info().tsc_khz * 3000), last, 0, 0 },
+		{ f_sleep_ms, 3000, 0, 0, 0 },
+	};
+	struct hvm_debug d = { .op = HVM_DEBUG_HANG };
+	pthread_t t[2];
+	uint64_t end;
+
+	if (ncores < 2) {
+		check(0, "needs two HRT cores", "%u", ncores);
+		return 1;
+	}
+	h[1].core = last > 1 ? 1 : last;
+	write_hung_timeout(1000);
+	for (int k = 0; k < 2; k++)
+		pthread_create(&t[k], NULL, hold_core, &h[k]);
+	end = now_ns() + 3500000000ull;
+	while (now_ns() < end) {
+		not_ready += info().state != HVM_HRT_READY;
+		sleep_ms(50);
+	}
+	for (int k = 0; k < 2; k++)
+		pthread_join(t[k], NULL);
+	check(!not_ready && stats().hung_detected == hung0 && !h[0].rc &&
+		      h[0].r == 7 && !h[1].rc && h[1].r == 8,
+	      "a non-boot core in 3 s of process code or of a forwarded "
+	      "sleep is not hung",
+	      "%d samples not ready, %llu hung verdicts, spin rc %d r %ld, "
+	      "sleep rc %d r %ld",
+	      not_ready, (unsigned long long)(stats().hung_detected - hung0),
+	      h[0].rc, h[0].r, h[1].rc, h[1].r);
+	d.hrt_cpu = (uint32_t)last;
+	rc = ioctl(ctl, HVM_IOC_DEBUG, &d) ? -errno : 0;
+	ok = !rc && !wait_state(HVM_HRT_HUNG, 8000);
+	check(ok, "a non-boot core spinning with interrupts off is marked hung",
+	      "core %d: debug rc %d, state %u after 8 s", last, rc,
+	      info().state);
+	rc = reboot_hrt();
+	check(!rc && info().state == HVM_HRT_READY,
+	      "a reboot brings the HRT back", "rc %d state %u", rc,
+	      info().state);
+	write_hung_timeout(saved);
 	return 0;
 }
 
