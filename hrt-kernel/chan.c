@@ -40,6 +40,8 @@ static volatile u32 hrt_chan_yielded[HRT_MAX_CPUS];
 /* Per core: its service thread (not process code: it loads no core). */
 static struct hrt_thread *hrt_chan_servicer[HRT_MAX_CPUS];
 static u64 hrt_poll_cycles;
+/* hrt_boot_count of this boot: channels hvm.ko opened for us carry it. */
+static u32 hrt_chan_boot;
 
 u32 hrt_chan_quiet_core(void)
 {
@@ -144,6 +146,33 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 	hrt_chan_notify(c);
 }
 
+/*
+ * The worker's take: the op of a new request on channel (idx), or
+ * HVM_OP_NONE.  A request on a channel hvm.ko did not open in this boot,
+ * or posted before it opened it, is consumed and dropped (hvm_abi.h,
+ * open_seq): its poster was already told -ECANCELED.
+ */
+static u32 hrt_chan_take_request(struct hvm_chan *c, u32 idx)
+{
+	u64 seq = __atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE), base;
+	u32 b1, b2;
+
+	if (seq == hrt_chan_last[idx])
+		return HVM_OP_NONE;
+	hrt_chan_last[idx] = seq;
+	/* hvm.ko writes open_boot = 0, open_seq, open_boot: read backwards. */
+	b1 = __atomic_load_n(&c->open_boot, __ATOMIC_ACQUIRE);
+	base = __atomic_load_n(&c->open_seq, __ATOMIC_ACQUIRE);
+	b2 = __atomic_load_n(&c->open_boot, __ATOMIC_ACQUIRE);
+	if (b1 != hrt_chan_boot || b2 != b1 || (s64)(seq - base) <= 0) {
+		hrt_printf("hrt: chan %u: dropped a request of boot %u "
+			   "(seq %lu, channel opened at %lu)\n",
+			   idx, b1, seq, base);
+		return HVM_OP_NONE;
+	}
+	return READ_ONCE(c->op);
+}
+
 /* An invocation worker: sleeps until its channel has a request, serves it. */
 static long hrt_chan_worker_main(void *arg)
 {
@@ -156,7 +185,7 @@ static long hrt_chan_worker_main(void *arg)
 		/* A cloned thread may own the channel now: its requests are not
 		 * ours. */
 		if (hrt_chan_server(u->chan) == u)
-			op = hvm_chan_take(c, &hrt_chan_last[u->chan]);
+			op = hrt_chan_take_request(c, u->chan);
 		if (op == HVM_OP_INVOKE)
 			hrt_chan_invoke(u, c);
 		else if (op == HVM_OP_NONE)
@@ -317,6 +346,8 @@ void hrt_chan_start(void)
 	hrt_uctx_init(area);
 	hrt_futex_init();
 	hrt_poll_cycles = hrt_bootinfo->tsc_khz * HRT_CHAN_POLL_US / 1000;
+	hrt_chan_boot =
+		__atomic_load_n(&hrt_shm->hrt_boot_count, __ATOMIC_ACQUIRE);
 	for (i = 0; i < HVM_CHAN_MAX; i++)
 		hrt_chan_last[i] = READ_ONCE(area->chan[i].req_seq);
 	for (i = 0; i < hrt_ncpus; i++) {

@@ -485,7 +485,22 @@ struct hvm_chan {
 	uint32_t cur_mxcsr; /* ... its MXCSR and x87 control word */
 	uint32_t cur_fcw;
 	uint64_t sig_ack; /* the last sig_seq delivered */
-	uint64_t hrt_pad[8];
+
+	/*
+	 * Line 7 (ABI 4): written by hvm.ko when it opens the channel: the
+	 * HRT boot (hrt_boot_count) it belongs to and req_seq at the open;
+	 * open_boot is 0 while hvm.ko rewrites the line.  The HRT takes an
+	 * INVOKE only on a channel of its own boot posted after the open.  A
+	 * request posted on a channel of an earlier boot (its poster has been
+	 * told -ECANCELED and may have closed it; a new owner may have it
+	 * now) is dropped: run, it would wait for replies nobody sends and
+	 * swallow the new owner's request, or end the new owner's call with
+	 * its own status.
+	 */
+	uint64_t open_seq;
+	uint32_t open_boot;
+	uint32_t open_pad;
+	uint64_t ros_pad2[6];
 };
 
 /*

@@ -71,6 +71,20 @@ long ros_ioc_chan_open(struct ros_file *f, void __user *up)
 	WRITE_ONCE(c->flags, 0);
 	WRITE_ONCE(c->ctx, HVM_CTX_MAX);
 	WRITE_ONCE(c->core, o.core);
+	/*
+	 * Requests up to now are not the new owner's: an earlier owner may
+	 * have posted one on a channel of an earlier boot and been told
+	 * -ECANCELED; the HRT drops those (hvm_abi.h, open_seq).  open_boot
+	 * 0 first, so the HRT never pairs the new open_seq with an old boot
+	 * or the other way round (it reads open_boot, open_seq, open_boot).
+	 */
+	WRITE_ONCE(c->open_boot, 0);
+	/* Pairs with the HRT's acquire of open_boot before open_seq. */
+	smp_wmb();
+	WRITE_ONCE(c->open_seq, READ_ONCE(c->req_seq));
+	/* Pairs with the HRT's acquire of open_seq before open_boot again. */
+	smp_wmb();
+	WRITE_ONCE(c->open_boot, boot);
 	rd->chan_boot[idx] = boot;
 	set_bit(idx, rd->chan_used);
 	set_bit(idx, f->chans);

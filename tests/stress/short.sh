@@ -3,10 +3,9 @@
 #
 # The seed is fixed (STRESS_SEED overrides it) and the image campaign uses
 # two mutants with known outcomes.  The reboot storm runs last and the
-# fuzzer's valid reboots are turned away: a reboot with invocations in
-# flight can wedge a channel (docs/reliability.md), which must not spill
-# into the other campaigns.  Checks listed in tests/stress/known-defects
-# are reported, not counted.
+# fuzzer's valid reboots are turned away, so that a reboot problem shows
+# in the reboot campaign and does not spill into the others.  Checks
+# listed in tests/stress/known-defects are reported, not counted.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 export STRESS_SEED=${STRESS_SEED:-1}

@@ -1,7 +1,7 @@
 #!/bin/sh
 # reliability-guest.sh - runs inside the ROS: hvm.ko and the HRT under reboots mid-invocation, crashes, stopped processes, interrupted boots and exceptions.
 # usage: reliability-guest.sh [REBOOTS]   (reboot cycles watched for a false hung; default 10)
-#        reliability-guest.sh multicore (two HRT cores: a hung non-boot core)
+#        reliability-guest.sh multicore (two HRT cores: hung non-boot core, stale requests)
 N=${1:-10}
 PASS=0
 FAIL=0
@@ -32,10 +32,12 @@ ready() { hvmctl status | grep -qx 'state: ready'; }
 BUGS='BUG|Oops|WARNING|general protection|Call Trace'
 
 # reliability-guest.sh multicore: the checks that need two HRT cores (a
-# hung non-boot core).
+# hung non-boot core) and stale requests after reboots.
 if [ "$N" = multicore ]; then
 	check "HRT ready at the start" hvmctl status
 	sub hvm-reliability-test hung-core
+	sub hvm-reliability-test stale-request 5
+	check "stale requests were dropped by the HRT (its log)" sh -c 'hvmctl log | grep -q "dropped a request of boot"'
 	check "no BUG/Oops/WARNING in dmesg" sh -c "! dmesg | grep -E '$BUGS'"
 	check "HRT ready at the end" ready
 	echo "$PASS passed, $FAIL failed"

@@ -946,6 +946,201 @@ GUEST_TEST_CMD(bootsig, "bootsig N")
 	return 0;
 }
 
+/* ------------------------------------------------ stale requests (D2, D3) */
+
+static volatile long stale_ran;
+
+/*
+ * Posted on a channel of an earlier boot: it must never run.  If it does,
+ * it marks stale_ran and makes a forwarded call that nobody answers (the
+ * poster has moved on), the way D2's wedged channels looked.
+ */
+static long f_stale(void *arg, unsigned int i)
+{
+	long r;
+
+	(void)arg;
+	(void)i;
+	stale_ran = 1;
+	/* Raw getppid: no libc (no TLS, no errno) on this path. */
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"((long)SYS_getppid)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+
+static long f_answer(void *arg, unsigned int i)
+{
+	(void)arg;
+	(void)i;
+	return 42;
+}
+
+/* Posts an INVOKE of (fn) on channel (c) without kicking; libhvm's order. */
+static void post_raw(struct hvm_chan *c, hrt_fn fn, uint64_t stack_top,
+		     uint32_t ctx)
+{
+	unsigned long fs = 0;
+
+	syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, &fs);
+	c->fn = (uint64_t)fn;
+	c->arg = 0;
+	c->core_index = 0;
+	c->stack_top = stack_top;
+	c->fs_base = fs;
+	c->mxcsr = 0x1f80;
+	c->fcw = 0x37f;
+	c->ctx = ctx;
+	c->flags = 0;
+	hvm_chan_post(c, HVM_OP_INVOKE);
+}
+
+static void kick_raw(int fd, struct hvm_chan_area *a, uint32_t core)
+{
+	struct hvm_kick k = { .core = core };
+
+	hvm_chan_kick(a, core);
+	ioctl(fd, HVM_IOC_KICK, &k);
+}
+
+/* Waits up to (ms) for evt_seq of (c) to move past (seen): 0 or -1. */
+static int wait_evt(struct hvm_chan *c, uint64_t seen, unsigned int ms)
+{
+	uint64_t end = now_ns() + (uint64_t)ms * 1000000;
+
+	while (hvm_chan_events(c) == seen) {
+		if (now_ns() > end)
+			return -1;
+		usleep(1000);
+	}
+	return 0;
+}
+
+/*
+ * D2/D3: a request posted on a channel of an earlier boot after the new
+ * HRT is ready; its poster is told -ECANCELED and closes the channel, and
+ * a new owner gets the same channel index.  The new HRT must not run the
+ * stale request.  Before the fix it did (deterministically here); when
+ * the close came while the HRT had taken it but not yet published
+ * RUNNING, the close did not abort it, and the new owner's request was
+ * then swallowed by the stale call's forwarded wait (D2) or the new owner
+ * got the stale call's status (D3).
+ */
+GUEST_TEST_CMD(stale_request, "stale-request N")
+{
+	int n = atoi(args[0]), bad = 0, ran = 0, moved = 0, wedged = 0;
+	size_t stack_len = 64 << 10;
+
+	for (int i = 0; i < n; i++) {
+		int fd = dev(), rc;
+		struct hvm_chan_area *a;
+		struct hvm_chan_open o = { .core = 0 };
+		struct hvm_chan_ref r = { 0 };
+		struct hvm_bind b;
+		struct hvm_chan *c;
+		unsigned int old;
+		uint64_t seen;
+		char *stack;
+
+		a = mmap(NULL, HVM_CHAN_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, fd, 0);
+		stack = mmap(NULL, stack_len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		memset(&b, 0, sizeof(b));
+		if (a == MAP_FAILED || stack == MAP_FAILED ||
+		    ioctl(fd, HVM_IOC_BIND, &b) ||
+		    ioctl(fd, HVM_IOC_CHAN_OPEN, &o)) {
+			printf("# round %d: set-up failed: %s\n", i,
+			       strerror(errno));
+			bad++;
+			close(fd);
+			continue;
+		}
+		old = o.index;
+		c = &a->chan[old];
+		/* A call on the channel in this boot works. */
+		seen = hvm_chan_events(c);
+		post_raw(c, f_answer, (uint64_t)stack + stack_len, b.ctx);
+		kick_raw(fd, a, 0);
+		if (wait_evt(c, seen, 5000) || c->state != HVM_CHAN_DONE ||
+		    c->status || c->result != 42) {
+			printf("# round %d: first call: state %u status %d\n",
+			       i, c->state, c->status);
+			bad++;
+		}
+		rc = reboot_hrt();
+		if (rc || wait_state(HVM_HRT_READY, 10000)) {
+			printf("# round %d: reboot: %s\n", i, strerror(-rc));
+			bad++;
+			close(fd);
+			continue;
+		}
+		/*
+		 * The poster of an earlier boot, as a libhvm thread whose
+		 * call crossed the reboot: it posts and kicks, is told
+		 * -ECANCELED, and closes the channel.
+		 */
+		stale_ran = 0;
+		seen = hvm_chan_events(c);
+		post_raw(c, f_stale, (uint64_t)stack + stack_len, b.ctx);
+		kick_raw(fd, a, 0);
+		sleep_ms(300);
+		ran += stale_ran != 0;
+		moved += hvm_chan_events(c) != seen;
+		{
+			struct hvm_chan_wait w = { .index = old, .seen = seen };
+
+			rc = ioctl(fd, HVM_IOC_CHAN_WAIT, &w) ? -errno : 0;
+			if (rc != -ECANCELED) {
+				printf("# round %d: the old channel's wait "
+				       "says %d, not -ECANCELED\n",
+				       i, rc);
+				bad++;
+			}
+		}
+		r.index = old;
+		ioctl(fd, HVM_IOC_CHAN_CLOSE, &r);
+		memset(&o, 0, sizeof(o));
+		if (ioctl(fd, HVM_IOC_CHAN_OPEN, &o) || o.index != old) {
+			printf("# round %d: reopen gave channel %u, not %u "
+			       "(%s)\n",
+			       i, o.index, old, strerror(errno));
+			bad++;
+			close(fd);
+			continue;
+		}
+		/* The new owner's call must get its own result. */
+		seen = hvm_chan_events(c);
+		post_raw(c, f_answer, (uint64_t)stack + stack_len, b.ctx);
+		kick_raw(fd, a, 0);
+		if (wait_evt(c, seen, 5000)) {
+			printf("# round %d: the new owner's call was never "
+			       "picked up (state %u, op %u)\n",
+			       i, c->state, c->op);
+			wedged++;
+		} else if (c->state != HVM_CHAN_DONE || c->status ||
+			   c->result != 42) {
+			printf("# round %d: the new owner's call ended with "
+			       "state %u status %d result %ld\n",
+			       i, c->state, c->status, (long)c->result);
+			bad++;
+		}
+		munmap(stack, stack_len);
+		munmap(a, HVM_CHAN_SIZE);
+		close(fd); /* aborts what a wedged channel still runs */
+	}
+	check(!ran && !moved,
+	      "a request posted on a channel of an earlier boot never runs",
+	      "ran %d times, events in %d of %d rounds", ran, moved, n);
+	check(!wedged && !bad,
+	      "the channel's next owner gets its own result after each",
+	      "%d wedged, %d wrong of %d", wedged, bad, n);
+	check(info().state == HVM_HRT_READY, "the HRT is ready afterwards",
+	      "state %u", info().state);
+	return 0;
+}
+
 /* ------------------------------------------------------ hung cores (D1) */
 
 static int write_hung_timeout(unsigned int ms)
