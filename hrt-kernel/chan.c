@@ -90,13 +90,61 @@ static struct hrt_uthread *hrt_chan_server(u32 idx)
 	return u ? u : hrt_chan_worker[idx];
 }
 
+/*
+ * Whether request (seq) of channel (idx) belongs to the channel's owner
+ * in this boot: hvm.ko opened the channel in this boot and before the
+ * request was posted (hvm_abi.h, open_seq).  Otherwise its poster was
+ * told -ECANCELED, or has closed the channel, and it is dropped (logged).
+ */
+static bool hrt_chan_request_ours(struct hvm_chan *c, u32 idx, u64 seq)
+{
+	u64 base;
+	u32 b1, b2;
+
+	/* hvm.ko writes open_boot = 0, open_seq, open_boot: read backwards. */
+	b1 = __atomic_load_n(&c->open_boot, __ATOMIC_ACQUIRE);
+	base = __atomic_load_n(&c->open_seq, __ATOMIC_ACQUIRE);
+	b2 = __atomic_load_n(&c->open_boot, __ATOMIC_ACQUIRE);
+	if (b1 == hrt_chan_boot && b2 == b1 && (s64)(seq - base) > 0)
+		return true;
+	hrt_printf("hrt: chan %u: dropped a request of boot %u (seq %lu, "
+		   "channel opened at %lu)\n",
+		   idx, b1, seq, base);
+	return false;
+}
+
+/* The worker's take: the op of a new request on (c), or HVM_OP_NONE. */
+static u32 hrt_chan_take_request(struct hvm_chan *c, u32 idx)
+{
+	u64 seq = __atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE);
+
+	if (seq == hrt_chan_last[idx])
+		return HVM_OP_NONE;
+	hrt_chan_last[idx] = seq;
+	return hrt_chan_request_ours(c, idx, seq) ? READ_ONCE(c->op)
+						  : HVM_OP_NONE;
+}
+
 /* Runs one invocation request of channel (c) in worker (u). */
 static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 {
 	struct hrt_ucall_ret ret = { 0, 0 };
 	u64 fn = READ_ONCE(c->fn), stack = READ_ONCE(c->stack_top);
-	u32 core = READ_ONCE(c->core);
+	u32 core = READ_ONCE(c->core), prev = c->state;
 
+	/*
+	 * Claim the channel, then look at its stamp again (pairs with the
+	 * smp_mb in ros_ioc_chan_open): if the poster's close saw it idle
+	 * and hvm.ko handed it to a new owner since we took the request,
+	 * it is not ours to run.  Otherwise any close or open from now on
+	 * sees it busy and aborts it.
+	 */
+	__atomic_store_n(&c->state, HVM_CHAN_RUNNING, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!hrt_chan_request_ours(c, u->chan, hrt_chan_last[u->chan])) {
+		__atomic_store_n(&c->state, prev, __ATOMIC_RELEASE);
+		return;
+	}
 	c->t_pickup = hrt_rdtsc();
 	HRT_COUNT(invocations);
 	c->nr_forwarded = 0;
@@ -144,33 +192,6 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 	else
 		hvm_chan_finish(c, 0, (u64)ret.result);
 	hrt_chan_notify(c);
-}
-
-/*
- * The worker's take: the op of a new request on channel (idx), or
- * HVM_OP_NONE.  A request on a channel hvm.ko did not open in this boot,
- * or posted before it opened it, is consumed and dropped (hvm_abi.h,
- * open_seq): its poster was already told -ECANCELED.
- */
-static u32 hrt_chan_take_request(struct hvm_chan *c, u32 idx)
-{
-	u64 seq = __atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE), base;
-	u32 b1, b2;
-
-	if (seq == hrt_chan_last[idx])
-		return HVM_OP_NONE;
-	hrt_chan_last[idx] = seq;
-	/* hvm.ko writes open_boot = 0, open_seq, open_boot: read backwards. */
-	b1 = __atomic_load_n(&c->open_boot, __ATOMIC_ACQUIRE);
-	base = __atomic_load_n(&c->open_seq, __ATOMIC_ACQUIRE);
-	b2 = __atomic_load_n(&c->open_boot, __ATOMIC_ACQUIRE);
-	if (b1 != hrt_chan_boot || b2 != b1 || (s64)(seq - base) <= 0) {
-		hrt_printf("hrt: chan %u: dropped a request of boot %u "
-			   "(seq %lu, channel opened at %lu)\n",
-			   idx, b1, seq, base);
-		return HVM_OP_NONE;
-	}
-	return READ_ONCE(c->op);
 }
 
 /* An invocation worker: sleeps until its channel has a request, serves it. */

@@ -25,13 +25,53 @@ static void ros_chan_bound(struct ros_dev *rd, u32 core)
 	smp_store_release(&a->kick[core][1], hi);
 }
 
+/* The HRT is inside an invocation on (c). */
+static bool ros_chan_busy(struct hvm_chan *c)
+{
+	/* Pairs with the HRT's release in hvm_chan_event(). */
+	u32 s = smp_load_acquire(&c->state);
+
+	return s == HVM_CHAN_RUNNING || s == HVM_CHAN_SYSCALL ||
+	       s == HVM_CHAN_FAULT;
+}
+
+/* The HRT may still run or finish an invocation there (ready or hung). */
+static bool ros_chan_served(struct ros_dev *rd)
+{
+	u32 s = ros_state(rd);
+
+	return s == HVM_HRT_READY || s == HVM_HRT_HUNG;
+}
+
+/*
+ * Ends the invocation the HRT runs on (c), served by HRT core (core): posts
+ * ABORT and waits until the channel is idle, the cores are reset or
+ * ROS_ABORT_TIMEOUT_MS pass.  Returns true when it is still busy then.
+ */
+static bool ros_chan_abort_wait(struct ros_dev *rd, struct hvm_chan *c,
+				u32 core)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ROS_ABORT_TIMEOUT_MS);
+
+	hvm_chan_post(c, HVM_OP_ABORT);
+	hvm_chan_kick(ros_chan_area(rd), core);
+	ros_send_ipi(rd, core, HVM_HRT_VEC_CHAN);
+	/* A reset of the cores (reboot, stop) ends the wait too. */
+	while (ros_chan_busy(c) && ros_chan_served(rd)) {
+		if (time_after(jiffies, end))
+			return true;
+		usleep_range(200, 500);
+	}
+	return false;
+}
+
 long ros_ioc_chan_open(struct ros_file *f, void __user *up)
 {
 	struct ros_dev *rd = f->rd;
 	struct hvm_chan_open o;
 	struct hvm_chan *c;
 	unsigned int idx;
-	u32 boot;
+	u32 boot, prev_core;
 	long ret = 0;
 
 	if (copy_from_user(&o, up, sizeof(o)))
@@ -57,12 +97,14 @@ long ros_ioc_chan_open(struct ros_file *f, void __user *up)
 		ret = -EAGAIN;
 		goto unlock;
 	}
+again:
 	idx = find_first_zero_bit(rd->chan_used, HVM_CHAN_MAX);
 	if (idx >= HVM_CHAN_MAX) {
 		ret = -ENOSPC;
 		goto unlock;
 	}
 	c = &ros_chan_area(rd)->chan[idx];
+	prev_core = READ_ONCE(c->core);
 	/*
 	 * Only the ROS half is reset; the sequence words keep counting so the
 	 * HRT, which remembers the last req_seq per channel, sees no replay.
@@ -85,6 +127,25 @@ long ros_ioc_chan_open(struct ros_file *f, void __user *up)
 	/* Pairs with the HRT's acquire of open_seq before open_boot again. */
 	smp_wmb();
 	WRITE_ONCE(c->open_boot, boot);
+	/*
+	 * Pairs with the HRT's fence between claiming a request (state
+	 * RUNNING) and looking at the stamp again (hrt_chan_invoke): either
+	 * it sees the new stamp and lets go, or we see the channel busy.
+	 * Busy: it took the previous owner's request before that owner's
+	 * close, but claimed it after the close looked (so nothing aborted
+	 * it).  End it before the channel is anybody's, or retire it.
+	 */
+	smp_mb();
+	if (ros_chan_busy(c) && prev_core < rd->ncpus &&
+	    ros_chan_abort_wait(rd, c, prev_core)) {
+		set_bit(idx, rd->chan_used);
+		set_bit(idx, rd->chan_retired);
+		dev_warn(
+			&rd->pdev->dev,
+			"channel %u: HRT core %u did not end a stale invocation; channel retired until the next reboot\n",
+			idx, prev_core);
+		goto again;
+	}
 	rd->chan_boot[idx] = boot;
 	set_bit(idx, rd->chan_used);
 	set_bit(idx, f->chans);
@@ -98,24 +159,6 @@ unlock:
 	return ret;
 }
 
-/* The HRT is inside an invocation on (c). */
-static bool ros_chan_busy(struct hvm_chan *c)
-{
-	/* Pairs with the HRT's release in hvm_chan_event(). */
-	u32 s = smp_load_acquire(&c->state);
-
-	return s == HVM_CHAN_RUNNING || s == HVM_CHAN_SYSCALL ||
-	       s == HVM_CHAN_FAULT;
-}
-
-/* The HRT may still run or finish an invocation there (ready or hung). */
-static bool ros_chan_served(struct ros_dev *rd)
-{
-	u32 s = ros_state(rd);
-
-	return s == HVM_HRT_READY || s == HVM_HRT_HUNG;
-}
-
 /*
  * Frees channel (idx) of (f); caller holds f->lock.  An invocation still
  * running there is aborted first.  A channel the HRT does not let go of in
@@ -127,24 +170,11 @@ static void ros_chan_free(struct ros_file *f, unsigned int idx)
 	struct ros_dev *rd = f->rd;
 	struct hvm_chan *c = &ros_chan_area(rd)->chan[idx];
 	bool stuck = false;
-	unsigned long end;
 	u32 core = READ_ONCE(c->core);
 
-	if (ros_chan_served(rd) && ros_chan_busy(c) && core < rd->ncpus) {
-		/* The owner is gone or closing: we are the ROS side now. */
-		hvm_chan_post(c, HVM_OP_ABORT);
-		hvm_chan_kick(ros_chan_area(rd), core);
-		ros_send_ipi(rd, core, HVM_HRT_VEC_CHAN);
-		end = jiffies + msecs_to_jiffies(ROS_ABORT_TIMEOUT_MS);
-		/* A reset of the cores (reboot, stop) ends the wait too. */
-		while (ros_chan_busy(c) && ros_chan_served(rd)) {
-			if (time_after(jiffies, end)) {
-				stuck = true;
-				break;
-			}
-			usleep_range(200, 500);
-		}
-	}
+	/* The owner is gone or closing: we are the ROS side now. */
+	if (ros_chan_served(rd) && ros_chan_busy(c) && core < rd->ncpus)
+		stuck = ros_chan_abort_wait(rd, c, core);
 	mutex_lock(&rd->ctx_lock);
 	/* ros_chan_reset runs under ctx_lock: idle now means it ran. */
 	if (stuck && !ros_chan_busy(c))
