@@ -6,6 +6,7 @@
 #include "mm.h"
 #include "smp.h"
 #include "string.h"
+#include "sync.h"
 #include "x86.h"
 
 struct hvm_chan_area *hrt_area;
@@ -17,6 +18,12 @@ struct hvm_chan_area *hrt_area;
  */
 static u64 *hrt_uctx_roots[HVM_CTX_MAX];
 static u32 hrt_uctx_gen[HVM_CTX_MAX]; /* gen the root was synced for */
+/*
+ * Creating a root: two cores loading a context for the first time (right
+ * after a boot, say) must end with one root, or one loads a root whose
+ * user half nobody fills while the other's is in hrt_uctx_roots[].
+ */
+static struct hrt_spinlock hrt_uctx_roots_lock;
 /* Per core: the loaded context, or HRT_NO_CTX. */
 static u32 hrt_uctx_loaded[HRT_MAX_CPUS];
 
@@ -25,6 +32,7 @@ void hrt_uctx_init(struct hvm_chan_area *area)
 	u32 i;
 
 	hrt_area = area;
+	hrt_spin_init(&hrt_uctx_roots_lock);
 	for (i = 0; i < HRT_MAX_CPUS; i++)
 		hrt_uctx_loaded[i] = HRT_NO_CTX;
 	/*
@@ -94,21 +102,30 @@ bool hrt_uctx_load(u32 idx)
 	hrt_uctx_leave();
 	if (idx >= HVM_CTX_MAX)
 		return false;
-	root = hrt_uctx_roots[idx];
+	root = __atomic_load_n(&hrt_uctx_roots[idx], __ATOMIC_ACQUIRE);
 	if (!root) {
 		struct hrt_wp wp;
 
-		root = hrt_mm_table_alloc();
-		if (!root)
-			return false;
-		/* The kernel half is shared: its PML4 entries never change. */
-		wp = hrt_wp_begin();
-		memcpy(root + 256,
-		       (u64 *)hrt_phys_to_virt(hrt_kernel_cr3) + 256,
-		       256 * sizeof(u64));
-		hrt_wp_end(wp);
-		hrt_uctx_roots[idx] = root;
-		hrt_uctx_gen[idx] = ~0u;
+		hrt_spin_lock(&hrt_uctx_roots_lock);
+		root = hrt_uctx_roots[idx];
+		if (!root) {
+			root = hrt_mm_table_alloc();
+			if (!root) {
+				hrt_spin_unlock(&hrt_uctx_roots_lock);
+				return false;
+			}
+			/* The kernel half is shared: it never changes. */
+			wp = hrt_wp_begin();
+			memcpy(root + 256,
+			       (u64 *)hrt_phys_to_virt(hrt_kernel_cr3) + 256,
+			       256 * sizeof(u64));
+			hrt_wp_end(wp);
+			hrt_uctx_gen[idx] = ~0u;
+			/* Filled first: the acquire above sees it whole. */
+			__atomic_store_n(&hrt_uctx_roots[idx], root,
+					 __ATOMIC_RELEASE);
+		}
+		hrt_spin_unlock(&hrt_uctx_roots_lock);
 	}
 	x = &hrt_area->ctx[idx];
 	/*

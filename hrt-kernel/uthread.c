@@ -409,6 +409,10 @@ void hrt_uthread_trap(struct hrt_regs *r)
 		u->fault_repeat = key == u->last_fault ? u->fault_repeat + 1
 						       : 0;
 		u->last_fault = key;
+		if (u->fault_repeat >= HRT_FAULT_REPEAT)
+			hrt_printf("hrt: chan %u ctx %u: %lx still faults "
+				   "after Linux populated it %u times\n",
+				   u->chan, u->ctx, cr2, HRT_FAULT_REPEAT);
 		if (u->fault_repeat < HRT_FAULT_REPEAT) {
 			args[0] = cr2;
 			args[1] = r->error;
@@ -417,6 +421,10 @@ void hrt_uthread_trap(struct hrt_regs *r)
 			hrt_cli();
 			if (rep == HRT_FWD_ABORTED)
 				hrt_uthread_abort(u, -ECANCELED);
+			if (rep)
+				hrt_printf("hrt: chan %u ctx %u: Linux could "
+					   "not populate %lx: %ld\n",
+					   u->chan, u->ctx, cr2, rep);
 			if (rep == 0) {
 				/* A new top-level entry is only in Linux's
 				 * root. */

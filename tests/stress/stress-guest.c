@@ -412,6 +412,7 @@ static int kmsg_scan(int quiet_max)
  * channel with a request the HRT has not picked up or a call under way,
  * and the end of the HRT log.  Public ABI only: a mapping of its own.
  */
+#define DUMP_LINES 40
 static void dump_hrt(const char *why)
 {
 	static char log[8193];
@@ -420,7 +421,7 @@ static void dump_hrt(const char *why)
 	struct hvm_info in;
 	int fd = dev_open(), n = 0;
 	unsigned int hi = 0;
-	char *p, *lines[10];
+	char *p, *lines[DUMP_LINES];
 
 	printf("# dump (%s):\n", why);
 	if (fd < 0 || ioctl(fd, HVM_IOC_INFO, &in)) {
@@ -481,10 +482,10 @@ static void dump_hrt(const char *why)
 		lr.copied = 0;
 	log[lr.copied] = 0;
 	for (p = strtok(log, "\n"); p; p = strtok(NULL, "\n"))
-		lines[n++ % 10] = p;
+		lines[n++ % DUMP_LINES] = p;
 	printf("#   HRT log, last lines:\n");
-	for (int k = n > 10 ? n - 10 : 0; k < n; k++)
-		printf("#     %.160s\n", lines[k % 10]);
+	for (int k = n > DUMP_LINES ? n - DUMP_LINES : 0; k < n; k++)
+		printf("#     %.160s\n", lines[k % DUMP_LINES]);
 	close(fd);
 	fflush(stdout);
 }
@@ -1275,6 +1276,7 @@ static void *inflight_thread(void *arg)
 			     rc ? "" : ", wrong result", f.vector,
 			     (unsigned long long)f.address,
 			     (unsigned long long)f.rip);
+			dump_hrt("a wrong result");
 		}
 		if (kind == 4)
 			munmap((void *)j.mem, 4 * 4096);

@@ -37,6 +37,7 @@ if [ "$N" = multicore ]; then
 	check "HRT ready at the start" hvmctl status
 	sub hvm-reliability-test hung-core
 	sub hvm-reliability-test stale-request 5
+	sub hvm-reliability-test first-load 30
 	check "stale requests were dropped by the HRT (its log)" sh -c 'hvmctl log | grep -q "dropped a request of boot"'
 	check "no BUG/Oops/WARNING in dmesg" sh -c "! dmesg | grep -E '$BUGS'"
 	check "HRT ready at the end" ready

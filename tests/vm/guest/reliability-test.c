@@ -1141,6 +1141,87 @@ GUEST_TEST_CMD(stale_request, "stale-request N")
 	return 0;
 }
 
+/*
+ * D3: right after a boot, two cores load the same context for the first
+ * time at once.  Before the fix both could create its root: one core ran
+ * on a root whose user half nobody filled, and the first push on the
+ * invocation stack faulted four times although Linux had the page
+ * (-EFAULT at hrt_ustub_start+4).  N rounds: reboot, then one request per
+ * core posted back to back on fresh channels, kicked together.
+ */
+GUEST_TEST_CMD(first_load, "first-load N")
+{
+	int n = atoi(args[0]), bad = 0, faults = 0, ncores = 2;
+	size_t stack_len = 64 << 10;
+
+	for (int i = 0; i < n; i++) {
+		int fd = dev(), rc = reboot_hrt();
+		struct hvm_chan_area *a;
+		struct hvm_chan *c[2];
+		struct hvm_bind b;
+		uint64_t seen[2];
+		char *stack[2];
+
+		if (rc || wait_state(HVM_HRT_READY, 10000)) {
+			printf("# round %d: reboot: %s\n", i, strerror(-rc));
+			bad++;
+			close(fd);
+			continue;
+		}
+		a = mmap(NULL, HVM_CHAN_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, fd, 0);
+		memset(&b, 0, sizeof(b));
+		if (a == MAP_FAILED || ioctl(fd, HVM_IOC_BIND, &b)) {
+			printf("# round %d: bind: %s\n", i, strerror(errno));
+			bad++;
+			close(fd);
+			continue;
+		}
+		for (int k = 0; k < ncores; k++) {
+			struct hvm_chan_open o = { .core = (uint32_t)k };
+
+			stack[k] =
+				mmap(NULL, stack_len, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+				     -1, 0);
+			if (ioctl(fd, HVM_IOC_CHAN_OPEN, &o))
+				o.index = 0;
+			c[k] = &a->chan[o.index];
+			seen[k] = hvm_chan_events(c[k]);
+		}
+		for (int k = 0; k < ncores; k++)
+			post_raw(c[k], f_answer, (uint64_t)stack[k] + stack_len,
+				 b.ctx);
+		for (int k = 0; k < ncores; k++)
+			kick_raw(fd, a, (uint32_t)k);
+		for (int k = 0; k < ncores; k++) {
+			if (wait_evt(c[k], seen[k], 5000) ||
+			    c[k]->state != HVM_CHAN_DONE) {
+				/* FAULT: nobody serves it here. */
+				printf("# round %d core %d: no completion "
+				       "(state %u, address %#llx)\n",
+				       i, k, c[k]->state,
+				       (unsigned long long)c[k]->args[0]);
+				bad++;
+			} else if (c[k]->status || c[k]->result != 42) {
+				printf("# round %d core %d: status %d, vector "
+				       "%u addr %#llx rip %#llx\n",
+				       i, k, c[k]->status, c[k]->fault.vector,
+				       (unsigned long long)c[k]->fault.address,
+				       (unsigned long long)c[k]->fault.rip);
+				faults++;
+			}
+			munmap(stack[k], stack_len);
+		}
+		munmap(a, HVM_CHAN_SIZE);
+		close(fd);
+	}
+	check(!faults && !bad,
+	      "two cores' first calls in a context after a boot succeed",
+	      "%d faulted, %d other failures in %d rounds", faults, bad, n);
+	return 0;
+}
+
 /* ------------------------------------------------------ hung cores (D1) */
 
 static int write_hung_timeout(unsigned int ms)
