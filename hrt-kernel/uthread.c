@@ -24,18 +24,16 @@
 
 /* Linux x86-64 system call numbers the HRT itself serves or watches. */
 #define NR_MMAP		9
-#define NR_MPROTECT	10
-#define NR_MUNMAP	11
 #define NR_BRK		12
 #define NR_RT_SIGRETURN 15
 #define NR_MREMAP	25
-#define NR_MADVISE	28
 #define NR_CLONE	56
 #define NR_FUTEX	202
 #define NR_FORK		57
 #define NR_VFORK	58
 #define NR_EXIT		60
 #define NR_ARCH_PRCTL	158
+#define NR_SET_ROBUST	273
 #define NR_CLONE3	435
 #define ARCH_SET_FS	0x1002
 
@@ -45,6 +43,8 @@
 #define CLONE_THREAD	     0x00010000ull
 #define CLONE_CHILD_CLEARTID 0x00200000ull
 #define SIGCHLD		     17
+/* sizeof(struct robust_list_head): Linux refuses any other length. */
+#define ROBUST_HEAD_LEN	     24
 
 /* The same fault served this often without effect is a real fault. */
 #define HRT_FAULT_REPEAT 4
@@ -292,6 +292,9 @@ static __noreturn void hrt_uthread_end(struct hrt_uthread *u, u64 code, u64 sig,
 	hrt_chan_set_owner(u->chan, NULL);
 	c->args[0] = code;
 	c->args[1] = sig;
+	/* The partner registers it before its exit: Linux walks it there. */
+	c->args[2] = u->robust;
+	c->args[3] = u->robust_len;
 	c->t_finish = hrt_rdtsc();
 	hvm_chan_event(c, HVM_CHAN_EXIT);
 	hrt_chan_notify(c);
@@ -637,6 +640,22 @@ void hrt_uthread_syscall(struct hrt_regs *r)
 		if (ret == HRT_FWD_ABORTED)
 			hrt_uthread_abort(u, -ECANCELED);
 		break;
+	case NR_SET_ROBUST:
+		/* A worker's list is its caller's: Linux keeps that one. */
+		if (u->worker)
+			goto forward;
+		/*
+		 * Kept here, registered by the partner right before its exit
+		 * (hrt_uthread_end): Linux reads the head only at thread death.
+		 */
+		if (a[1] != ROBUST_HEAD_LEN) {
+			ret = -EINVAL;
+			break;
+		}
+		u->robust = a[0];
+		u->robust_len = a[1];
+		ret = 0;
+		break;
 	case NR_ARCH_PRCTL:
 		if (a[0] == ARCH_SET_FS) {
 			/* The FS base is the HRT thread's, not the partner's. */
@@ -653,20 +672,24 @@ void hrt_uthread_syscall(struct hrt_regs *r)
 		}
 		/* fall through */
 	default:
+	forward:
 		ret = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, nr, a);
 		if (ret == HRT_FWD_ABORTED)
 			hrt_uthread_abort(u, -ECANCELED);
 		switch (nr) {
 		case NR_MMAP:
-		case NR_MPROTECT:
-		case NR_MUNMAP:
 		case NR_BRK:
 		case NR_MREMAP:
-		case NR_MADVISE:
-			/* Linux changed the tables: drop what this TLB still
-			 * holds. */
+			/*
+			 * A new top-level entry is only in Linux's root.  No
+			 * CR3 load: entries that were not present are not in
+			 * any TLB, and whatever Linux removed or changed went
+			 * through hvm.ko's mmu_notifier, whose flush request
+			 * hrt_uthread_wait_reply() has applied (munmap,
+			 * mprotect, madvise need nothing more).
+			 */
 			hrt_cli();
-			hrt_uctx_resync(u->ctx, true);
+			hrt_uctx_resync(u->ctx, false);
 			break;
 		}
 	}

@@ -18,12 +18,14 @@ struct hrt_thread;
  */
 struct hrt_uthread {
 	struct hrt_thread *t;
-	u32 chan;	/* channel it serves */
-	u32 ctx;	/* context slot of its process */
-	bool worker;	/* invocation worker; else a cloned thread */
-	bool pending;	/* a posted call's reply has not been taken yet */
-	u64 fs;		/* FS base of the process code */
-	u64 clear_tid;	/* CLONE_CHILD_CLEARTID word, or 0 */
+	u32 chan;      /* channel it serves */
+	u32 ctx;       /* context slot of its process */
+	bool worker;   /* invocation worker; else a cloned thread */
+	bool pending;  /* a posted call's reply has not been taken yet */
+	u64 fs;	       /* FS base of the process code */
+	u64 clear_tid; /* CLONE_CHILD_CLEARTID word, or 0 */
+	u64 robust;    /* set_robust_list head (cloned thread), or 0 */
+	u64 robust_len;
 	u64 last_fault; /* page | error code of the last forwarded fault */
 	int fault_repeat;
 	u64 sys_nr; /* the system call it is in, or ~0 (signal restarts) */

@@ -366,7 +366,10 @@ enum hvm_chan_state {
 	/*
 	 * The HRT thread of this channel ended: args[0] = exit code, args[1] =
 	 * signal that ended it (0: exit).  For a cloned thread the partner
-	 * ends too; for an invocation, the waiting thread exits (see libhvm).
+	 * ends too, after set_robust_list(args[2], args[3]) when args[2] is
+	 * not 0 (the HRT served the thread's own call; Linux walks the list
+	 * at the partner's exit); for an invocation, the waiting thread exits
+	 * (see libhvm).
 	 */
 	HVM_CHAN_EXIT = 5,
 };

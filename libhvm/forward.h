@@ -16,4 +16,14 @@
 uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted,
 		   uint64_t *t_reply);
 
+/*
+ * The pool of partners made ahead of time: its size (HVM_PARTNER_POOL,
+ * 0 = none), ended by hvm_close (waiting partners exit), forgotten by a
+ * forked child (its threads are not there).
+ */
+#define HVM_POOL_MAX 16
+extern unsigned int hvm_pool_size;
+void hvm_pool_stop(void);
+void hvm_pool_forget(void);
+
 #endif /* HVM_FORWARD_H */

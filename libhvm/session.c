@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "async.h"
+#include "forward.h"
 #include "hvm.h"
 #include "hvm_chan.h"
 #include "hvm_uapi.h"
@@ -175,6 +176,7 @@ void hvm_fork_child_reset(void)
 	memset(hvm_stack_len, 0, sizeof(hvm_stack_len));
 	for (i = 0; i < HVM_MAX_HRT_CPUS; i++)
 		hvm_partners_forget(i);
+	hvm_pool_forget();
 	hvm_prof_atfork_child();
 	hvm_sig_forget();
 }
@@ -302,6 +304,16 @@ static int hvm_open_locked(void)
 	}
 	if (getenv("HVM_FUTEX") && !strcmp(getenv("HVM_FUTEX"), "hrt"))
 		hvm_futex_hrt = true;
+	if (getenv("HVM_PARTNER_POOL")) {
+		char *end;
+		unsigned long n = strtoul(getenv("HVM_PARTNER_POOL"), &end, 10);
+
+		if (*end || n > HVM_POOL_MAX) {
+			ret = -EINVAL;
+			goto close_fd;
+		}
+		hvm_pool_size = (unsigned int)n;
+	}
 	hvm_core_count = 0;
 	if (getenv("HVM_CORES") &&
 	    hvm_parse_cores(getenv("HVM_CORES"), info.hrt_cpus)) {
@@ -358,6 +370,7 @@ HVM_EXPORT void hvm_close(void)
 	int saved = errno;
 
 	hvm_partners_stop();
+	hvm_pool_stop();
 	pthread_mutex_lock(&hvm_lock);
 	if (hvm_fd >= 0) {
 		/* The driver aborts what still runs and frees every channel. */
