@@ -1656,6 +1656,278 @@ GUEST_TEST(futex_local)
 
 /* ------------------------------------------------------------ main */
 
+/* -------------------------------------------- partner_pool, pool_robust */
+
+/*
+ * Partners come from a pool made ahead of time (libhvm's filler): each
+ * must still be its thread's own, with the tid Linux's clone would have
+ * written (CLONE_PARENT_SETTID: glibc's pthread struct, seen here through
+ * pthread_getcpuclockid, which encodes it) and its exit clearing the
+ * CLONE_CHILD_CLEARTID word (pthread_join returns).
+ */
+#define PP_SERIAL 40
+#define PP_ALIVE  8
+
+struct pp_shared {
+	struct gate g;
+	pid_t tid[PP_SERIAL + PP_ALIVE];    /* gettid() in the thread */
+	pid_t settid[PP_SERIAL + PP_ALIVE]; /* the tid glibc got from clone */
+	int joined;
+	pid_t fn_tid;
+};
+
+struct pl_arg {
+	struct pp_shared *s;
+	int idx;
+	int park;
+	atomic_int seen; /* the creator has read the tid: may end now */
+};
+
+static void *pl_thread(void *arg)
+{
+	struct pl_arg *a = arg;
+
+	a->s->tid[a->idx] = gettid();
+	/* Alive until read: an ended thread's tid word is 0. */
+	for (long k = 0; !atomic_load(&a->seen) && k < 100000000L; k++)
+		sched_yield();
+	if (a->park) {
+		gate_arrive(&a->s->g);
+		gate_wait_open(&a->s->g, WAIT_MS);
+	}
+	return NULL;
+}
+
+/* The tid in glibc's pthread struct: the clock id is built from it. */
+static pid_t pp_settid(pthread_t th)
+{
+	clockid_t cid;
+
+	if (pthread_getcpuclockid(th, &cid))
+		return -1;
+	return (pid_t) ~((long)cid >> 3);
+}
+
+static long f_partner_pool(void *arg, unsigned int core)
+{
+	struct pp_shared *s = arg;
+	struct pl_arg a[PP_SERIAL + PP_ALIVE];
+	pthread_t th[PP_ALIVE];
+	int i, n = 0;
+
+	(void)core;
+	s->fn_tid = gettid();
+	for (i = 0; i < PP_SERIAL; i++) {
+		pthread_t t;
+
+		a[i] = (struct pl_arg){ s, i, 0, 0 };
+		if (pthread_create(&t, NULL, pl_thread, &a[i]))
+			return -1;
+		s->settid[i] = pp_settid(t);
+		atomic_store(&a[i].seen, 1);
+		if (!pthread_join(t, NULL))
+			s->joined++;
+	}
+	for (i = 0; i < PP_ALIVE; i++) {
+		a[PP_SERIAL + i] = (struct pl_arg){ s, PP_SERIAL + i, 1, 0 };
+		if (pthread_create(&th[i], NULL, pl_thread, &a[PP_SERIAL + i]))
+			break;
+		s->settid[PP_SERIAL + i] = pp_settid(th[i]);
+		atomic_store(&a[PP_SERIAL + i].seen, 1);
+		n++;
+	}
+	gate_wait_arrived(&s->g, n, WAIT_MS);
+	gate_open(&s->g);
+	for (i = 0; i < n; i++)
+		if (!pthread_join(th[i], NULL))
+			s->joined++;
+	return n;
+}
+
+GUEST_TEST(partner_pool)
+{
+	struct pp_shared s;
+	int rc, bad = -1, distinct = 1;
+	long r = -1;
+
+	memset(&s, 0, sizeof(s));
+	gate_init(&s.g);
+	rc = run_on_hrt(f_partner_pool, &s, &r);
+	check(rc == 0 && r == PP_ALIVE && s.joined == PP_SERIAL + PP_ALIVE,
+	      "48 threads (40 one after another, 8 alive at once) created "
+	      "and joined",
+	      "rc %d alive %ld joined %d", rc, r, s.joined);
+	for (int i = 0; i < PP_SERIAL + PP_ALIVE; i++)
+		if (bad < 0 && (s.tid[i] <= 0 || s.tid[i] != s.settid[i] ||
+				s.tid[i] == s.fn_tid))
+			bad = i;
+	for (int i = PP_SERIAL; i < PP_SERIAL + PP_ALIVE; i++)
+		for (int j = PP_SERIAL; j < i; j++)
+			if (s.tid[i] == s.tid[j])
+				distinct = 0;
+	check(bad < 0,
+	      "each thread's gettid() is the tid clone gave pthread_create",
+	      "thread %d: gettid %d, pthread's %d", bad,
+	      (int)s.tid[bad < 0 ? 0 : bad], (int)s.settid[bad < 0 ? 0 : bad]);
+	check(distinct, "tids of the threads alive at once are distinct",
+	      "%d %d %d ...", (int)s.tid[PP_SERIAL], (int)s.tid[PP_SERIAL + 1],
+	      (int)s.tid[PP_SERIAL + 2]);
+	return 0;
+}
+
+/*
+ * set_robust_list is served on the HRT and registered by the partner at
+ * its exit: a robust mutex whose owner thread ended holding it must come
+ * back EOWNERDEAD, as natively.
+ */
+struct rb_shared {
+	pthread_mutex_t m;
+	int locked, after;
+};
+
+static void *rb_thread(void *arg)
+{
+	struct rb_shared *s = arg;
+
+	s->locked = pthread_mutex_lock(&s->m);
+	return NULL; /* ends holding it */
+}
+
+static long f_pool_robust(void *arg, unsigned int core)
+{
+	struct rb_shared *s = arg;
+	pthread_mutexattr_t at;
+	pthread_t t;
+
+	(void)core;
+	pthread_mutexattr_init(&at);
+	pthread_mutexattr_setrobust(&at, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&s->m, &at);
+	if (pthread_create(&t, NULL, rb_thread, s) || pthread_join(t, NULL))
+		return -1;
+	s->after = pthread_mutex_lock(&s->m);
+	if (s->after == EOWNERDEAD) {
+		pthread_mutex_consistent(&s->m);
+		pthread_mutex_unlock(&s->m);
+	}
+	return 0;
+}
+
+GUEST_TEST(pool_robust)
+{
+	struct rb_shared s;
+	long r = -1;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	rc = run_on_hrt(f_pool_robust, &s, &r);
+	check(rc == 0 && r == 0 && s.locked == 0 && s.after == EOWNERDEAD,
+	      "a robust mutex its thread died holding: EOWNERDEAD",
+	      "rc %d r %ld lock %d, after the thread's end %d", rc, r, s.locked,
+	      s.after);
+	return 0;
+}
+
+/*
+ * A process killed while partners wait in its pool (and threads of it
+ * live on the HRT): nothing of it is left, every channel comes back.
+ */
+static long pk_chan_free(void)
+{
+	long v = -1;
+	FILE *f = fopen("/sys/class/misc/hvm/hrt/chan_free", "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static void *pk_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static long f_pool_kill(void *arg, unsigned int core)
+{
+	int *fd = arg;
+	pthread_t t;
+
+	(void)core;
+	for (int i = 0; i < 3; i++)
+		if (pthread_create(&t, NULL, pk_thread, NULL))
+			return -1;
+	if (write(*fd, "x", 1) != 1)
+		return -1;
+	for (;;)
+		pause();
+	return 0;
+}
+
+static int pk_tasks(pid_t pid)
+{
+	char cmd[96];
+	int n = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls /proc/%d/task 2>/dev/null | wc -l",
+		 (int)pid);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (fscanf(p, "%d", &n) != 1)
+		n = -1;
+	pclose(p);
+	return n;
+}
+
+GUEST_TEST(pool_kill)
+{
+	long free0 = pk_chan_free(), free1 = -1;
+	int fds[2], st = 0, tasks = -1;
+	char c;
+	pid_t pid;
+
+	if (pipe(fds))
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		long r;
+
+		close(fds[0]);
+		hvm_close(); /* a session of its own */
+		_exit(run_on_hrt(f_pool_kill, &fds[1], &r) ? 2 : 3);
+	}
+	close(fds[1]);
+	if (read(fds[0], &c, 1) == 1) {
+		usleep(300000); /* the filler refills meanwhile */
+		tasks = pk_tasks(pid);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	close(fds[0]);
+	for (int k = 0; k < 100 && free1 != free0; k++) {
+		free1 = pk_chan_free();
+		if (free1 != free0)
+			usleep(50000);
+	}
+	/* main + 3 threads + their 3 partners, the filler, the pool */
+	check(tasks >= 8 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	      "a process with HRT threads and pooled partners is killed",
+	      "tasks %d status %#x", tasks, st);
+	check(free0 >= 0 && free1 == free0,
+	      "every channel comes back after the kill",
+	      "chan_free before %ld after %ld", free0, free1);
+	check(kill(pid, 0) == -1 && errno == ESRCH,
+	      "no task of the killed process is left", "pid %d", (int)pid);
+	return 0;
+}
+
 static int setup(void)
 {
 	const char *env = getenv("HVM_TEST_NATIVE");
