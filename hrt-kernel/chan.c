@@ -247,7 +247,7 @@ static struct hrt_uthread *hrt_chan_worker_new(u32 idx, u32 core)
  */
 static bool hrt_chan_scan(u32 me, bool create)
 {
-	u64 hi = __atomic_load_n(&hrt_area->kick[me][1], __ATOMIC_ACQUIRE);
+	u64 hi = hvm_kick_bound(hrt_area, me);
 	bool any = false;
 	u32 i;
 
@@ -298,7 +298,6 @@ static long hrt_chan_service(void *arg)
 {
 	u32 me = hrt_cpu_id();
 	u64 kicks = ~0ull, k, busy = hrt_rdtsc();
-	volatile u64 *idle = &hrt_area->kick[me][2];
 
 	(void)arg;
 	hrt_chan_servicer[me] = hrt_current();
@@ -317,14 +316,14 @@ static long hrt_chan_service(void *arg)
 			 * polls here, so kicks must come with an IPI.
 			 */
 			hrt_cli();
-			*idle = 1;
+			hvm_kick_set_idle(hrt_area, me, 1);
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			if (hvm_chan_kicks(hrt_area, me) == kicks) {
 				hrt_chan_yielded[me] = 1;
 				hrt_thread_yield();
 				hrt_chan_yielded[me] = 0;
 			}
-			*idle = 0;
+			hvm_kick_set_idle(hrt_area, me, 0);
 			hrt_sti();
 			continue;
 		}
@@ -333,13 +332,13 @@ static long hrt_chan_service(void *arg)
 			continue;
 		}
 		/*
-		 * Sleep in the scheduler until a kick IPI (kick[2] tells the
+		 * Sleep in the scheduler until a kick IPI (HVM_KICK_IDLE tells the
 		 * ROS one is needed), so the core runs other threads or halts
 		 * in the idle loop.  Interrupts stay off from the last look at
 		 * the kick word to the switch: the IPI cannot slip in between.
 		 */
 		hrt_cli();
-		*idle = 1;
+		hvm_kick_set_idle(hrt_area, me, 1);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (hvm_chan_kicks(hrt_area, me) == kicks) {
 			hrt_current()->state = HRT_T_BLOCKED;
@@ -348,7 +347,7 @@ static long hrt_chan_service(void *arg)
 			hrt_schedule();
 		}
 		__atomic_store_n(&hrt_chan_sleeper[me], NULL, __ATOMIC_RELEASE);
-		*idle = 0;
+		hvm_kick_set_idle(hrt_area, me, 0);
 		hrt_sti();
 		busy = hrt_rdtsc();
 	}
@@ -372,7 +371,7 @@ void hrt_chan_start(void)
 	for (i = 0; i < HVM_CHAN_MAX; i++)
 		hrt_chan_last[i] = READ_ONCE(area->chan[i].req_seq);
 	for (i = 0; i < hrt_ncpus; i++) {
-		area->kick[i][2] = 0;
+		hvm_kick_set_idle(area, i, 0);
 		if (!hrt_cpus[i].online)
 			continue;
 		if (!hrt_thread_create(hrt_chan_service, NULL, "chan", (int)i,

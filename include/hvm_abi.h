@@ -315,7 +315,7 @@ struct hvm_bootinfo {
  *
  * Invocation:
  *   ROS:  fills fn/arg/ctx/stack_top/fs_base/core_index, op = INVOKE,
- *         t_submit, then req_seq++ (release); then kick[core]++ (release)
+ *         t_submit, then req_seq++ (release); then the core's kick count++
  *         and, if the core may be halted, an IPI (HVM_IOC_KICK).
  *   HRT:  sees req_seq != last, t_pickup; switches to the context; t_start;
  *         runs fn.  On a forwarded system call or page fault it writes
@@ -329,15 +329,16 @@ struct hvm_bootinfo {
  *         op = ABORT and IPIs the core; the HRT ends the invocation with
  *         status -ECANCELED.
  *
- * kick[core][0] is the kick count (any ROS thread, atomic add);
- * kick[core][1] is written by hvm.ko only: every open channel served by
- * that core has an index below it, so the HRT scans no further.
- * kick[core][2] is written by the HRT: nonzero while the core's channel
+ * kick[core][] has three slots (enum hvm_kick_slot and its accessors in
+ * hvm_chan.h): HVM_KICK_COUNT is the kick count (any ROS thread, atomic
+ * add); HVM_KICK_BOUND is written by hvm.ko only: every open channel served
+ * by that core has an index below it, so the HRT scans no further.
+ * HVM_KICK_IDLE is written by the HRT: nonzero while the core's channel
  * service does not poll (it sleeps, or other HRT threads run there).  The
- * HRT stores it, fences, then rechecks kick[0]; the ROS increments kick[0]
- * (a locked op), then reads kick[2] and sends HVM_IOC_KICK only when it is
- * set: no lost wake-up, no IPI per call.  The ROS kicks after every
- * request, replies included: a thread waiting for a reply may sleep.
+ * HRT stores it, fences, then rechecks the count; the ROS increments the
+ * count (a locked op), then reads HVM_KICK_IDLE and sends HVM_IOC_KICK only
+ * when it is set: no lost wake-up, no IPI per call.  The ROS kicks after
+ * every request, replies included: a thread waiting for a reply may sleep.
  *
  * Each channel is served by one HRT thread at a time: an invocation
  * worker (one per channel, lives across invocations), or a thread that

@@ -23,6 +23,76 @@ static inline void hvm_cpu_relax(void)
 	__asm__ __volatile__("pause" ::: "memory");
 }
 
+/* ---------------------------------------------------- kick-word slots */
+
+/*
+ * hvm_chan_area.kick[core][] is one cache line per HRT core; these are its
+ * slots (hvm_abi.h, "Channels", tells the protocol).  Only these accessors
+ * touch them:
+ *
+ * HVM_KICK_COUNT  written by any ROS thread with an atomic add (release,
+ *                 and a full barrier on x86: it is a locked op) after it
+ *                 posted a request; the HRT loads it with acquire.
+ * HVM_KICK_BOUND  written by hvm.ko only (release) after it changed the
+ *                 core's channel set: every open channel of the core has
+ *                 an index below it.  The HRT loads it with acquire before
+ *                 it scans, so it sees the channels' core fields.
+ * HVM_KICK_IDLE   written by the HRT only (relaxed: the HRT orders it with
+ *                 a seq_cst fence before it rechecks HVM_KICK_COUNT);
+ *                 nonzero while the core's channel service does not poll.
+ *                 The ROS loads it (acquire) after its kick: set means the
+ *                 core needs an IPI (HVM_IOC_KICK).
+ */
+enum hvm_kick_slot {
+	HVM_KICK_COUNT = 0,
+	HVM_KICK_BOUND = 1,
+	HVM_KICK_IDLE = 2,
+};
+
+/* Tells HRT core (core) that one of its channels has a new request. */
+static inline void hvm_chan_kick(struct hvm_chan_area *a, uint32_t core)
+{
+	__atomic_add_fetch(&a->kick[core][HVM_KICK_COUNT], 1, __ATOMIC_RELEASE);
+}
+
+/* Kick count of HRT core (core): a change means look at your channels. */
+static inline uint64_t hvm_chan_kicks(const struct hvm_chan_area *a,
+				      uint32_t core)
+{
+	return __atomic_load_n(&a->kick[core][HVM_KICK_COUNT],
+			       __ATOMIC_ACQUIRE);
+}
+
+/* hvm.ko: every open channel of (core) now has an index below (bound). */
+static inline void hvm_kick_set_bound(struct hvm_chan_area *a, uint32_t core,
+				      uint64_t bound)
+{
+	__atomic_store_n(&a->kick[core][HVM_KICK_BOUND], bound,
+			 __ATOMIC_RELEASE);
+}
+
+/* The scan bound of (core): no channel of it at or above this index. */
+static inline uint64_t hvm_kick_bound(const struct hvm_chan_area *a,
+				      uint32_t core)
+{
+	return __atomic_load_n(&a->kick[core][HVM_KICK_BOUND],
+			       __ATOMIC_ACQUIRE);
+}
+
+/* HRT: (idle) nonzero while (core)'s channel service does not poll. */
+static inline void hvm_kick_set_idle(struct hvm_chan_area *a, uint32_t core,
+				     uint64_t idle)
+{
+	__atomic_store_n(&a->kick[core][HVM_KICK_IDLE], idle, __ATOMIC_RELAXED);
+}
+
+/* Whether a kick of (core) needs an IPI: its service does not poll. */
+static inline uint64_t hvm_kick_idle(const struct hvm_chan_area *a,
+				     uint32_t core)
+{
+	return __atomic_load_n(&a->kick[core][HVM_KICK_IDLE], __ATOMIC_ACQUIRE);
+}
+
 /* ------------------------------------------------------------ ROS side */
 
 /* Posts an invocation request on (c); fields are set by the caller. */
@@ -47,12 +117,6 @@ static inline void hvm_chan_reply2(struct hvm_chan *c, int64_t reply,
 {
 	c->reply2 = reply2;
 	hvm_chan_reply(c, reply);
-}
-
-/* Tells HRT core (core) that one of its channels has a new request. */
-static inline void hvm_chan_kick(struct hvm_chan_area *a, uint32_t core)
-{
-	__atomic_add_fetch(&a->kick[core][0], 1, __ATOMIC_RELEASE);
 }
 
 /* The HRT's event count on (c); a change means state is worth reading. */
@@ -109,13 +173,6 @@ static inline void hvm_chan_finish(struct hvm_chan *c, int32_t status,
 	c->result = result;
 	c->t_finish = hvm_rdtsc();
 	hvm_chan_event(c, HVM_CHAN_DONE);
-}
-
-/* Kick count of HRT core (core): a change means look at your channels. */
-static inline uint64_t hvm_chan_kicks(const struct hvm_chan_area *a,
-				      uint32_t core)
-{
-	return __atomic_load_n(&a->kick[core][0], __ATOMIC_ACQUIRE);
 }
 
 #endif /* HVM_CHAN_H */

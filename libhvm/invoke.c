@@ -30,7 +30,7 @@ void hvm_kick(unsigned int core)
 
 	hvm_chan_kick(hvm_area, core);
 	/* The add above is a full barrier; only a halted core needs an IPI. */
-	if (__atomic_load_n(&hvm_area->kick[core][2], __ATOMIC_ACQUIRE))
+	if (hvm_kick_idle(hvm_area, core))
 		hvm_ioctl(hvm_fd, HVM_IOC_KICK, &k);
 }
 

@@ -12,7 +12,7 @@
 /* How long close waits for an aborted invocation to end on the HRT. */
 #define ROS_ABORT_TIMEOUT_MS 200
 
-/* Recomputes kick[core][1]: one past the highest open channel of (core). */
+/* Recomputes HVM_KICK_BOUND: one past the highest open channel of (core). */
 static void ros_chan_bound(struct ros_dev *rd, u32 core)
 {
 	struct hvm_chan_area *a = ros_chan_area(rd);
@@ -22,7 +22,7 @@ static void ros_chan_bound(struct ros_dev *rd, u32 core)
 		if (READ_ONCE(a->chan[i].core) == core)
 			hi = i + 1;
 	/* Pairs with the HRT's acquire of its scan bound before it scans. */
-	smp_store_release(&a->kick[core][1], hi);
+	hvm_kick_set_bound(a, core, hi);
 }
 
 /* The HRT is inside an invocation on (c). */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "hvm.h"
+#include "hvm_chan.h"
 #include "hvm_uapi.h"
 
 /*
@@ -439,11 +440,11 @@ static void dump_hrt(const char *why)
 		     c < in.hrt_cpus && c < HVM_MAX_HRT_CPUS; c++) {
 			printf("#   core %u: kicks %llu, scan bound %llu, not "
 			       "polling %llu\n",
-			       c, (unsigned long long)a->kick[c][0],
-			       (unsigned long long)a->kick[c][1],
-			       (unsigned long long)a->kick[c][2]);
-			if (a->kick[c][1] > hi)
-				hi = (unsigned int)a->kick[c][1];
+			       c, (unsigned long long)hvm_chan_kicks(a, c),
+			       (unsigned long long)hvm_kick_bound(a, c),
+			       (unsigned long long)hvm_kick_idle(a, c));
+			if (hvm_kick_bound(a, c) > hi)
+				hi = (unsigned int)hvm_kick_bound(a, c);
 		}
 		for (unsigned int i = 0; i < hi && i < HVM_CHAN_MAX; i++) {
 			const struct hvm_chan *c = &a->chan[i];
