@@ -195,7 +195,7 @@ void hrt_exception(struct hrt_regs *r)
 
 	/* A kernel read or write of process memory that faulted (uaccess.S). */
 	if (r->vector == 14 && c && c->ufixup &&
-	    hrt_read_cr2() < HRT_USER_TOP) {
+	    hrt_read_cr2() < HVM_USER_TOP) {
 		r->rip = c->ufixup;
 		c->ufixup = 0;
 		return;

@@ -32,7 +32,7 @@ static u32 hrt_arena_pages;
 static u32 hrt_arena_used;
 static bool hrt_arena_full_said;
 
-#define PML4_IDX(va) (((va) >> 39) & 511)
+#define PML4_IDX(va) HVM_PML4_INDEX(va)
 #define PDPT_IDX(va) (((va) >> 30) & 511)
 #define PD_IDX(va)   (((va) >> 21) & 511)
 #define PT_IDX(va)   (((va) >> 12) & 511)

@@ -6,7 +6,7 @@
 #include "types.h"
 #include "x86.h"
 
-#define HRT_KERNEL_VBASE 0xffffffff80000000ull
+#define HRT_KERNEL_VBASE HVM_IMAGE_VBASE
 #define HRT_LINK_PHYS	 0x100000ull /* lowest p_paddr in hrt.ld */
 #define HRT_DIRECT_MAP	 HVM_DIRECT_MAP_BASE
 /* Uncached MMIO mappings (hrt_mm_map_uc): HRT_MMIO_SLOTS pages from here. */
@@ -20,7 +20,7 @@
 #define PTE_PS	 (1ull << 7)
 #define PTE_G	 (1ull << 8)
 #define PTE_NX	 (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
+#define PTE_ADDR HVM_PTE_ADDR
 
 extern char hrt_image_start[], hrt_text_end[], hrt_rodata_end[];
 extern char hrt_image_end[], hrt_bss_end[];

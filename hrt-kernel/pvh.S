@@ -1,6 +1,8 @@
 /* pvh.S - PVH ELF note and 32-bit entry for standalone boots (qemu -kernel hrt.elf). */
 
-#define V2P(x) ((x) - 0xffffffff80000000)
+#include "hvm_layout.h"
+
+#define V2P(x) ((x) - HVM_IMAGE_VBASE)
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 
 	.section .note.Xen, "a", @note
@@ -51,22 +53,22 @@ hrt_pvh_start:
 	cmpl $4, %ecx
 	jb 2b
 
-	/* Kernel: 0xffffffff80000000 + 0..8 MiB -> 0..8 MiB (VA - PA is 2 MiB aligned). */
+	/* Kernel: HVM_IMAGE_VBASE + 0..8 MiB -> 0..8 MiB (VA - PA is 2 MiB aligned). */
 	movl $V2P(hrt_boot_pd_kernel), %edi
 	movl $0x83, 0(%edi)
 	movl $0x200083, 8(%edi)
 	movl $0x400083, 16(%edi)
 	movl $0x600083, 24(%edi)
 	movl $V2P(hrt_boot_pd_kernel) + 3, %eax
-	movl %eax, V2P(hrt_boot_pdpt_kernel) + 510 * 8
+	movl %eax, V2P(hrt_boot_pdpt_kernel) + HVM_IMAGE_PDPT * 8
 
-	/* PML4: [0] identity, [273] direct map (0xffff888000000000), [511] kernel. */
+	/* PML4: [0] identity, [HVM_DIRECT_MAP_PML4] direct map, [HVM_IMAGE_PML4] kernel. */
 	movl $V2P(hrt_boot_pml4), %edi
 	movl $V2P(hrt_boot_pdpt_low) + 3, %eax
 	movl %eax, 0(%edi)
-	movl %eax, 273 * 8(%edi)
+	movl %eax, HVM_DIRECT_MAP_PML4 * 8(%edi)
 	movl $V2P(hrt_boot_pdpt_kernel) + 3, %eax
-	movl %eax, 511 * 8(%edi)
+	movl %eax, HVM_IMAGE_PML4 * 8(%edi)
 
 	movl %cr4, %eax
 	orl $0x20, %eax			/* PAE */

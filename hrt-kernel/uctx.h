@@ -5,12 +5,11 @@
 #include "hvm_abi.h"
 #include "types.h"
 
-#define HRT_USER_TOP 0x0000800000000000ull
-#define HRT_NO_CTX   HVM_CTX_MAX
+#define HRT_NO_CTX HVM_CTX_MAX
 
 static inline bool hrt_user_addr(u64 a)
 {
-	return a < HRT_USER_TOP;
+	return a < HVM_USER_TOP;
 }
 
 /*

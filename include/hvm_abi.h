@@ -13,8 +13,9 @@
 #else
 #include <stdint.h>
 #endif
+#include "hvm_layout.h"
 
-/* Bumped on any incompatible change to anything in this file. */
+/* Bumped on any incompatible change to anything in this file or hvm_layout.h. */
 #define HVM_ABI_VERSION 4u
 
 /* "HVMSHRD1" read as a little-endian u64: first word of the shared region. */
@@ -64,12 +65,7 @@
 #define HVM_REGION_MIN	  (16ull << 20)
 #define HVM_REGION_MAX	  (64ull << 30)
 
-/*
- * Where an HRT image's PT_LOADs may lie: the top 2 GiB of the address space
- * (-mcmodel=kernel), above everything else the entry contract maps.  hvm.ko
- * refuses an image with a loadable segment outside [HVM_IMAGE_VBASE, 2^64).
- */
-#define HVM_IMAGE_VBASE 0xffffffff80000000ull
+/* HVM_IMAGE_VBASE, HVM_DIRECT_MAP_BASE, HVM_USER_TOP: hvm_layout.h. */
 
 /*
  * Every HRT image carries this ELF note in a PT_NOTE segment: n_name
@@ -561,9 +557,6 @@ struct hvm_chan_area {
 	struct hvm_ctx ctx[HVM_CTX_MAX];
 	struct hvm_chan chan[HVM_CHAN_MAX];
 };
-
-/* Where the HRT maps all guest-physical memory, in HVM and standalone mode. */
-#define HVM_DIRECT_MAP_BASE 0xffff888000000000ull
 
 /*
  * Log ring at HVM_LOG_OFF.  One writer (the HRT, under its log lock) stores

@@ -50,7 +50,7 @@ static long hvm_forward_fault(const struct hvm_chan *c)
 	uint64_t addr = c->args[0] & ~4095ull, err = c->args[1];
 	long r;
 
-	if (addr >= (1ull << 47))
+	if (addr >= HVM_USER_TOP)
 		return -EFAULT;
 	r = hvm_sys(SYS_madvise, (long)addr, 4096,
 		    (err & 2) ? MADV_POPULATE_WRITE : MADV_POPULATE_READ, 0, 0,

@@ -62,10 +62,10 @@ HRT_TEST(kernel_tables_read_only)
 	HRT_EXPECT(hrt_expect_ro(tss + 4));
 	HRT_EXPECT(hrt_expect_ro(hrt_alias(tss)));
 	/* The live root (kernel or a context's) and a table under it. */
-	HRT_EXPECT(hrt_expect_ro(HRT_DIRECT_MAP + cr3 + 511 * 8));
+	HRT_EXPECT(hrt_expect_ro(HRT_DIRECT_MAP + cr3 + HVM_IMAGE_PML4 * 8));
 	HRT_EXPECT(hrt_expect_ro(
 		HRT_DIRECT_MAP +
-		(((u64 *)(HRT_DIRECT_MAP + cr3))[511] & PTE_ADDR)));
+		(((u64 *)(HRT_DIRECT_MAP + cr3))[HVM_IMAGE_PML4] & PTE_ADDR)));
 	/* Text and rodata, at their link address and in the direct map. */
 	HRT_EXPECT(hrt_expect_ro((u64)hrt_poke));
 	HRT_EXPECT(hrt_expect_ro(hrt_alias((u64)hrt_poke)));

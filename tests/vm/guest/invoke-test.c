@@ -755,18 +755,16 @@ static uint64_t dmap_of(uint64_t va)
 	int shift;
 
 	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
-	t = (uint64_t *)(HVM_DIRECT_MAP_BASE + (cr3 & 0x000ffffffffff000ull));
+	t = (uint64_t *)(HVM_DIRECT_MAP_BASE + (cr3 & HVM_PTE_ADDR));
 	for (shift = 39; shift >= 12; shift -= 9) {
 		e = t[(va >> shift) & 511];
 		if (!(e & 1))
 			return 0;
 		if (shift == 12 || (e & 0x80))
 			return HVM_DIRECT_MAP_BASE +
-			       ((e & 0x000ffffffffff000ull &
-				 ~((1ull << shift) - 1)) |
+			       ((e & HVM_PTE_ADDR & ~((1ull << shift) - 1)) |
 				(va & ((1ull << shift) - 1)));
-		t = (uint64_t *)(HVM_DIRECT_MAP_BASE +
-				 (e & 0x000ffffffffff000ull));
+		t = (uint64_t *)(HVM_DIRECT_MAP_BASE + (e & HVM_PTE_ADDR));
 	}
 	return 0;
 }
@@ -796,11 +794,12 @@ static long f_find_tables(void *arg, unsigned int i)
 	a[P_TEXT] = h;
 	a[P_TEXT_DMAP] = dmap_of(h);
 	a[P_IDT_DMAP] = dmap_of(a[P_IDT]);
-	cr3 &= 0x000ffffffffff000ull;
-	a[P_ROOT] = HVM_DIRECT_MAP_BASE + cr3 + 511 * 8;
-	a[P_TABLE] = HVM_DIRECT_MAP_BASE +
-		     (((uint64_t *)(HVM_DIRECT_MAP_BASE + cr3))[511] &
-		      0x000ffffffffff000ull);
+	cr3 &= HVM_PTE_ADDR;
+	a[P_ROOT] = HVM_DIRECT_MAP_BASE + cr3 + HVM_IMAGE_PML4 * 8;
+	a[P_TABLE] =
+		HVM_DIRECT_MAP_BASE +
+		(((uint64_t *)(HVM_DIRECT_MAP_BASE + cr3))[HVM_IMAGE_PML4] &
+		 HVM_PTE_ADDR);
 	return 0;
 }
 
