@@ -123,6 +123,22 @@ enum hvm_hrt_state {
 };
 
 /*
+ * The name of HRT state (s), as hvm.ko's sysfs "state" attribute, its log,
+ * hvmctl and the tools spell it; "invalid" for a value outside the enum.
+ */
+static inline const char *hvm_hrt_state_name(uint32_t s)
+{
+	static const char *const names[] = {
+		[HVM_HRT_EMPTY] = "empty",     [HVM_HRT_LOADED] = "loaded",
+		[HVM_HRT_BOOTING] = "booting", [HVM_HRT_READY] = "ready",
+		[HVM_HRT_CRASHED] = "crashed", [HVM_HRT_HUNG] = "hung",
+		[HVM_HRT_FAILED] = "failed",
+	};
+
+	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "invalid";
+}
+
+/*
  * Counters the HRT keeps in the header (relaxed increments, zeroed at each
  * HRT boot): events that cost on any host, whatever the accelerator.
  */

@@ -539,16 +539,6 @@ int ros_image_store(struct ros_dev *rd, const void *img, u64 len)
 	return 0;
 }
 
-static const char *ros_state_name(u32 s)
-{
-	static const char *const names[] = {
-		"empty",   "loaded", "booting", "ready",
-		"crashed", "hung",   "failed",
-	};
-
-	return s < ARRAY_SIZE(names) ? names[s] : "invalid";
-}
-
 /* The HRT reported ready: account the boot (t0: its start, ktime ns). */
 static void ros_boot_ready(struct ros_dev *rd, u64 t0, u64 *boot_ns)
 {
@@ -605,7 +595,7 @@ static int ros_boot_check(struct ros_dev *rd, unsigned long deadline)
 		if (s != HVM_HRT_CRASHED || !ros_boot_crash_report(rd))
 			dev_err(&rd->pdev->dev,
 				"hrt boot failed: the HRT reported state %s (error %d)\n",
-				ros_state_name(s), ret);
+				hvm_hrt_state_name(s), ret);
 		return ret;
 	}
 	if (time_after(jiffies, deadline)) {

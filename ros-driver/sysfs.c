@@ -12,21 +12,12 @@ static struct ros_dev *ros_from_dev(struct device *dev)
 	return container_of(misc, struct ros_dev, misc);
 }
 
-static const char *const ros_state_names[] = {
-	[HVM_HRT_EMPTY] = "empty",     [HVM_HRT_LOADED] = "loaded",
-	[HVM_HRT_BOOTING] = "booting", [HVM_HRT_READY] = "ready",
-	[HVM_HRT_CRASHED] = "crashed", [HVM_HRT_HUNG] = "hung",
-	[HVM_HRT_FAILED] = "failed",
-};
-
 static ssize_t state_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
 	u32 s = ros_state(ros_from_dev(dev));
 
-	return sysfs_emit(buf, "%s\n",
-			  s < ARRAY_SIZE(ros_state_names) ? ros_state_names[s]
-							  : "invalid");
+	return sysfs_emit(buf, "%s\n", hvm_hrt_state_name(s));
 }
 static DEVICE_ATTR_RO(state);
 /*

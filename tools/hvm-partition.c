@@ -12,10 +12,6 @@
 
 #include "hvm_abi.h"
 
-static const char *const hrt_states[] = {
-	"empty", "loaded", "booting", "ready", "crashed", "hung", "failed",
-};
-
 static int read_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "re");
@@ -143,10 +139,7 @@ int main(int argc, char **argv)
 		printf(" %u", h->hrt_apic_ids[i]);
 	printf("; image %llu bytes; state %s, boots %u\n",
 	       (unsigned long long)h->image_len,
-	       h->hrt_state < sizeof(hrt_states) / sizeof(hrt_states[0])
-		       ? hrt_states[h->hrt_state]
-		       : "?",
-	       h->hrt_boot_count);
+	       hvm_hrt_state_name(h->hrt_state), h->hrt_boot_count);
 	printf("Split planned by hvm-run: %u ROS + %u HRT vCPUs, ROS %llu MiB, HRT %llu MiB\n",
 	       h->ros_cpus, h->hrt_cpus,
 	       (unsigned long long)(h->ros_mem_bytes >> 20),

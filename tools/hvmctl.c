@@ -40,16 +40,6 @@ static const char usage_text[] =
 	"exit: 0 ok, 1 failed, 2 usage, 3 no /dev/hvm or permission denied,\n"
 	"      4 HRT not ready (status), 5 timed out\n";
 
-static const char *const state_names[] = {
-	"empty", "loaded", "booting", "ready", "crashed", "hung", "failed",
-};
-
-static const char *state_name(uint32_t s)
-{
-	return s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s]
-								: "invalid";
-}
-
 static int usage(void)
 {
 	fputs(usage_text, stderr);
@@ -82,7 +72,7 @@ static int cmd_status(int fd)
 
 	if (ioctl(fd, HVM_IOC_INFO, &in))
 		return err_exit("info");
-	printf("state: %s\n", state_name(in.state));
+	printf("state: %s\n", hvm_hrt_state_name(in.state));
 	if (in.state == HVM_HRT_HUNG)
 		printf("note: the HRT is hung (its heartbeat stopped); hvmctl reboot restarts it\n");
 	else if (in.state == HVM_HRT_CRASHED)

@@ -228,15 +228,6 @@ static int wait_state(int want, unsigned int ms)
 	return -1;
 }
 
-static const char *state_name(int s)
-{
-	static const char *const n[] = { "empty", "loaded",  "booting",
-					 "ready", "crashed", "hung",
-					 "failed" };
-
-	return s >= 0 && s < 7 ? n[s] : "unknown";
-}
-
 /*
  * Waits for (pid) at most (ms); returns its wait status, or -1 when it did
  * not end (it is left running).
@@ -432,7 +423,7 @@ static void dump_hrt(const char *why)
 		return;
 	}
 	printf("#   HRT %s, boot %u, heartbeat %llu\n",
-	       state_name((int)in.state), in.boot_count,
+	       hvm_hrt_state_name(in.state), in.boot_count,
 	       (unsigned long long)in.heartbeat);
 	a = mmap(NULL, HVM_CHAN_SIZE, PROT_READ, MAP_SHARED, fd, 0);
 	if (a != MAP_FAILED) {
@@ -893,7 +884,7 @@ static void begin(const char *name, const char *what)
 	fflush(stdout);
 	if (wait_state(HVM_HRT_READY, 20000))
 		printf("# %s: HRT not ready at the start (%s)\n", name,
-		       state_name(hrt_state()));
+		       hvm_hrt_state_name(hrt_state()));
 	leak_ctx = leak_chan = -1;
 	count_free(&leak_ctx, &leak_chan);
 	sys_ctx = sysfs_num("ctx_free");
@@ -923,7 +914,7 @@ static int end(const char *label, int quiet_max)
 
 	ready = wait_state(HVM_HRT_READY, 20000) == 0;
 	verdict(ready, "HRT ready afterwards%s%s", ready ? "" : ", state ",
-		ready ? "" : state_name(hrt_state()));
+		ready ? "" : hvm_hrt_state_name(hrt_state()));
 	pr = probe(3, 60000);
 	verdict(pr == 0, "a new process binds and invokes afterwards%s",
 		pr ? " (failed)" : "");
@@ -1446,7 +1437,7 @@ static void c_reboots(long n)
 				   wait_state(HVM_HRT_HUNG, 15000)) {
 				printf("# reboot %ld: HRT not marked hung in "
 				       "15 s (%s)\n",
-				       i, state_name(hrt_state()));
+				       i, hvm_hrt_state_name(hrt_state()));
 				ok = 0;
 			} else if (kind == RS_HUNG_AP) {
 				/* hung_timeout_ms is 1000 here: 8 s is plenty. */
@@ -1460,7 +1451,7 @@ static void c_reboots(long n)
 					       "after 8 s the HRT is still "
 					       "%s\n",
 					       i, core,
-					       state_name(hrt_state()));
+					       hvm_hrt_state_name(hrt_state()));
 			}
 			if (kind == RS_HANGING)
 				sleep_ms(50);
@@ -1470,7 +1461,7 @@ static void c_reboots(long n)
 			    wait_state(HVM_HRT_CRASHED, 10000)) {
 				printf("# reboot %ld: HRT did not report the "
 				       "crash (%s)\n",
-				       i, state_name(hrt_state()));
+				       i, hvm_hrt_state_name(hrt_state()));
 				ok = 0;
 			}
 			break;
@@ -1478,7 +1469,7 @@ static void c_reboots(long n)
 			if (hvmctl(10000, "stop", NULL, NULL, NULL) ||
 			    hrt_state() != HVM_HRT_LOADED) {
 				printf("# reboot %ld: hvmctl stop: state %s\n",
-				       i, state_name(hrt_state()));
+				       i, hvm_hrt_state_name(hrt_state()));
 				ok = 0;
 			}
 			break;
@@ -1497,7 +1488,8 @@ static void c_reboots(long n)
 		if (rc != 0 || wait_state(HVM_HRT_READY, 10000)) {
 			printf("# reboot %ld from %s: hvmctl reboot exit %d, "
 			       "state %s\n",
-			       i, rs_names[kind], rc, state_name(hrt_state()));
+			       i, rs_names[kind], rc,
+			       hvm_hrt_state_name(hrt_state()));
 			add(&S->stuck, 1);
 			clear_cur(0);
 			continue;
@@ -2902,7 +2894,8 @@ static void c_images(long n, long from, int fixed)
 			snprintf(desc + strlen(desc),
 				 sizeof(desc) - strlen(desc),
 				 " [boot: %s, state %s]",
-				 rc ? strerror(-rc) : "ready", state_name(st));
+				 rc ? strerror(-rc) : "ready",
+				 hvm_hrt_state_name(st));
 			if (outcome != IO_BOOTED)
 				hrt_log_crash(fd, &logpos);
 		}
@@ -2919,7 +2912,7 @@ static void c_images(long n, long from, int fixed)
 				printf("# image %ld: the original image did "
 				       "not come back (%s, state %s)\n",
 				       k, rc ? strerror(-rc) : "ok",
-				       state_name(hrt_state()));
+				       hvm_hrt_state_name(hrt_state()));
 				if (outcome != IO_OOPS)
 					outcome = IO_RESTORE;
 				stop = 1;
