@@ -2,6 +2,7 @@
 #ifndef HRT_X86_H
 #define HRT_X86_H
 
+#include "hvm_tsc.h"
 #include "types.h"
 
 #define MSR_APIC_BASE	   0x1b
@@ -47,19 +48,15 @@ static inline void hrt_wrmsr(u32 msr, u64 v)
 			 : "memory");
 }
 
+/* The shared rdtsc (include/hvm_tsc.h) under the kernel's names. */
 static inline u64 hrt_rdtsc(void)
 {
-	u32 lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((u64)hi << 32) | lo;
+	return hvm_rdtsc();
 }
 
-/* rdtsc is not ordered against earlier loads; lfence makes it so on both vendors. */
 static inline u64 hrt_rdtsc_ordered(void)
 {
-	__asm__ volatile("lfence" ::: "memory");
-	return hrt_rdtsc();
+	return hvm_rdtsc_ordered();
 }
 
 static inline void hrt_outb(u16 port, u8 v)

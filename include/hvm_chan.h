@@ -9,14 +9,7 @@
  * release store; the reader loads the sequence word with acquire.
  */
 #include "hvm_abi.h"
-
-static inline uint64_t hvm_rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
+#include "hvm_tsc.h"
 
 static inline void hvm_cpu_relax(void)
 {

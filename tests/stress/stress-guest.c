@@ -557,21 +557,13 @@ static long f_touch(void *arg, unsigned int core)
 	return (long)expect_mix(j, core);
 }
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 /* Computes on the HRT for j->ms milliseconds (TSC), no forwarding. */
 static long f_spin(void *arg, unsigned int core)
 {
 	const struct job *j = arg;
-	uint64_t end = rdtsc() + (uint64_t)j->ms * tsc_khz;
+	uint64_t end = hvm_rdtsc() + (uint64_t)j->ms * tsc_khz;
 
-	while (rdtsc() < end)
+	while (hvm_rdtsc() < end)
 		__asm__ volatile("pause" ::: "memory");
 	return (long)expect_mix(j, core);
 }
