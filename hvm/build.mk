@@ -8,7 +8,8 @@ HVM_OBJS := $(HVM_SRCS:%.c=$(O)/%.o)
 HVM_LIBS := -lnuma -ljson-c
 
 # The ROS's /init and what it links (static, so the initramfs needs no libc).
-INIT_OBJS := $(O)/hvm/init.o $(O)/hvm/netcfg.o $(O)/hvm/hostroot.o
+INIT_OBJS := $(O)/hvm/init.o $(O)/hvm/netcfg.o $(O)/hvm/hostroot.o \
+	     $(O)/hvm/pcidev.o
 
 ALL_TARGETS += $(O)/hvm/hvm-run $(O)/hvm/hvm-init
 DEPS += $(HVM_OBJS:.o=.d) $(INIT_OBJS:.o=.d)
@@ -32,7 +33,8 @@ $(O)/hvm/hvm-init: $(INIT_OBJS)
 ALL_TARGETS += $(O)/guest/usr/bin/hvm-partition
 DEPS += $(O)/tools/hvm-partition.d
 
-$(O)/guest/usr/bin/hvm-partition: tools/hvm-partition.c
+$(O)/guest/usr/bin/hvm-partition: tools/hvm-partition.c $(O)/hvm/pcidev.o
 	@mkdir -p $(@D) $(O)/tools
 	$(call quiet,CC,$@)
-	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/tools/hvm-partition.d $< -o $@
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/tools/hvm-partition.d -Ihvm $< \
+		$(O)/hvm/pcidev.o -o $@

@@ -22,6 +22,7 @@
 #include "hvm_abi.h"
 #include "hostroot.h"
 #include "netcfg.h"
+#include "pcidev.h"
 
 static volatile struct hvm_shm_header *hdr;
 static volatile uint32_t *doorbell;
@@ -52,71 +53,45 @@ static void set_stage(uint32_t stage)
 	ring_host(HVM_VEC_GUEST_STAGE);
 }
 
-static unsigned long read_hex(const char *path)
+/* Maps (bdf)'s region (BAR2) and registers (BAR0) if it is ours. */
+static int take_region(const char *bdf, void *arg)
 {
-	char buf[32] = "";
-	int fd = open(path, O_RDONLY);
+	char path[512];
+	struct stat st;
+	void *m;
+	int fd;
 
-	if (fd < 0)
-		return 0;
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
-		buf[0] = '\0';
+	(void)arg;
+	fd = open(pcidev_path(path, sizeof(path), bdf, "resource2"),
+		  O_RDWR | O_SYNC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -1;
+	m = mmap(NULL, HVM_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 0);
 	close(fd);
-	return strtoul(buf, NULL, 16);
+	if (m == MAP_FAILED)
+		return -1;
+	if (((struct hvm_shm_header *)m)->magic != HVM_ABI_MAGIC) {
+		munmap(m, HVM_HEADER_SIZE);
+		return -1;
+	}
+	hdr = m;
+	fd = open(pcidev_path(path, sizeof(path), bdf, "resource0"),
+		  O_RDWR | O_SYNC);
+	if (fd >= 0) {
+		m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (m != MAP_FAILED)
+			doorbell = (uint32_t *)((char *)m +
+						HVM_IVSHMEM_REG_DOORBELL);
+		close(fd);
+	}
+	return 0;
 }
 
 /* Finds our ivshmem device and maps its region (BAR2) and registers (BAR0). */
 static void find_region(void)
 {
-	char path[512];
-	struct dirent *de;
-	struct stat st;
-	DIR *d = opendir("/sys/bus/pci/devices");
-	void *m;
-	int fd;
-
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
-			 de->d_name);
-		if (read_hex(path) != HVM_PCI_VENDOR)
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
-			 de->d_name);
-		if (read_hex(path) != HVM_PCI_DEVICE)
-			continue;
-		snprintf(path, sizeof(path),
-			 "/sys/bus/pci/devices/%s/resource2", de->d_name);
-		fd = open(path, O_RDWR | O_SYNC);
-		if (fd < 0 || fstat(fd, &st) < 0)
-			continue;
-		m = mmap(NULL, HVM_HEADER_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_SHARED, fd, 0);
-		close(fd);
-		if (m == MAP_FAILED)
-			continue;
-		if (((struct hvm_shm_header *)m)->magic != HVM_ABI_MAGIC) {
-			munmap(m, HVM_HEADER_SIZE);
-			continue;
-		}
-		hdr = m;
-		snprintf(path, sizeof(path),
-			 "/sys/bus/pci/devices/%s/resource0", de->d_name);
-		fd = open(path, O_RDWR | O_SYNC);
-		if (fd >= 0) {
-			m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
-				 fd, 0);
-			if (m != MAP_FAILED)
-				doorbell =
-					(uint32_t *)((char *)m +
-						     HVM_IVSHMEM_REG_DOORBELL);
-			close(fd);
-		}
-		break;
-	}
-	if (d)
-		closedir(d);
+	pcidev_find(take_region, NULL);
 }
 
 /* Module parameters for (mod) from the kernel command line, "mod.k=v". */

@@ -1,5 +1,4 @@
 /* hvm-partition.c - prints the ROS/HRT split as seen from inside the ROS. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "hvm_abi.h"
+#include "pcidev.h"
 
 static int read_line(const char *path, char *buf, size_t len)
 {
@@ -23,13 +23,6 @@ static int read_line(const char *path, char *buf, size_t len)
 		return -1;
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
-}
-
-static unsigned long read_ulong(const char *path, int base)
-{
-	char buf[64];
-
-	return read_line(path, buf, sizeof(buf)) ? 0 : strtoul(buf, NULL, base);
 }
 
 static void print_ros(void)
@@ -49,38 +42,34 @@ static void print_ros(void)
 	       sysconf(_SC_NPROCESSORS_ONLN), online, present, kb / 1024);
 }
 
+/* Where find_device() puts what it found. */
+struct found {
+	char *bdf;
+	size_t len;
+	uint64_t size;
+};
+
+static int take_device(const char *bdf, void *arg)
+{
+	struct found *f = arg;
+	char path[512];
+	struct stat st;
+
+	if (stat(pcidev_path(path, sizeof(path), bdf, "resource2"), &st))
+		return -1;
+	snprintf(f->bdf, f->len, "%s", bdf);
+	f->size = (uint64_t)st.st_size;
+	return 0;
+}
+
 /* Finds our ivshmem device; returns 0 with its BDF in (bdf). */
 static int find_device(char *bdf, size_t len, uint64_t *size)
 {
-	DIR *d = opendir("/sys/bus/pci/devices");
-	struct dirent *de;
-	char path[512];
-	struct stat st;
-	int found = -ENODEV;
+	struct found f = { bdf, len, 0 };
+	int r = pcidev_find(take_device, &f);
 
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
-			 de->d_name);
-		if (read_ulong(path, 16) != HVM_PCI_VENDOR)
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
-			 de->d_name);
-		if (read_ulong(path, 16) != HVM_PCI_DEVICE)
-			continue;
-		snprintf(path, sizeof(path),
-			 "/sys/bus/pci/devices/%s/resource2", de->d_name);
-		if (stat(path, &st))
-			continue;
-		snprintf(bdf, len, "%s", de->d_name);
-		*size = (uint64_t)st.st_size;
-		found = 0;
-		break;
-	}
-	if (d)
-		closedir(d);
-	return found;
+	*size = f.size;
+	return r;
 }
 
 static const char usage[] =
@@ -120,8 +109,7 @@ int main(int argc, char **argv)
 		printf("HRT: no ivshmem device (1af4:1110) in this VM\n");
 		return 1;
 	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", bdf);
-	fd = open(path, O_RDONLY);
+	fd = open(pcidev_path(path, sizeof(path), bdf, "resource2"), O_RDONLY);
 	h = fd < 0 ? MAP_FAILED
 		   : mmap(NULL, HVM_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
 	if (h == MAP_FAILED) {
