@@ -1,13 +1,23 @@
 # benchmarks/build.mk - hosted benchmark programs (the VM ones are scripts).
 
+# The Linux futex hand-off that chan-bench, hvm-invoke-bench and hvm-demo
+# (libhvm/build.mk) measure against.
+DEPS += $(O)/benchmarks/baseline.d
+
+$(O)/benchmarks/baseline.o: benchmarks/baseline.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
+
 CHAN_BENCH := $(O)/benchmarks/chan-bench
 ALL_TARGETS += $(CHAN_BENCH)
 DEPS += $(CHAN_BENCH).d
 
-$(CHAN_BENCH): benchmarks/chan-bench.c include/hvm_chan.h include/hvm_abi.h
+$(CHAN_BENCH): benchmarks/chan-bench.c $(O)/benchmarks/baseline.o include/hvm_chan.h \
+	       include/hvm_abi.h
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)
-	$(Q)$(CC) $(HOST_CFLAGS) -MF $@.d -pthread $< -o $@
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $@.d -Ibenchmarks -pthread $< $(O)/benchmarks/baseline.o -o $@
 
 # The HRT microbenchmark operations under Linux, run in the ROS (static).
 LINUX_OPS := $(O)/benchmarks/linux-ops

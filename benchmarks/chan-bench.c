@@ -1,6 +1,5 @@
 /* chan-bench.c - channel round trip on the host against cache-line, futex, eventfd and pipe. */
 #include <errno.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "hvm_chan.h"
 
 /* Two threads, each pinned: the "ROS" caller and the "HRT" server. */
@@ -116,35 +116,18 @@ static void chan_client(long n)
 	}
 }
 
-/* ---- futex hand-off */
-static _Alignas(64) uint32_t fx[2];
-
-static void futex_wait(uint32_t *w, uint32_t v)
-{
-	while (__atomic_load_n(w, __ATOMIC_ACQUIRE) == v)
-		syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
-}
-
-static void futex_wake(uint32_t *w)
-{
-	__atomic_add_fetch(w, 1, __ATOMIC_RELEASE);
-	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-}
+/* ---- futex hand-off (baseline.c) */
+static struct baseline_futex fx;
 
 static void futex_server(long n)
 {
-	for (long i = 0; i < n; i++) {
-		futex_wait(&fx[0], (uint32_t)i);
-		futex_wake(&fx[1]);
-	}
+	baseline_futex_serve(&fx, n, NULL);
 }
 
 static void futex_client(long n)
 {
-	for (long i = 0; i < n; i++) {
-		futex_wake(&fx[0]);
-		futex_wait(&fx[1], (uint32_t)i);
-	}
+	for (long i = 0; i < n; i++)
+		baseline_futex_call(&fx, i);
 }
 
 /* ---- eventfd and pipe ping-pong */
@@ -253,12 +236,12 @@ int main(int argc, char **argv)
 		run(&benches[i], n / 10); /* warm-up */
 		memset(area, 0, sizeof(*area));
 		ping_word = 0;
-		fx[0] = fx[1] = 0;
+		fx.req = fx.ack = 0;
 		ns[i] = run(&benches[i], n);
 		printf("  %-30s %10.1f ns/round trip\n", benches[i].name,
 		       ns[i]);
 		ping_word = 0;
-		fx[0] = fx[1] = 0;
+		fx.req = fx.ack = 0;
 		memset(area, 0, sizeof(*area));
 	}
 	printf("  channel / cache-line floor     %10.2f\n", ns[1] / ns[0]);

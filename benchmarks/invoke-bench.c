@@ -1,6 +1,5 @@
 /* invoke-bench.c - in-guest benchmark: hrt_invoke round trips against Linux hand-off baselines, forwarded vs native syscalls, all-core offload vs pthreads. */
 #include <errno.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "hvm.h"
 
 static uint64_t now_ns(void)
@@ -61,30 +61,14 @@ static long f_work(void *arg, unsigned int i)
 
 /* ---- Linux hand-off baselines: a server thread answers each request. */
 
-static volatile uint32_t fx_req, fx_ack;
-
-static void fx_wait(volatile uint32_t *w, uint32_t old)
-{
-	while (__atomic_load_n(w, __ATOMIC_ACQUIRE) == old)
-		syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, old, NULL, NULL, 0);
-}
-
-static void fx_wake(volatile uint32_t *w)
-{
-	__atomic_add_fetch(w, 1, __ATOMIC_RELEASE);
-	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-}
+static struct baseline_futex fx;
 
 static long n_iter;
 
 static void *fx_server(void *p)
 {
 	(void)p;
-	for (long k = 0; k < n_iter; k++) {
-		fx_wait(&fx_req, (uint32_t)k);
-		plain_call(NULL, 0);
-		fx_wake(&fx_ack);
-	}
+	baseline_futex_serve(&fx, n_iter, plain_call);
 	return NULL;
 }
 
@@ -193,10 +177,8 @@ int main(int argc, char **argv)
 
 	pthread_create(&th[0], NULL, fx_server, NULL);
 	t = now_ns();
-	for (k = 0; k < n; k++) {
-		fx_wake(&fx_req);
-		fx_wait(&fx_ack, (uint32_t)k);
-	}
+	for (k = 0; k < n; k++)
+		baseline_futex_call(&fx, k);
 	report("futex hand-off round trip (thread)", now_ns() - t, n);
 	pthread_join(th[0], NULL);
 

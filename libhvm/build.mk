@@ -76,11 +76,12 @@ $(O)/guest/usr/bin/hvm-invoke-test: tests/vm/guest/invoke-test.c $(LIBHVM_A) lib
 	$(Q)$(CC) $(HOST_CFLAGS) -MF $(LIBHVM_OUT)/invoke-test.d -Ilibhvm -pthread $< -o $@ \
 		$(LIBHVM_A) -lm
 
-$(O)/guest/usr/bin/hvm-invoke-bench: benchmarks/invoke-bench.c $(LIBHVM_A) libhvm/hvm.h
+$(O)/guest/usr/bin/hvm-invoke-bench: benchmarks/invoke-bench.c $(O)/benchmarks/baseline.o \
+				     $(LIBHVM_A) libhvm/hvm.h
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)
-	$(Q)$(CC) $(HOST_CFLAGS) -MF $(LIBHVM_OUT)/invoke-bench.d -Ilibhvm -pthread $< -o $@ \
-		$(LIBHVM_A) -lm
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(LIBHVM_OUT)/invoke-bench.d -Ilibhvm -Ibenchmarks -pthread $< \
+		$(O)/benchmarks/baseline.o -o $@ $(LIBHVM_A) -lm
 
 DEPS += $(LIBHVM_OUT)/invoke-test.d $(LIBHVM_OUT)/invoke-bench.d
 ALL_TARGETS += $(INVOKE_TEST) $(if $(wildcard benchmarks/invoke-bench.c),$(INVOKE_BENCH))
@@ -91,11 +92,13 @@ libhvm: $(LIBHVM_STAGED) $(LIBHVM_A) $(LIBHVM_PC)
 
 # The `make run` demo: linked against libhvm.so on purpose, so hvm-run's
 # initramfs composer resolves a project library from the guest tree.
-$(O)/guest/usr/bin/hvm-demo: tools/hvm-demo.c $(O)/tools/stats.o $(LIBHVM_SO) libhvm/hvm.h
+$(O)/guest/usr/bin/hvm-demo: tools/hvm-demo.c $(O)/tools/stats.o $(O)/benchmarks/baseline.o \
+			      $(LIBHVM_SO) libhvm/hvm.h
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)
-	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/tools/hvm-demo.d -Ilibhvm -Itools -pthread $< \
-		$(O)/tools/stats.o -o $@ -L$(LIBHVM_OUT) -lhvm $(LIBHVM_RPATH)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/tools/hvm-demo.d -Ilibhvm -Itools -Ibenchmarks -pthread $< \
+		$(O)/tools/stats.o $(O)/benchmarks/baseline.o -o $@ -L$(LIBHVM_OUT) -lhvm \
+		$(LIBHVM_RPATH)
 ALL_TARGETS += $(O)/guest/usr/bin/hvm-demo
 DEPS += $(O)/tools/hvm-demo.d
 

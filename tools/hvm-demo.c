@@ -1,14 +1,13 @@
 /* hvm-demo.c - what `make run` shows: real code offloaded to the HRT, and its latency. */
 #include <errno.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "hvm.h"
 #include "stats.h"
 
@@ -99,28 +98,13 @@ static void latency(const char *name, enum hrt_wait_mode mode, int n)
 	free(v);
 }
 
-/* The Linux baseline: a futex hand-off between two ROS threads. */
-static uint32_t fx[2];
+/* The Linux baseline: a futex hand-off between two ROS threads (baseline.c). */
+static struct baseline_futex fx;
 static int fx_n;
-
-static void fwait(uint32_t *w, uint32_t v)
-{
-	while (__atomic_load_n(w, __ATOMIC_ACQUIRE) == v)
-		syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
-}
-
-static void fwake(uint32_t *w)
-{
-	__atomic_add_fetch(w, 1, __ATOMIC_RELEASE);
-	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-}
 
 static void *futex_peer(void *arg)
 {
-	for (int i = 0; i < fx_n; i++) {
-		fwait(&fx[0], (uint32_t)i);
-		fwake(&fx[1]);
-	}
+	baseline_futex_serve(&fx, fx_n, NULL);
 	return arg;
 }
 
@@ -136,8 +120,7 @@ static void futex_latency(int n)
 	for (int i = 0; i < n; i++) {
 		uint64_t t0 = now_ns();
 
-		fwake(&fx[0]);
-		fwait(&fx[1], (uint32_t)i);
+		baseline_futex_call(&fx, i);
 		v[i] = now_ns() - t0;
 	}
 	pthread_join(t, NULL);
