@@ -3,6 +3,7 @@
 #include "boot.h"
 #include "chan.h"
 #include "hvm_abi.h"
+#include "hvm_fwd.h"
 #include "list.h"
 #include "smp.h"
 #include "signal.h"
@@ -12,7 +13,6 @@
 #include "uthread.h"
 #include "x86.h"
 
-#define NR_FUTEX	     202
 #define FUTEX_WAIT	     0
 #define FUTEX_WAKE	     1
 #define FUTEX_WAIT_BITSET    9
@@ -183,9 +183,9 @@ static s64 hrt_futex_forward(struct hrt_uthread *u, const u64 *a)
 
 	HRT_COUNT(futex_forwarded);
 	if (!private)
-		return hrt_uthread_forward(u, HVM_CHAN_SYSCALL, NR_FUTEX, a);
+		return hrt_uthread_forward(u, HVM_CHAN_SYSCALL, HVM_SYS_futex, a);
 	__atomic_add_fetch(&hrt_futex_in_linux[u->ctx], 1, __ATOMIC_SEQ_CST);
-	r = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, NR_FUTEX, a);
+	r = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, HVM_SYS_futex, a);
 	__atomic_sub_fetch(&hrt_futex_in_linux[u->ctx], 1, __ATOMIC_SEQ_CST);
 	return r;
 }
@@ -337,7 +337,7 @@ static s64 hrt_futex_wake(struct hrt_uthread *u, const u64 *a)
 	for (i = 0; i < 6; i++)
 		fwd[i] = a[i];
 	fwd[2] = (u64)(want - woken);
-	r = hrt_uthread_post(u, NR_FUTEX, fwd);
+	r = hrt_uthread_post(u, HVM_SYS_futex, fwd);
 	return r ? r : woken;
 }
 

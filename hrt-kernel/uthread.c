@@ -6,6 +6,7 @@
 #include "futex.h"
 #include "gdt.h"
 #include "hvm_chan.h"
+#include "hvm_fwd.h"
 #include "hvmipi.h"
 #include "log.h"
 #include "sched.h"
@@ -22,20 +23,8 @@
 #define MSR_FMASK 0xc0000084
 #define EFER_SCE  (1u << 0)
 
-/* Linux x86-64 system call numbers the HRT itself serves or watches. */
-#define NR_MMAP		9
-#define NR_BRK		12
-#define NR_RT_SIGRETURN 15
-#define NR_MREMAP	25
-#define NR_CLONE	56
-#define NR_FUTEX	202
-#define NR_FORK		57
-#define NR_VFORK	58
-#define NR_EXIT		60
-#define NR_ARCH_PRCTL	158
-#define NR_SET_ROBUST	273
-#define NR_CLONE3	435
-#define ARCH_SET_FS	0x1002
+/* The call numbers the HRT serves or watches: HVM_SYS_* (hvm_fwd.h). */
+#define ARCH_SET_FS 0x1002
 
 #define CLONE_VM	     0x00000100ull
 #define CLONE_VFORK	     0x00004000ull
@@ -613,34 +602,34 @@ void hrt_uthread_syscall(struct hrt_regs *r)
 	u->sys_nr = nr;
 	hrt_sti();
 	switch (nr) {
-	case NR_RT_SIGRETURN:
+	case HVM_SYS_rt_sigreturn:
 		/* The frame's registers, rax included, are the result. */
 		hrt_signal_return(u, r);
 		u->sys_nr = ~0ull;
 		hrt_uthread_return(r);
 		return;
-	case NR_EXIT:
+	case HVM_SYS_exit:
 		hrt_uthread_exit(u, a[0], 0);
-	case NR_CLONE:
+	case HVM_SYS_clone:
 		ret = hrt_uthread_clone(u, r, a[0], a[1], a[2], a[3], a[4]);
 		break;
-	case NR_FORK:
+	case HVM_SYS_fork:
 		ret = hrt_uthread_clone(u, r, SIGCHLD, 0, 0, 0, 0);
 		break;
-	case NR_VFORK:
+	case HVM_SYS_vfork:
 		ret = hrt_uthread_clone(u, r, CLONE_VM | CLONE_VFORK | SIGCHLD,
 					0, 0, 0, 0);
 		break;
-	case NR_CLONE3:
+	case HVM_SYS_clone3:
 		/* glibc falls back to clone, which carries all we need. */
 		ret = -ENOSYS;
 		break;
-	case NR_FUTEX:
+	case HVM_SYS_futex:
 		ret = hrt_futex(u, a);
 		if (ret == HRT_FWD_ABORTED)
 			hrt_uthread_abort(u, -ECANCELED);
 		break;
-	case NR_SET_ROBUST:
+	case HVM_SYS_set_robust_list:
 		/* A worker's list is its caller's: Linux keeps that one. */
 		if (u->worker)
 			goto forward;
@@ -656,7 +645,7 @@ void hrt_uthread_syscall(struct hrt_regs *r)
 		u->robust_len = a[1];
 		ret = 0;
 		break;
-	case NR_ARCH_PRCTL:
+	case HVM_SYS_arch_prctl:
 		if (a[0] == ARCH_SET_FS) {
 			/* The FS base is the HRT thread's, not the partner's. */
 			if (!hrt_user_addr(a[1])) {
@@ -677,9 +666,9 @@ void hrt_uthread_syscall(struct hrt_regs *r)
 		if (ret == HRT_FWD_ABORTED)
 			hrt_uthread_abort(u, -ECANCELED);
 		switch (nr) {
-		case NR_MMAP:
-		case NR_BRK:
-		case NR_MREMAP:
+		case HVM_SYS_mmap:
+		case HVM_SYS_brk:
+		case HVM_SYS_mremap:
 			/*
 			 * A new top-level entry is only in Linux's root.  No
 			 * CR3 load: entries that were not present are not in

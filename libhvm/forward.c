@@ -14,6 +14,7 @@
 #include "session.h"
 #include "hvm.h"
 #include "hvm_chan.h"
+#include "hvm_fwd.h"
 #include "hvm_uapi.h"
 #include "signals.h"
 
@@ -23,26 +24,23 @@
 #define HVM_ARCH_SET_FS	  0x1002
 
 /*
- * Calls that cannot be executed faithfully by another thread on the
- * code's behalf: return from a signal frame that is not there, or filter
- * the partner's system calls.  They get -ENOSYS.  (clone, fork, vfork and
- * exit never arrive as such: the HRT turns them into HVM_NR_CLONE and
- * HVM_CHAN_EXIT.)
+ * Calls Linux must not execute for the code (hvm_fwd.h): those the table
+ * refuses (-ENOSYS: no other thread can execute them faithfully) and those
+ * the HRT serves itself, which never arrive as such (clone, fork, vfork
+ * and exit become HVM_NR_CLONE and HVM_CHAN_EXIT).
  */
 static bool hvm_sys_refused(uint64_t nr)
 {
-	switch (nr) {
-	case SYS_rt_sigreturn:
-	case SYS_seccomp:
-	case SYS_clone3:
-	case SYS_fork:
-	case SYS_vfork:
-	case SYS_exit:
-		return true;
-	default:
-		return nr >= 1024;
-	}
+	enum hvm_fwd_policy p = hvm_fwd_policy(nr);
+
+	return p == HVM_FWD_REFUSED || p == HVM_FWD_HRT;
 }
+
+/* The table's numbers are glibc's. */
+#define HVM_FWD_CHECK(nr, name, policy, why)                                   \
+	_Static_assert(nr == SYS_##name, #name);
+HVM_FWD_TABLE(HVM_FWD_CHECK)
+#undef HVM_FWD_CHECK
 
 /* A page fault of HRT code: let Linux populate the page, or -EFAULT. */
 static long hvm_forward_fault(const struct hvm_chan *c)
@@ -699,7 +697,7 @@ uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted,
 				  c->args[1], c->args[2]);
 	} else if (hvm_sys_refused(nr)) {
 		r = -ENOSYS;
-	} else if (nr == SYS_rt_sigaction) {
+	} else if (nr == HVM_SYS_rt_sigaction) {
 		r = hvm_sig_action(c->args[0], c->args[1], c->args[2],
 				   c->args[3]);
 	} else {
