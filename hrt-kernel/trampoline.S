@@ -16,6 +16,14 @@
  * This page is the only code an AP runs without an IDT, so the BSP checks
  * the copy in the image against a second one assembled from the same
  * source (hrt_tramp_ref_*) before it starts anything with it.
+ *
+ * Its data layout is not shared with hvm.ko's boot trampoline
+ * (ros-driver/trampoline.S) on purpose; docs/hrt-kernel.md, "AP start-up",
+ * gives the reason: the two pages serve different contracts (hvm.ko's
+ * enters any HRT image with the entry contract, a boot IDT and a crash
+ * report; this one starts APs of the running kernel with per-AP GDT, TSS
+ * and GS), they share only the two CR3s and the entry, and one layout in
+ * include/ would make the HRT's own AP start-up part of the versioned ABI.
  */
 
 /* GDT: 64-bit code first, like the kernel's GDT (the IDT's gates use 0x08). */

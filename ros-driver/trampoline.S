@@ -20,6 +20,13 @@
  * its own lands in ros_tramp_crash, which records it in
  * ros_trampoline_report, sets hrt_state = CRASHED and halts; hvm.ko turns
  * the record into "crashed during boot: vector V, RIP R".
+ *
+ * The data layout is not shared with the HRT's AP trampoline
+ * (hrt-kernel/trampoline.S) on purpose; docs/hrt-kernel.md, "AP start-up",
+ * gives the reason: this page enters any HRT image under the entry contract
+ * of hvm_abi.h, the HRT's starts APs of its running kernel with per-AP GDT,
+ * TSS and GS; they share only the two CR3s and the entry, and one layout in
+ * include/ would make the HRT's own AP start-up part of the versioned ABI.
  */
 
 #define X86_CR0_PE	0x00000001
