@@ -142,9 +142,9 @@ int main(int argc, char **argv)
 	char c = 'x';
 	int rc;
 
-	rc = hvm_info(&info);
+	rc = hrt_info(&info);
 	if (rc) {
-		fprintf(stderr, "invoke-bench: hvm_info: %s\n", strerror(-rc));
+		fprintf(stderr, "invoke-bench: hrt_info: %s\n", strerror(-rc));
 		return 1;
 	}
 	printf("# %ld iterations, %u HRT core(s), %ld ROS CPU(s)\n", n,

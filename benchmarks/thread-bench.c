@@ -539,10 +539,10 @@ int main(int argc, char **argv)
 	if (n_native < 2)
 		n_native = 2;
 	if (!native_only) {
-		rc = hvm_info(&info);
+		rc = hrt_info(&info);
 		if (rc) {
 			fprintf(stderr,
-				"hvm-thread-bench: hvm_info: %s "
+				"hvm-thread-bench: hrt_info: %s "
 				"(no HVM here? --native-only runs the ROS "
 				"column alone)\n",
 				strerror(-rc));

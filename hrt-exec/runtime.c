@@ -104,7 +104,7 @@ static int hrt_exec_run(hrt_exec_main_fn main_fn, int argc, char **argv,
 	 */
 	if (hrt_exec_threads() == 1)
 		hvm_set_futex_hrt(true);
-	r = hvm_info(&info);
+	r = hrt_info(&info);
 	if (r) {
 		fprintf(stderr, "hrt-exec: %s: cannot use the HRT: %s\n", name,
 			r == -EACCES   ? "no permission to /dev/hvm"

@@ -6,7 +6,7 @@
  * Every function returns 0 (or a count) on success and a negative errno on
  * failure; libhvm never prints, never exits and never raises a signal on
  * its own.  The first call of any function opens /dev/hvm and binds the
- * calling process's address space implicitly (hvm_open() does it
+ * calling process's address space implicitly (hrt_open() does it
  * explicitly).  Thread-safe: any thread may invoke at any time.
  *
  * An offloaded function runs in kernel mode on an HRT core, over this
@@ -52,7 +52,10 @@ struct hrt_opts {
 	size_t stack_size;
 };
 
-/* What hvm_info() reports (struct hvm_info is the driver's ioctl record). */
+/*
+ * What hrt_info() reports.  (The public API is hrt_* throughout; struct
+ * hvm_info in hvm_uapi.h is the driver's ioctl record.)
+ */
 struct hrt_info {
 	uint32_t abi_version;
 	uint32_t hrt_cores;
@@ -68,13 +71,13 @@ struct hrt_info {
  * /dev/hvm is root-only unless a group was granted), -ENODEV (HRT not
  * ready) or another negative errno.
  */
-int hvm_open(void);
+int hrt_open(void);
 
 /* Unbinds and closes; running invocations are aborted.  Safe to repeat. */
-void hvm_close(void);
+void hrt_close(void);
 
 /* Fills (info).  Returns 0 or a negative errno. */
-int hvm_info(struct hrt_info *info);
+int hrt_info(struct hrt_info *info);
 
 /*
  * Runs fn(arg, 0) on an HRT core and waits for it.  (ret) receives fn's

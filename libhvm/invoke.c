@@ -267,7 +267,7 @@ int hvm_invoke_begin(hrt_fn fn, const struct hrt_opts *opts)
 	if (opts &&
 	    (opts->wait < HRT_WAIT_DEFAULT || opts->wait > HRT_WAIT_SPIN_BLOCK))
 		return -EINVAL;
-	return hvm_fd < 0 ? hvm_open() : 0;
+	return hvm_fd < 0 ? hrt_open() : 0;
 }
 
 HVM_EXPORT int hrt_invoke_opts(hrt_fn fn, void *arg, long *ret,

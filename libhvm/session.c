@@ -354,7 +354,7 @@ close_fd:
 	return ret;
 }
 
-HVM_EXPORT int hvm_open(void)
+HVM_EXPORT int hrt_open(void)
 {
 	int ret, saved = errno;
 
@@ -365,7 +365,7 @@ HVM_EXPORT int hvm_open(void)
 	return ret;
 }
 
-HVM_EXPORT void hvm_close(void)
+HVM_EXPORT void hrt_close(void)
 {
 	int saved = errno;
 
@@ -386,14 +386,14 @@ HVM_EXPORT void hvm_close(void)
 	errno = saved;
 }
 
-HVM_EXPORT int hvm_info(struct hrt_info *out)
+HVM_EXPORT int hrt_info(struct hrt_info *out)
 {
 	struct hvm_info in;
 	int ret, saved = errno;
 
 	if (!out)
 		return -EINVAL;
-	ret = hvm_open();
+	ret = hrt_open();
 	if (ret)
 		return ret;
 	if (ioctl(hvm_fd, HVM_IOC_INFO, &in))

@@ -78,7 +78,7 @@ int main(void)
 {
 	struct hrt_info info;
 
-	printf("%d\n", hvm_info(&info)); /* no /dev/hvm on the host */
+	printf("%d\n", hrt_info(&info)); /* no /dev/hvm on the host */
 	return 0;
 }
 EOF

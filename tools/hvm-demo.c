@@ -140,13 +140,13 @@ int main(void)
 	double expect = 0, got = 0;
 	int rc, i, used;
 
-	rc = hvm_open();
+	rc = hrt_open();
 	if (rc) {
 		fprintf(stderr, "hvm-demo: cannot use the HRT: %s\n",
 			strerror(-rc));
 		return 1;
 	}
-	hvm_info(&info);
+	hrt_info(&info);
 	printf("HRT: %u core(s), state %u, TSC %llu kHz\n", info.hrt_cores,
 	       info.hrt_state, (unsigned long long)info.tsc_khz);
 
@@ -188,6 +188,6 @@ int main(void)
 	futex_latency(300);
 	printf("   (polling spins on both sides: it needs a free host core per spinning\n"
 	       "    vCPU; on a busy or overcommitted host blocking wins, see docs/libhvm.md)\n");
-	hvm_close();
+	hrt_close();
 	return used > 0 && got == expect ? 0 : 1;
 }

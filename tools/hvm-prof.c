@@ -306,7 +306,7 @@ static int run_workload(const struct opts *o, unsigned int *ncores,
 			return EXIT_PROF;
 		}
 	}
-	r = hvm_info(&info);
+	r = hrt_info(&info);
 	if (r) {
 		fprintf(stderr, "hvm-prof: cannot use the HRT: %s\n",
 			strerror(-r));
@@ -510,14 +510,14 @@ int main(int argc, char **argv)
 	}
 	if (o.wl) {
 		/* Size the ring by the core count, before profiling is switched on. */
-		r = hvm_info(&info);
+		r = hrt_info(&info);
 		if (r) {
 			fprintf(stderr, "hvm-prof: cannot use the HRT: %s\n",
 				strerror(-r));
 			return EXIT_PROF;
 		}
 		ncores = info.hrt_cores;
-		hvm_close(); /* the next use reopens, and maps the ring */
+		hrt_close(); /* the next use reopens, and maps the ring */
 	}
 	snprintf(recs, sizeof(recs), "%lu", ring_records(&o, ncores));
 	if (setenv(PROF_ENV_FILE, o.ring, 1) ||

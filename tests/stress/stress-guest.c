@@ -743,9 +743,9 @@ static int probe_child(int n, uint64_t seed)
 	long r = 0;
 	int rc;
 
-	rc = hvm_open();
+	rc = hrt_open();
 	if (rc) {
-		printf("# probe: hvm_open: %s\n", strerror(-rc));
+		printf("# probe: hrt_open: %s\n", strerror(-rc));
 		return 2;
 	}
 	start_watch();
@@ -1147,8 +1147,8 @@ static void faults_body(void *arg)
 	int n = fa->nthreads;
 
 	(void)arg;
-	if (hvm_open())
-		printf("# faults: hvm_open failed\n");
+	if (hrt_open())
+		printf("# faults: hrt_open failed\n");
 	start_watch();
 	for (int w = 0; w < n; w++)
 		pthread_create(&th[w], NULL, faults_thread,
@@ -1276,7 +1276,7 @@ static void inflight_body(void *arg)
 	const struct inflight_arg *a = arg;
 	pthread_t th[8];
 
-	while (hvm_open() && !S->stop)
+	while (hrt_open() && !S->stop)
 		sleep_ms(50);
 	start_watch();
 	for (int w = 0; w < a->nthreads; w++)
@@ -1301,7 +1301,7 @@ static pid_t start_spinner(int core)
 		int rc;
 
 		setpgid(0, 0);
-		if (hvm_open())
+		if (hrt_open())
 			_exit(10);
 		__atomic_add_fetch(&S->cnt[40], 1, __ATOMIC_RELEASE);
 		rc = hrt_invoke_opts(f_loop, NULL, &r, &o);
@@ -1691,7 +1691,7 @@ static void victim_main(struct victim *v)
 	long bad = 0;
 
 	vic = v;
-	if (pipe(vic_pipe) || hvm_open())
+	if (pipe(vic_pipe) || hrt_open())
 		_exit(10);
 	for (int t = 1; t < v->nthreads; t++)
 		pthread_create(&th[t], NULL, victim_thread,
@@ -2471,7 +2471,7 @@ static void fuzz_checker(void)
 {
 	uint64_t seed = sub_seed("fuzz-checker", 0);
 
-	while (hvm_open() && !S->stop)
+	while (hrt_open() && !S->stop)
 		sleep_ms(50);
 	start_watch();
 	while (!__atomic_load_n(&S->stop, __ATOMIC_ACQUIRE)) {
@@ -2991,8 +2991,8 @@ static int up_child(int test)
 	case 3: /* libhvm as nobody */
 		if (drop_to_nobody())
 			return UP_SETUP;
-		rc = hvm_open();
-		printf("#   hvm_open() as %d: %d (%s)\n", NOBODY, rc,
+		rc = hrt_open();
+		printf("#   hrt_open() as %d: %d (%s)\n", NOBODY, rc,
 		       strerror(-rc));
 		if (rc != -EACCES)
 			return UP_WRONG;
@@ -3018,7 +3018,7 @@ static int up_child(int test)
 		struct hvm_ping p;
 		int fd2;
 
-		if (hvm_open())
+		if (hrt_open())
 			return UP_SETUP;
 		fd = dev_open();
 		if (fd < 0 || drop_to_nobody())
@@ -3049,7 +3049,7 @@ static void c_unpriv(void)
 		"uid 65534 cannot open /dev/hvm O_RDWR (EACCES/EPERM)",
 		"uid 65534 cannot open /dev/hvm O_RDONLY",
 		"uid 65534 cannot open /dev/hvm O_WRONLY",
-		"uid 65534: hvm_open() and hrt_invoke() return -EACCES",
+		"uid 65534: hrt_open() and hrt_invoke() return -EACCES",
 		"uid 0 without CAP_SYS_ADMIN cannot open /dev/hvm (the "
 		"driver's own check)",
 		"uid 65534 cannot write hvm.ko's parameters",
@@ -3199,7 +3199,7 @@ static void load_proc(int p)
 	int t;
 
 	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (hvm_open())
+	if (hrt_open())
 		_exit(2);
 	if (p == 0)
 		start_watch();

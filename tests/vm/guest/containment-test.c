@@ -224,11 +224,11 @@ static int crash(int vec)
 	}
 	rc = hrt_invoke_opts(fn, NULL, &r, &o);
 	for (i = 0; i < 100; i++) {
-		if (hvm_info(&in) == 0 && in.hrt_state == HVM_HRT_CRASHED)
+		if (hrt_info(&in) == 0 && in.hrt_state == HVM_HRT_CRASHED)
 			break;
 		usleep(100 * 1000);
 	}
-	hvm_close();
+	hrt_close();
 	if (rc != 0 && i < 100) {
 		printf("ok - int $%d in offloaded code: the call fails (%s), "
 		       "the HRT is crashed\n",

@@ -274,16 +274,16 @@ static void t_basic(void)
 	long v[2] = { 40, 2 }, r = 0;
 	int rc;
 
-	rc = hvm_open();
-	check(rc == 0, "hvm_open binds", "rc %d", rc);
-	check(hvm_open() == 0, "hvm_open is idempotent", " ");
-	rc = hvm_info(&info);
+	rc = hrt_open();
+	check(rc == 0, "hrt_open binds", "rc %d", rc);
+	check(hrt_open() == 0, "hrt_open is idempotent", " ");
+	rc = hrt_info(&info);
 	check(rc == 0 && info.hrt_cores >= 1 &&
 		      info.hrt_state == HVM_HRT_READY &&
 		      info.abi_version == HVM_ABI_VERSION,
-	      "hvm_info", "rc %d cores %u state %u", rc, info.hrt_cores,
+	      "hrt_info", "rc %d cores %u state %u", rc, info.hrt_cores,
 	      info.hrt_state);
-	check(hvm_info(NULL) == -EINVAL, "hvm_info(NULL) is -EINVAL", " ");
+	check(hrt_info(NULL) == -EINVAL, "hrt_info(NULL) is -EINVAL", " ");
 	rc = hrt_invoke(f_add, v, &r);
 	check(rc == 0 && r == 42, "hrt_invoke sync", "rc %d r %ld", rc, r);
 	check(hrt_invoke(NULL, v, &r) == -EINVAL,
@@ -308,7 +308,7 @@ static void t_modes(void)
 	char name[64];
 	int rc;
 
-	hvm_info(&info);
+	hrt_info(&info);
 	for (unsigned int m = 0; m < 4; m++) {
 		struct hrt_opts o = { .core = -1,
 				      .wait = modes[m],
@@ -541,7 +541,7 @@ static void t_errno_tls(void)
 	check(rc == 0 && r == (long)&tls_var && tls_var == 1000,
 	      "TLS in sync mode is the caller's", "rc %d r %lx &tls %p tls %ld",
 	      rc, r, (void *)&tls_var, tls_var);
-	hvm_info(&info);
+	hrt_info(&info);
 	tls_var = 5;
 	rc = hrt_invoke_all(f_tls, NULL, 0, rets, NULL);
 	for (unsigned int i = 0; i < info.hrt_cores && rc > 0; i++) {
@@ -563,7 +563,7 @@ static void t_async_all(void)
 	long v[2] = { 20, 3 }, r = 0, rets[HVM_MAX_HRT_CPUS];
 	int rc, ok = 1;
 
-	hvm_info(&info);
+	hrt_info(&info);
 	rc = hrt_invoke_async(f_add, v, NULL, &call[0]);
 	check(rc == 0, "hrt_invoke_async starts", "rc %d", rc);
 	if (!rc) {
@@ -674,12 +674,12 @@ static void t_concurrency(void)
 	fflush(stdout);
 	a = fork();
 	if (a == 0) {
-		hvm_close(); /* the parent's binding is not ours */
+		hrt_close(); /* the parent's binding is not ours */
 		_exit(stress(2) ? 1 : 0);
 	}
 	b = fork();
 	if (b == 0) {
-		hvm_close();
+		hrt_close();
 		_exit(stress(2) ? 1 : 0);
 	}
 	bad = stress(2);
@@ -700,7 +700,7 @@ static void t_kill(void)
 	fflush(stdout);
 	p = fork();
 	if (p == 0) {
-		hvm_close();
+		hrt_close();
 		hrt_invoke(f_loop, NULL, NULL); /* never returns by itself */
 		_exit(3);
 	}
@@ -714,7 +714,7 @@ static void t_kill(void)
 	fflush(stdout);
 	p = fork();
 	if (p == 0) {
-		hvm_close();
+		hrt_close();
 		_exit(hrt_invoke(f_add, v, &r) == 0 && r == 4 ? 0 : 1);
 	}
 	waitpid(p, &st, 0);
@@ -865,10 +865,10 @@ static void t_close(void)
 	long v[2] = { 3, 4 }, r = 0;
 	int rc;
 
-	hvm_close();
-	hvm_close();
+	hrt_close();
+	hrt_close();
 	rc = hrt_invoke(f_add, v, &r);
-	check(rc == 0 && r == 7, "hvm_close twice, then implicit re-open",
+	check(rc == 0 && r == 7, "hrt_close twice, then implicit re-open",
 	      "rc %d", rc);
 }
 

@@ -1220,7 +1220,7 @@ GUEST_TEST(blocked_read)
 		return 0;
 	}
 	if (!native)
-		hvm_open(); /* the parent's binding is not part of the timing */
+		hrt_open(); /* the parent's binding is not part of the timing */
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
@@ -1941,12 +1941,12 @@ static int setup(void)
 		     want_cpl());
 		return 0;
 	}
-	rc = hvm_open();
+	rc = hrt_open();
 	if (rc) {
-		guest_verdict(0, "hvm_open", "%s (%d)", strerror(-rc), rc);
+		guest_verdict(0, "hrt_open", "%s (%d)", strerror(-rc), rc);
 		return rc;
 	}
-	rc = hvm_info(&info);
+	rc = hrt_info(&info);
 	if (!rc)
 		diag("%u HRT cores", info.hrt_cores);
 	if (getenv("HVM_STACK_SIZE"))
