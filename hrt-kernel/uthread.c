@@ -23,7 +23,8 @@
 #define MSR_FMASK 0xc0000084
 #define EFER_SCE  (1u << 0)
 
-/* The call numbers the HRT serves or watches: HVM_SYS_* (hvm_fwd.h). */
+/* The call numbers the HRT serves or watches are HVM_SYS_* (hvm_fwd.h). */
+
 #define ARCH_SET_FS 0x1002
 
 #define CLONE_VM	     0x00000100ull

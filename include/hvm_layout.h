@@ -39,7 +39,8 @@
 #define HVM_IMAGE_PML4	511 /* HVM_PML4_INDEX(HVM_IMAGE_VBASE) */
 #define HVM_IMAGE_PDPT	510 /* its index in that PML4 entry's PDPT */
 
-#ifndef __ASSEMBLER__
+#if !defined(__ASSEMBLER__) && defined(__STDC_VERSION__) &&                    \
+	__STDC_VERSION__ >= 201112L
 _Static_assert(HVM_PML4_INDEX(HVM_DIRECT_MAP_BASE) == HVM_DIRECT_MAP_PML4,
 	       "direct map PML4 index");
 _Static_assert(HVM_PML4_INDEX(HVM_IMAGE_VBASE) == HVM_IMAGE_PML4,
