@@ -183,7 +183,8 @@ static s64 hrt_futex_forward(struct hrt_uthread *u, const u64 *a)
 
 	HRT_COUNT(futex_forwarded);
 	if (!private)
-		return hrt_uthread_forward(u, HVM_CHAN_SYSCALL, HVM_SYS_futex, a);
+		return hrt_uthread_forward(u, HVM_CHAN_SYSCALL, HVM_SYS_futex,
+					   a);
 	__atomic_add_fetch(&hrt_futex_in_linux[u->ctx], 1, __ATOMIC_SEQ_CST);
 	r = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, HVM_SYS_futex, a);
 	__atomic_sub_fetch(&hrt_futex_in_linux[u->ctx], 1, __ATOMIC_SEQ_CST);

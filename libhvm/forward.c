@@ -536,7 +536,7 @@ static long hvm_clone_thread(uint64_t flags, uint64_t ptid, uint64_t ctid,
 	ref.reserved = 0;
 	/* A TLS Linux would refuse (EPERM) takes the slow way, to Linux. */
 	if ((flags & ~HVM_POOL_TIDFLAGS) == HVM_POOL_FLAGS &&
-	    (!(flags & CLONE_SETTLS) || tls < (1ull << 47))) {
+	    (!(flags & CLONE_SETTLS) || tls < HVM_USER_TOP)) {
 		hvm_filler_start();
 		ps = hvm_pool_get();
 		if (ps) {

@@ -18,7 +18,7 @@ uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted,
 
 /*
  * The pool of partners made ahead of time: its size (HVM_PARTNER_POOL,
- * 0 = none), ended by hvm_close (waiting partners exit), forgotten by a
+ * 0 = none), ended by hrt_close (waiting partners exit), forgotten by a
  * forked child (its threads are not there).
  */
 #define HVM_POOL_MAX 16

@@ -1900,7 +1900,7 @@ GUEST_TEST(pool_kill)
 		long r;
 
 		close(fds[0]);
-		hvm_close(); /* a session of its own */
+		hrt_close(); /* a session of its own */
 		_exit(run_on_hrt(f_pool_kill, &fds[1], &r) ? 2 : 3);
 	}
 	close(fds[1]);
