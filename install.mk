@@ -73,7 +73,7 @@ INSTALL_FILES := \
 	$(foreach f,$(HVM_GUEST_FILES),$(f):lib/hvm/guest/$(f:$(O)/guest/%=%):$(if \
 		$(filter $(O)/guest/usr/bin/%,$(f)),755,644)) \
 	$(HRT_EXEC_A):lib/hvm/libhrt-exec.a:644 \
-	$(foreach h,libhvm/hvm.h include/hvm_abi.h include/hvm_uapi.h include/hvm_chan.h,\
+	$(foreach h,libhvm/hvm.h include/hvm_abi.h include/hvm_uapi.h include/hvm_chan.h include/hvm_prof.h,\
 		$(h):include/hvm/$(notdir $(h)):644) \
 	$(LIBHVM_SO_REAL):lib/$(LIBHVM_SONAME):644 \
 	$(LIBHVM_A):lib/libhvm.a:644 \

@@ -86,10 +86,29 @@ static struct hrt_uthread *hrt_chan_server(u32 idx)
 	return u ? u : hrt_chan_worker[idx];
 }
 
+/*
+ * This core's events since (ev) into (out), saturated; (ev) becomes now.
+ * The worker is pinned, so these are the events of its core while it ran
+ * the invocation (other threads' too, while it slept for a reply).
+ */
+static void hrt_chan_events(struct hvm_events *out, u64 *ev)
+{
+	const u64 *now = hrt_this_cpu()->events;
+	u32 i;
+
+	for (i = 0; i < HVM_EV_NR; i++) {
+		u64 d = now[i] - ev[i];
+
+		ev[i] = now[i];
+		out->n[i] = d > 0xffff ? 0xffff : (u16)d;
+	}
+}
+
 /* Runs one invocation request of channel (c) in worker (u). */
 static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 {
 	struct hrt_ucall_ret ret = { 0, 0 };
+	u64 ev[HVM_EV_NR];
 	u64 fn = READ_ONCE(c->fn), stack = READ_ONCE(c->stack_top);
 	u32 core = READ_ONCE(c->core);
 
@@ -102,6 +121,8 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 	/* A channel reopened for another core takes its worker along. */
 	if (core < hrt_ncpus && (int)core != u->t->cpu)
 		hrt_thread_pin((int)core);
+	memcpy(ev, hrt_this_cpu()->events, sizeof(ev));
+	memset(&c->ev_run, 0, sizeof(c->ev_run));
 	u->ctx = READ_ONCE(c->ctx);
 	u->fs = READ_ONCE(c->fs_base);
 	u->last_fault = ~0ull;
@@ -112,6 +133,7 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 	WRITE_ONCE(c->sig_ack, __atomic_load_n(&c->sig_seq, __ATOMIC_ACQUIRE));
 	if (!fn || !hrt_user_addr(fn) || !stack || !hrt_user_addr(stack - 1) ||
 	    (stack & 15) || !hrt_uthread_load(u)) {
+		hrt_chan_events(&c->ev_start, ev);
 		hvm_chan_finish(c, -EINVAL, 0);
 		hrt_chan_notify(c);
 		return;
@@ -121,6 +143,7 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 	 */
 	hrt_fpu_reset(READ_ONCE(c->mxcsr), (u16)READ_ONCE(c->fcw));
 	hrt_cli();
+	hrt_chan_events(&c->ev_start, ev);
 	c->t_start = hrt_rdtsc();
 	ret = hrt_user_call(fn, READ_ONCE(c->arg), READ_ONCE(c->core_index),
 			    stack);
@@ -135,6 +158,7 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 		u->pending = false;
 	else if (hrt_uthread_drain(u) == HRT_FWD_ABORTED && !ret.status)
 		ret.status = -ECANCELED;
+	hrt_chan_events(&c->ev_run, ev);
 	if (ret.status)
 		hvm_chan_finish(c, (int32_t)ret.status, c->result);
 	else
@@ -236,6 +260,7 @@ static void hrt_chan_irq(struct hrt_regs *r)
 						   __ATOMIC_ACQ_REL);
 
 	(void)r;
+	HRT_EVENT(kick_ipis, HVM_EV_KICK_IPIS);
 	if (s)
 		hrt_wake(s);
 	hrt_uctx_check(HRT_NO_CTX);

@@ -77,6 +77,12 @@ struct hvm_chan *hrt_uthread_chan(struct hrt_uthread *u)
 	return &hrt_area->chan[u->chan];
 }
 
+static void hrt_uthread_invlpg(u64 va)
+{
+	hrt_invlpg(va);
+	HRT_EVENT(tlb_flushes, HVM_EV_TLB_FLUSHES);
+}
+
 bool hrt_regs_from_process(const struct hrt_regs *r)
 {
 	return hrt_user_addr(r->rip) ||
@@ -87,8 +93,10 @@ void hrt_chan_notify(struct hvm_chan *c)
 {
 	/* The ROS stores flags, fences, reads evt_seq; we the reverse. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (READ_ONCE(c->flags) & HVM_CHAN_F_NOTIFY)
+	if (READ_ONCE(c->flags) & HVM_CHAN_F_NOTIFY) {
 		hrt_hvm_notify_ros();
+		HRT_EVENT(ros_irqs, HVM_EV_ROS_IRQS);
+	}
 }
 
 void hrt_uthread_init_cpu(void)
@@ -107,6 +115,7 @@ static void hrt_uthread_load_fs(struct hrt_uthread *u)
 
 	if (hrt_fs_loaded[me] != u->fs) {
 		hrt_wrmsr(MSR_FS_BASE, u->fs);
+		HRT_EVENT(msr_writes, HVM_EV_MSR_WRITES);
 		hrt_fs_loaded[me] = u->fs;
 	}
 }
@@ -245,6 +254,10 @@ static void hrt_uthread_post_event(struct hrt_uthread *u, u32 state, u64 nr,
 	for (i = 0; i < 6; i++)
 		c->args[i] = args[i];
 	c->nr_forwarded++;
+	if (state == HVM_CHAN_FAULT)
+		HRT_EVENT(fwd_faults, HVM_EV_FWD_FAULTS);
+	else
+		HRT_EVENT(fwd_calls, HVM_EV_FWD_CALLS);
 	hvm_chan_event(c, state);
 	hrt_chan_notify(c);
 }
@@ -423,7 +436,7 @@ void hrt_uthread_trap(struct hrt_regs *r)
 				if (hrt_uctx_missing(u->ctx, cr2))
 					hrt_uctx_resync(u->ctx, true);
 				else
-					hrt_invlpg(cr2);
+					hrt_uthread_invlpg(cr2);
 				hrt_uthread_return(r);
 				return; /* retry the access */
 			}
@@ -476,7 +489,7 @@ int hrt_uthread_populate(struct hrt_uthread *u, u64 addr, u64 len)
 		if (hrt_uctx_missing(u->ctx, p))
 			hrt_uctx_resync(u->ctx, true);
 		else
-			hrt_invlpg(p);
+			hrt_uthread_invlpg(p);
 	}
 	return 0;
 }

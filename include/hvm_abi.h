@@ -15,7 +15,7 @@
 #endif
 
 /* Bumped on any incompatible change to anything in this file. */
-#define HVM_ABI_VERSION 3u
+#define HVM_ABI_VERSION 4u
 
 /* "HVMSHRD1" read as a little-endian u64: first word of the shared region. */
 #define HVM_ABI_MAGIC 0x31445248534d5648ull
@@ -138,7 +138,39 @@ struct hvm_hrt_counters {
 	uint64_t fwd_sleeps;	  /* forwarded-call waits that slept */
 	uint64_t cr3_loads;	  /* CR3 writes for process code's contexts */
 	uint64_t signals;	  /* signal handlers started on the HRT */
+	/* Since ABI 4: the HVM_EV_* events below, summed over all cores. */
+	uint64_t pml4_syncs;  /* HVM_EV_PML4_SYNCS */
+	uint64_t tlb_flushes; /* HVM_EV_TLB_FLUSHES */
+	uint64_t msr_writes;  /* HVM_EV_MSR_WRITES */
+	uint64_t irqs;	      /* HVM_EV_IRQS */
+	uint64_t kick_ipis;   /* HVM_EV_KICK_IPIS */
+	uint64_t ros_irqs;    /* HVM_EV_ROS_IRQS */
+	uint64_t fwd_calls;   /* HVM_EV_FWD_CALLS */
+	uint64_t fwd_faults;  /* HVM_EV_FWD_FAULTS */
 	uint64_t pad[1];
+};
+
+/*
+ * Events that cost on hardware, counted per HRT core and per invocation
+ * (struct hvm_chan.ev_start/ev_run, the profile ring of hvm_prof.h).
+ * cr3_loads above is HVM_EV_CR3_LOADS.
+ */
+enum hvm_event {
+	HVM_EV_CR3_LOADS,   /* CR3 writes (process roots and the kernel's) */
+	HVM_EV_PML4_SYNCS,  /* copies of a process's top-level entries */
+	HVM_EV_TLB_FLUSHES, /* flush requests served, resyncs, invlpg */
+	HVM_EV_MSR_WRITES,  /* wrmsr: FS base, x2APIC EOI and ICR */
+	HVM_EV_IRQS,	    /* interrupts the HRT core took, but timer ticks */
+	HVM_EV_KICK_IPIS,   /* of those, ROS->HRT kicks (HVM_HRT_VEC_CHAN) */
+	HVM_EV_ROS_IRQS,    /* HRT->ROS interrupts (IPI or doorbell) */
+	HVM_EV_FWD_CALLS,   /* system calls forwarded to Linux */
+	HVM_EV_FWD_FAULTS,  /* page faults forwarded to Linux */
+	HVM_EV_NR,
+};
+
+/* One stage's events; each count saturates at 65535. */
+struct hvm_events {
+	uint16_t n[HVM_EV_NR];
 };
 
 /*
@@ -194,7 +226,7 @@ struct hvm_shm_header {
 
 	struct hvm_hrt_counters hrt_counters; /* written by the HRT */
 
-	uint8_t reserved[4096 - 520];
+	uint8_t reserved[4096 - 584];
 };
 
 /* One physical range of ROS RAM, for the HRT's direct map. */
@@ -470,7 +502,14 @@ struct hvm_chan {
 	uint32_t cur_mxcsr; /* ... its MXCSR and x87 control word */
 	uint32_t cur_fcw;
 	uint64_t sig_ack; /* the last sig_seq delivered */
-	uint64_t hrt_pad[8];
+	/*
+	 * Valid with DONE: the events of the invocation's core from t_pickup
+	 * to t_start (context load) and from t_start to DONE (run, forwarded
+	 * calls; not DONE's own interrupt, sent after DONE is published).
+	 */
+	struct hvm_events ev_start;
+	struct hvm_events ev_run;
+	uint8_t hrt_pad[28];
 };
 
 /*
@@ -548,6 +587,8 @@ struct hvm_log {
 _Static_assert(sizeof(struct hvm_shm_header) == 4096, "header is one page");
 _Static_assert(sizeof(struct hvm_bootinfo) == 4096, "bootinfo is one page");
 _Static_assert(sizeof(struct hvm_log) == 64, "log header is a cache line");
+_Static_assert(sizeof(struct hvm_hrt_counters) == 128, "counters layout");
+_Static_assert(sizeof(struct hvm_events) == 18, "event counts layout");
 _Static_assert(sizeof(struct hvm_abi_note) == 20, "ELF note layout");
 _Static_assert(sizeof(struct hvm_chan) == 512, "a channel is 8 cache lines");
 _Static_assert(sizeof(struct hvm_ctx) % 64 == 0,

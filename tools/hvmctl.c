@@ -304,6 +304,14 @@ static int cmd_stats(int fd)
 	P(hrt.fwd_sleeps);
 	P(hrt.cr3_loads);
 	P(hrt.signals);
+	P(hrt.pml4_syncs);
+	P(hrt.tlb_flushes);
+	P(hrt.msr_writes);
+	P(hrt.irqs);
+	P(hrt.kick_ipis);
+	P(hrt.ros_irqs);
+	P(hrt.fwd_calls);
+	P(hrt.fwd_faults);
 #undef P
 	return EX_OK;
 }

@@ -26,6 +26,9 @@ run syscall hvm-prof -n 100 -w block --csv=syscall.csv --json=syscall.json \
 run all hvm-prof -n 50 -w spin --json=all.json --trace=all.trace all
 run timed hvm-prof -t 0.5 -w poll --csv null
 run demo hvm-prof --json=demo.json --trace=demo.trace -- hvm-demo
+# Events per call: one forwarded call.
+run getpid hvm-prof -n 20 -w poll -c 0 --json=getpid.json --csv=getpid.csv getpid
+run stats hvmctl stats
 run usage hvm-prof bogus
 run nocalls hvm-prof -- true
 run fails hvm-prof --csv -- sh -c 'hvm-demo >/dev/null; exit 5'
@@ -99,6 +102,24 @@ expect_match "-- hvm-demo: program output and report both shown" \
 	'walked the caller|hvm-prof: program hvm-demo' "$share/demo.out"
 jqcheck "-- hvm-demo: trace parses, has invoke slices" "$share/demo.trace" \
 	'[.traceEvents[] | select(.name == "invoke")] | length >= 1200'
+
+# ev STAGE EVENT FIELD: jq expression for one event statistic of a stage.
+ev() {
+	echo "(.stages[] | select(.name == \"$1\") | .events.$2.$3)"
+}
+rc getpid 0
+jqcheck "forwarded getpid: one forwarded call per invocation, in run" \
+	"$share/getpid.json" \
+	".calls == 20 and $(ev run fwd_calls mean) == 1 and $(ev run fwd_calls max) == 1 and
+	 $(ev total fwd_faults total) == 0"
+expect_match "getpid: --csv has the event columns" \
+	'^stage,count,min,p50,p90,p99,max,mean,cr3_loads,pml4_syncs,.*,kicks_sent,ros_sleeps$' \
+	"$share/getpid.csv"
+expect_match "getpid: text report shows events per stage" '^run( +[0-9]+\.[0-9]{2}){11}$' "$share/getpid.out"
+rc stats 0
+expect_match "hvmctl stats: global forwarded calls" '^hrt\.fwd_calls: [1-9]' "$share/stats.out"
+expect_match "hvmctl stats: global CR3 loads and kick IPIs" '^hrt\.kick_ipis: [0-9]' \
+	"$share/stats.out"
 
 rc usage 1
 expect_match "bad workload: one-line error" '^hvm-prof: unknown workload' "$share/usage.err"
