@@ -179,9 +179,11 @@ static long hrt_chan_worker_main(void *arg)
 		 * ours. */
 		if (hrt_chan_server(u->chan) == u)
 			op = hvm_chan_take(c, &hrt_chan_last[u->chan]);
-		if (op == HVM_OP_INVOKE)
+		if (op == HVM_OP_INVOKE) {
 			hrt_chan_invoke(u, c);
-		else if (op == HVM_OP_NONE)
+			/* Between invocations the worker loads no context. */
+			u->ctx = HRT_NO_CTX;
+		} else if (op == HVM_OP_NONE)
 			hrt_uthread_sleep(u, false);
 		/* A stale REPLY or ABORT (nothing runs here) is dropped. */
 	}

@@ -132,6 +132,9 @@ bool hrt_uthread_load(struct hrt_uthread *u)
 
 void hrt_uthread_switch_in(struct hrt_thread *t)
 {
+	/* A worker between invocations runs no process code: keep the core's. */
+	if (t->u->ctx == HRT_NO_CTX)
+		return;
 	/* A failed load leaves the kernel root: the return path ends the code. */
 	hrt_uctx_load(t->u->ctx);
 	hrt_uthread_load_fs(t->u);

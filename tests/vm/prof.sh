@@ -26,7 +26,8 @@ run syscall hvm-prof -n 100 -w block --csv=syscall.csv --json=syscall.json \
 run all hvm-prof -n 50 -w spin --json=all.json --trace=all.trace all
 run timed hvm-prof -t 0.5 -w poll --csv null
 run demo hvm-prof --json=demo.json --trace=demo.trace -- hvm-demo
-# Events per call: one forwarded call.
+# Events per call: a new process, one forwarded call.
+run first hvm-prof -n 1 --warmup 0 -w poll -c 1 --json=first.json null
 run getpid hvm-prof -n 20 -w poll -c 0 --json=getpid.json --csv=getpid.csv getpid
 run stats hvmctl stats
 run usage hvm-prof bogus
@@ -107,6 +108,11 @@ jqcheck "-- hvm-demo: trace parses, has invoke slices" "$share/demo.trace" \
 ev() {
 	echo "(.stages[] | select(.name == \"$1\") | .events.$2.$3)"
 }
+rc first 0
+jqcheck "first call of a new process: a CR3 load and a sync before start" \
+	"$share/first.json" \
+	".calls == 1 and $(ev pickup_to_start cr3_loads max) >= 1 and
+	 $(ev pickup_to_start pml4_syncs max) >= 1"
 rc getpid 0
 jqcheck "forwarded getpid: one forwarded call per invocation, in run" \
 	"$share/getpid.json" \
