@@ -166,11 +166,58 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 	hrt_chan_notify(c);
 }
 
+static void hrt_chan_kicked(u32 me);
+
+/*
+ * After an invocation, polls for the channel's next request as the service
+ * thread would poll the kick word, so a caller that invokes again finds
+ * its worker running: no kick IPI, no scan, no switch to the service and
+ * back.  kick[2] is clear while we poll; a kick for another channel, other
+ * runnable threads or the poll time end it.  Returns whether a request
+ * came.  Interrupts on.
+ */
+static bool hrt_chan_worker_poll(struct hrt_uthread *u, struct hvm_chan *c)
+{
+	u32 me = hrt_cpu_id();
+	volatile u64 *idle = &hrt_area->kick[me][2];
+	u64 kicks = hvm_chan_kicks(hrt_area, me), t0 = hrt_rdtsc(), old;
+	bool got = false;
+
+	hrt_cli();
+	old = *idle;
+	*idle = 0;
+	hrt_sti();
+	while (hrt_rdtsc() - t0 < hrt_poll_cycles) {
+		if (__atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE) !=
+		    READ_ONCE(hrt_chan_last[u->chan])) {
+			got = hrt_chan_server(u->chan) == u;
+			break;
+		}
+		if (hvm_chan_kicks(hrt_area, me) != kicks ||
+		    hrt_chan_others_runnable(me))
+			break;
+		hrt_pause();
+	}
+	hrt_cli();
+	*idle = old;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/*
+	 * Kicks that came while we polled sent no IPI: do what it would have
+	 * done.  Our own request's kick is one of them, or comes after the
+	 * fence and finds kick[2] set again.
+	 */
+	if (old && hvm_chan_kicks(hrt_area, me) - kicks > (got ? 1u : 0u))
+		hrt_chan_kicked(me);
+	hrt_sti();
+	return got;
+}
+
 /* An invocation worker: sleeps until its channel has a request, serves it. */
 static long hrt_chan_worker_main(void *arg)
 {
 	struct hrt_uthread *u = arg;
 	struct hvm_chan *c = &hrt_area->chan[u->chan];
+	bool ran = false;
 
 	for (;;) {
 		u32 op = HVM_OP_NONE;
@@ -183,8 +230,12 @@ static long hrt_chan_worker_main(void *arg)
 			hrt_chan_invoke(u, c);
 			/* Between invocations the worker loads no context. */
 			u->ctx = HRT_NO_CTX;
-		} else if (op == HVM_OP_NONE)
-			hrt_uthread_sleep(u, false);
+			ran = true;
+		} else if (op == HVM_OP_NONE) {
+			if (!ran || !hrt_chan_worker_poll(u, c))
+				hrt_uthread_sleep(u, false);
+			ran = false;
+		}
 		/* A stale REPLY or ABORT (nothing runs here) is dropped. */
 	}
 	return 0;
@@ -217,9 +268,10 @@ static struct hrt_uthread *hrt_chan_worker_new(u32 idx, u32 core)
  * Wakes the thread of every channel of this core that has a new request,
  * and those whose process died while they slept.  (create): make missing
  * workers (the service thread; not from an interrupt).  Returns whether
- * any channel had a request.
+ * any channel had a request; (*orphan), if given, whether one of them has
+ * no thread yet (only the service thread can make it).
  */
-static bool hrt_chan_scan(u32 me, bool create)
+static bool hrt_chan_scan(u32 me, bool create, bool *orphan)
 {
 	u64 hi = __atomic_load_n(&hrt_area->kick[me][1], __ATOMIC_ACQUIRE);
 	bool any = false;
@@ -246,6 +298,8 @@ static bool hrt_chan_scan(u32 me, bool create)
 			u = hrt_chan_worker_new(i, me);
 		if (u)
 			hrt_wake(u->t);
+		else if (orphan)
+			*orphan = true;
 	}
 	return any;
 }
@@ -255,18 +309,30 @@ static bool hrt_chan_scan(u32 me, bool create)
  * requests and dead contexts (hrt_uctx_check).  The running thread's own
  * abort is seen on its way back to process code (hrt_uthread_return).
  */
-static void hrt_chan_irq(struct hrt_regs *r)
+static void hrt_chan_kicked(u32 me)
 {
-	u32 me = hrt_cpu_id();
 	struct hrt_thread *s = __atomic_exchange_n(&hrt_chan_sleeper[me], NULL,
 						   __ATOMIC_ACQ_REL);
 
-	(void)r;
-	HRT_EVENT(kick_ipis, HVM_EV_KICK_IPIS);
 	if (s)
 		hrt_wake(s);
 	hrt_uctx_check(HRT_NO_CTX);
-	hrt_chan_scan(me, false);
+	hrt_chan_scan(me, false, NULL);
+}
+
+bool hrt_chan_rescan(u32 me)
+{
+	bool orphan = false;
+
+	hrt_chan_scan(me, false, &orphan);
+	return orphan;
+}
+
+static void hrt_chan_irq(struct hrt_regs *r)
+{
+	(void)r;
+	HRT_EVENT(kick_ipis, HVM_EV_KICK_IPIS);
+	hrt_chan_kicked(hrt_cpu_id());
 }
 
 static long hrt_chan_service(void *arg)
@@ -282,7 +348,7 @@ static long hrt_chan_service(void *arg)
 		k = hvm_chan_kicks(hrt_area, me);
 		if (k != kicks) {
 			kicks = k;
-			if (hrt_chan_scan(me, true))
+			if (hrt_chan_scan(me, true, NULL))
 				busy = hrt_rdtsc();
 			continue;
 		}

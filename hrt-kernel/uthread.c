@@ -206,11 +206,12 @@ static s64 hrt_uthread_wait_reply(struct hrt_uthread *u)
 	struct hrt_cpu *cpu = hrt_this_cpu();
 	u64 t0 = hrt_rdtsc(),
 	    spin = hrt_bootinfo->tsc_khz * HRT_FWD_SPIN_US / 1000;
-	u64 kicks = hvm_chan_kicks(hrt_area, cpu->id);
+	u64 kicks = hvm_chan_kicks(hrt_area, cpu->id), k;
 	s64 ret;
 
 	for (;;) {
 		u32 op = hvm_chan_take(c, &hrt_chan_last[u->chan]);
+		bool give_way = false;
 
 		if (op == HVM_OP_REPLY) {
 			ret = READ_ONCE(c->reply);
@@ -222,9 +223,18 @@ static s64 hrt_uthread_wait_reply(struct hrt_uthread *u)
 		}
 		if (op != HVM_OP_NONE)
 			continue; /* a stale request: dropped */
-		/* Others may run, or new work came for this core: give way. */
-		if (hrt_chan_others_runnable(cpu->id) ||
-		    hvm_chan_kicks(hrt_area, cpu->id) != kicks ||
+		/*
+		 * New kicks: wake whom they are for.  Often it is only the
+		 * late kick of our own invocation (posted before its kick),
+		 * and nobody else wants the core.
+		 */
+		k = hvm_chan_kicks(hrt_area, cpu->id);
+		if (k != kicks) {
+			kicks = k;
+			give_way = hrt_chan_rescan(cpu->id);
+		}
+		/* Others may run, or only the service can help: give way. */
+		if (give_way || hrt_chan_others_runnable(cpu->id) ||
 		    hrt_rdtsc() - t0 > spin)
 			hrt_uthread_sleep(u, true);
 		else
