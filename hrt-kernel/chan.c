@@ -104,15 +104,20 @@ static void hrt_chan_events(struct hvm_events *out, u64 *ev)
 	}
 }
 
-/* Runs one invocation request of channel (c) in worker (u). */
-static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
+/*
+ * Runs one invocation request of channel (c) in worker (u); (seen): the
+ * request was seen and t_pickup set (by the worker's poll).
+ */
+static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c,
+			    bool seen)
 {
 	struct hrt_ucall_ret ret = { 0, 0 };
 	u64 ev[HVM_EV_NR];
 	u64 fn = READ_ONCE(c->fn), stack = READ_ONCE(c->stack_top);
 	u32 core = READ_ONCE(c->core);
 
-	c->t_pickup = hrt_rdtsc();
+	if (!seen)
+		c->t_pickup = hrt_rdtsc();
 	HRT_COUNT(invocations);
 	c->nr_forwarded = 0;
 	c->fwd_cycles = 0;
@@ -181,23 +186,27 @@ static bool hrt_chan_worker_poll(struct hrt_uthread *u, struct hvm_chan *c)
 	u32 me = hrt_cpu_id();
 	volatile u64 *idle = &hrt_area->kick[me][2];
 	u64 kicks = hvm_chan_kicks(hrt_area, me), t0 = hrt_rdtsc(), old;
-	bool got = false;
+	bool got = false, req = false, kicked;
 
 	hrt_cli();
 	old = *idle;
 	*idle = 0;
 	hrt_sti();
 	while (hrt_rdtsc() - t0 < hrt_poll_cycles) {
-		if (__atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE) !=
-		    READ_ONCE(hrt_chan_last[u->chan])) {
-			got = hrt_chan_server(u->chan) == u;
-			break;
-		}
-		if (hvm_chan_kicks(hrt_area, me) != kicks ||
-		    hrt_chan_others_runnable(me))
+		req = __atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE) !=
+		      READ_ONCE(hrt_chan_last[u->chan]);
+		kicked = hvm_chan_kicks(hrt_area, me) != kicks;
+		if (req || kicked || hrt_chan_others_runnable(me))
 			break;
 		hrt_pause();
 	}
+	got = req && hrt_chan_server(u->chan) == u;
+	/*
+	 * Taken, before kick[2] is set again: a ROS that then finds it set
+	 * sees t_pickup of its request and sends no IPI (libhvm).
+	 */
+	if (got)
+		c->t_pickup = hrt_rdtsc();
 	hrt_cli();
 	*idle = old;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -217,7 +226,7 @@ static long hrt_chan_worker_main(void *arg)
 {
 	struct hrt_uthread *u = arg;
 	struct hvm_chan *c = &hrt_area->chan[u->chan];
-	bool ran = false;
+	bool ran = false, seen = false;
 
 	for (;;) {
 		u32 op = HVM_OP_NONE;
@@ -227,12 +236,14 @@ static long hrt_chan_worker_main(void *arg)
 		if (hrt_chan_server(u->chan) == u)
 			op = hvm_chan_take(c, &hrt_chan_last[u->chan]);
 		if (op == HVM_OP_INVOKE) {
-			hrt_chan_invoke(u, c);
+			hrt_chan_invoke(u, c, seen);
 			/* Between invocations the worker loads no context. */
 			u->ctx = HRT_NO_CTX;
 			ran = true;
+			seen = false;
 		} else if (op == HVM_OP_NONE) {
-			if (!ran || !hrt_chan_worker_poll(u, c))
+			seen = ran && hrt_chan_worker_poll(u, c);
+			if (!seen)
 				hrt_uthread_sleep(u, false);
 			ran = false;
 		}

@@ -39,6 +39,23 @@ void hvm_kick(unsigned int core)
 	}
 }
 
+/*
+ * hvm_kick for the invocation just posted on (c): no IPI when the HRT
+ * took it already (its worker polls the channel after an invocation and
+ * sets t_pickup before it lets kick[2] ask for IPIs again).
+ */
+static void hvm_kick_invoke(struct hvm_chan *c)
+{
+	struct hvm_kick k = { .core = c->core };
+
+	hvm_chan_kick(hvm_area, c->core);
+	if (__atomic_load_n(&hvm_area->kick[c->core][2], __ATOMIC_ACQUIRE) &&
+	    __atomic_load_n(&c->t_pickup, __ATOMIC_ACQUIRE) < c->t_submit) {
+		hvm_ioctl(hvm_fd, HVM_IOC_KICK, &k);
+		hvm_kick_ipis++;
+	}
+}
+
 /* Waits until evt_seq of (idx) moves past (seen), by (mode); returns it or <0. */
 long long hvm_wait_event(int idx, uint64_t seen, int mode, uint64_t spin_ns,
 			 uint64_t deadline)
@@ -188,7 +205,7 @@ static int hvm_run(int idx, const struct hvm_req *q, const struct hrt_opts *o,
 		id = hvm_prof_new_id();
 	pr.kick_ipis = hvm_kick_ipis;
 	hvm_chan_post(c, HVM_OP_INVOKE);
-	hvm_kick(c->core);
+	hvm_kick_invoke(c);
 	pr.kick_submit = hvm_kick_ipis - pr.kick_ipis;
 	pr.kick_ipis = hvm_kick_ipis;
 	for (;;) {
