@@ -43,10 +43,12 @@ static int cmp_double(const void *a, const void *b)
 
 /*
  * Runs (fn)(n) BATCHES times after one untimed warm-up batch of n / 10;
- * prints and returns the median ns per operation.  (fn) returns ns spent
- * on n operations (it may time only part of its work).
+ * prints and returns the median ns per operation, (*best) gets the best
+ * batch's.  (fn) returns ns spent on n operations (it may time only part
+ * of its work).
  */
-static double median_of(const char *what, uint64_t (*fn)(long), long n)
+static double median_of(const char *what, uint64_t (*fn)(long), long n,
+			double *best)
 {
 	double v[BATCHES];
 	int b;
@@ -55,6 +57,7 @@ static double median_of(const char *what, uint64_t (*fn)(long), long n)
 	for (b = 0; b < BATCHES; b++)
 		v[b] = (double)fn(n) / (double)n;
 	qsort(v, BATCHES, sizeof(v[0]), cmp_double);
+	*best = v[0];
 	printf("%-46s %10.0f ns/op  (median of %d x %ld; %.0f .. %.0f)\n", what,
 	       v[BATCHES / 2], BATCHES, n, v[0], v[BATCHES - 1]);
 	fflush(stdout);
@@ -324,14 +327,17 @@ static void events_of(const char *what, uint64_t (*fn)(long), long n)
 	printf("\n");
 }
 
-/* One target line: (ratio) against (limit), met when within it. */
-static void target(const char *what, double ratio, const char *cmp,
-		   double limit)
+/*
+ * One target line: the ratio of medians against (limit), met when within
+ * it; then the ratio of the best batches, which a busy host disturbs less.
+ */
+static void target(const char *what, double ratio, double best_ratio,
+		   const char *cmp, double limit)
 {
 	bool met = cmp[0] == '>' ? ratio >= limit : ratio <= limit;
 
-	printf("%-44s %8.2f  target %s %-5g %s\n", what, ratio, cmp, limit,
-	       met ? "met" : "NOT MET");
+	printf("%-40s %8.2f  target %s %-3g %-7s (best batches: %.2f)\n", what,
+	       ratio, cmp, limit, met ? "met" : "NOT MET", best_ratio);
 }
 
 static void *efd_server(void *p)
@@ -377,6 +383,7 @@ int main(int argc, char **argv)
 	struct hrt_info info;
 	pthread_t th[HVM_MAX_HRT_CPUS];
 	double floor, poll, block, dflt, futex, efd, native, fwd;
+	double b_fl, b_po, b_bl, b_df, b_fx, b_ef, b_na, b_fw;
 	uint64_t t;
 	long k, work = 2000000;
 	char c = 'x';
@@ -398,25 +405,30 @@ int main(int argc, char **argv)
 		hrt_invoke_opts(f_null, NULL, &r, &o_poll);
 	hrt_invoke_all(f_null, NULL, 0, rets, NULL);
 
-	floor = median_of("floor: ROS <-> HRT cache-line ping-pong", b_floor,
-			  n);
-	poll = median_of("hrt_invoke null, polling", b_poll, n);
+	floor = median_of("floor: ROS <-> HRT cache-line ping-pong", b_floor, n,
+			  &b_fl);
+	poll = median_of("hrt_invoke null, polling", b_poll, n, &b_po);
 	block = median_of("hrt_invoke null, blocking (HRT interrupt)", b_block,
-			  n);
+			  n, &b_bl);
 	dflt = median_of("hrt_invoke null, default (spin, then block)",
-			 b_default, n);
-	futex = median_of("futex hand-off round trip (thread)", b_futex, n);
-	efd = median_of("eventfd round trip (thread)", b_eventfd, n);
-	native = median_of("native getpid", b_native_getpid, n);
+			 b_default, n, &b_df);
+	futex = median_of("futex hand-off round trip (thread)", b_futex, n,
+			  &b_fx);
+	efd = median_of("eventfd round trip (thread)", b_eventfd, n, &b_ef);
+	native = median_of("native getpid", b_native_getpid, n, &b_na);
 	fwd = median_of("forwarded getpid (in one invocation, polling)",
-			b_fwd_getpid, n);
+			b_fwd_getpid, n, &b_fw);
 
 	printf("\n# ratios (medians above)\n");
-	target("futex hand-off / polling invoke", futex / poll, ">=", 10);
-	target("polling invoke / floor", poll / floor, "<=", 5);
-	target("blocking invoke / eventfd round trip", block / efd, "<=", 1);
-	target("forwarded getpid / native getpid", fwd / native, "<=", 2);
-	printf("%-44s %8.2f\n", "default invoke / polling invoke", dflt / poll);
+	target("futex hand-off / polling invoke", futex / poll, b_fx / b_po,
+	       ">=", 10);
+	target("polling invoke / floor", poll / floor, b_po / b_fl, "<=", 5);
+	target("blocking invoke / eventfd round trip", block / efd, b_bl / b_ef,
+	       "<=", 1);
+	target("forwarded getpid / native getpid", fwd / native, b_fw / b_na,
+	       "<=", 2);
+	printf("%-40s %8.2f  (best batches: %.2f)\n",
+	       "default invoke / polling invoke", dflt / poll, b_df / b_po);
 
 	printf("\n# HRT events per operation (hvm_hrt_counters, untimed batch "
 	       "of %ld)\n%-24s",
