@@ -33,12 +33,6 @@ struct hrt_ucall_ret hrt_user_call(u64 fn, u64 arg, u64 core_index,
  */
 static struct hrt_uthread *hrt_chan_owner[HVM_CHAN_MAX];
 static struct hrt_uthread *hrt_chan_worker[HVM_CHAN_MAX];
-/*
- * Per channel: 1 + the context (gen << 32 | index) whose invocation last
- * returned normally on its worker; 0 when none did (an abort or a fault
- * may leave any FP state behind).
- */
-static u64 hrt_chan_fpu_clean[HVM_CHAN_MAX];
 /* Per core: the service thread while it sleeps in the scheduler. */
 static struct hrt_thread *hrt_chan_sleeper[HRT_MAX_CPUS];
 /* Per core: the service thread yielded and waits in the run queue. */
@@ -118,7 +112,7 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c,
 			    bool seen)
 {
 	struct hrt_ucall_ret ret = { 0, 0 };
-	u64 ev[HVM_EV_NR], fpu_key;
+	u64 ev[HVM_EV_NR];
 	u64 fn = READ_ONCE(c->fn), stack = READ_ONCE(c->stack_top);
 	u32 core = READ_ONCE(c->core);
 
@@ -150,28 +144,15 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c,
 		return;
 	}
 	__atomic_store_n(&c->state, HVM_CHAN_RUNNING, __ATOMIC_RELEASE);
-	/*
-	 * The caller's rounding and exception masks; nothing else carries
-	 * over from another process or a call that did not return.  After a
-	 * normal return in the same process the registers hold only what its
-	 * own code left in caller-saved registers: no reset (an xrstor).
+	/* The caller's rounding and exception masks; nothing else carries over.
 	 */
-	fpu_key =
-		((u64)READ_ONCE(hrt_area->ctx[u->ctx].gen) << 32 | u->ctx) + 1;
-	if (hrt_chan_fpu_clean[u->chan] == fpu_key)
-		hrt_fpu_set_control(READ_ONCE(c->mxcsr),
-				    (u16)READ_ONCE(c->fcw));
-	else
-		hrt_fpu_reset(READ_ONCE(c->mxcsr), (u16)READ_ONCE(c->fcw));
-	hrt_chan_fpu_clean[u->chan] = 0;
+	hrt_fpu_reset(READ_ONCE(c->mxcsr), (u16)READ_ONCE(c->fcw));
 	hrt_cli();
 	hrt_chan_events(&c->ev_start, ev);
 	c->t_start = hrt_rdtsc();
 	ret = hrt_user_call(fn, READ_ONCE(c->arg), READ_ONCE(c->core_index),
 			    stack);
 	hrt_sti();
-	if (!ret.status)
-		hrt_chan_fpu_clean[u->chan] = fpu_key;
 	if (ret.status == HRT_STATUS_EXITED)
 		return; /* HVM_CHAN_EXIT was the last event */
 	/*

@@ -84,7 +84,7 @@ void hrt_fpu_get_control(u32 *mxcsr, u16 *fcw)
 	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(*mxcsr), "=m"(*fcw));
 }
 
-void hrt_fpu_set_control(u32 mxcsr, u16 fcw)
+void hrt_fpu_reset(u32 mxcsr, u16 fcw)
 {
 	/* MXCSR_MASK of the saved initial state; 0 there means the default. */
 	u32 mask = ((u32 *)hrt_fpu_init_state)[7];
@@ -93,13 +93,8 @@ void hrt_fpu_set_control(u32 mxcsr, u16 fcw)
 		mask = 0xffbf;
 	if (mxcsr & ~mask)
 		mxcsr = 0x1f80; /* ldmxcsr would #GP on reserved bits */
-	__asm__ volatile("fldcw %0; ldmxcsr %1" ::"m"(fcw), "m"(mxcsr));
-}
-
-void hrt_fpu_reset(u32 mxcsr, u16 fcw)
-{
 	hrt_fpu_restore(hrt_fpu_init_state);
-	hrt_fpu_set_control(mxcsr, fcw);
+	__asm__ volatile("fldcw %0; ldmxcsr %1" ::"m"(fcw), "m"(mxcsr));
 }
 
 void hrt_fpu_sanitize(void *area)

@@ -17,12 +17,9 @@ void hrt_fpu_restore(void *area);
 void hrt_fpu_get_control(u32 *mxcsr, u16 *fcw);
 /*
  * Clean initial FP/SIMD state with (mxcsr) and (fcw) in force: what an
- * invocation starts with after another process's call or one that did
- * not return, so nothing leaks from it.
+ * invocation starts with, so nothing leaks from an earlier one.
  */
 void hrt_fpu_reset(u32 mxcsr, u16 fcw);
-/* Only the MXCSR and x87 control word, as hrt_fpu_reset() sets them. */
-void hrt_fpu_set_control(u32 mxcsr, u16 fcw);
 /*
  * Makes (area), an image process code may have written (a signal frame),
  * safe for hrt_fpu_restore: no reserved MXCSR or XSAVE header bits.
