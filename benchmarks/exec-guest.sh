@@ -67,7 +67,7 @@ timed() {
 }
 
 # prof_ring_summary RING WALL_NS: the forwarded calls in an hvm-prof ring
-# (layout: libhvm/prof_ring.h, docs/hvm-prof.md), one record a line.  Two
+# (layout: include/hvm_prof.h, docs/hvm-prof.md), one record a line.  Two
 # stages per forwarded call: "ROS serves" (request seen by the ROS to reply
 # posted) and "HRT side" (reply posted to the same invocation's next request
 # seen: the HRT's return to the program, the program's own work until its

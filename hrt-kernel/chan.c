@@ -125,10 +125,33 @@ static u32 hrt_chan_take_request(struct hvm_chan *c, u32 idx)
 						  : HVM_OP_NONE;
 }
 
-/* Runs one invocation request of channel (c) in worker (u). */
-static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
+/*
+ * This core's events since (ev) into (out), saturated; (ev) becomes now.
+ * The worker is pinned, so these are the events of its core while it ran
+ * the invocation (other threads' too, while it slept for a reply).
+ */
+static void hrt_chan_events(struct hvm_events *out, u64 *ev)
+{
+	const u64 *now = hrt_this_cpu()->events;
+	u32 i;
+
+	for (i = 0; i < HVM_EV_NR; i++) {
+		u64 d = now[i] - ev[i];
+
+		ev[i] = now[i];
+		out->n[i] = d > 0xffff ? 0xffff : (u16)d;
+	}
+}
+
+/*
+ * Runs one invocation request of channel (c) in worker (u); (seen): the
+ * request was seen and t_pickup set (by the worker's poll).
+ */
+static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c,
+			    bool seen)
 {
 	struct hrt_ucall_ret ret = { 0, 0 };
+	u64 ev[HVM_EV_NR];
 	u64 fn = READ_ONCE(c->fn), stack = READ_ONCE(c->stack_top);
 	u32 core = READ_ONCE(c->core), prev = c->state;
 
@@ -145,7 +168,8 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 		__atomic_store_n(&c->state, prev, __ATOMIC_RELEASE);
 		return;
 	}
-	c->t_pickup = hrt_rdtsc();
+	if (!seen)
+		c->t_pickup = hrt_rdtsc();
 	HRT_COUNT(invocations);
 	c->nr_forwarded = 0;
 	c->fwd_cycles = 0;
@@ -154,6 +178,8 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 	/* A channel reopened for another core takes its worker along. */
 	if (core < hrt_ncpus && (int)core != u->t->cpu)
 		hrt_thread_pin((int)core);
+	memcpy(ev, hrt_this_cpu()->events, sizeof(ev));
+	memset(&c->ev_run, 0, sizeof(c->ev_run));
 	u->ctx = READ_ONCE(c->ctx);
 	u->fs = READ_ONCE(c->fs_base);
 	u->last_fault = ~0ull;
@@ -164,6 +190,7 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 	WRITE_ONCE(c->sig_ack, __atomic_load_n(&c->sig_seq, __ATOMIC_ACQUIRE));
 	if (!fn || !hrt_user_addr(fn) || !stack || !hrt_user_addr(stack - 1) ||
 	    (stack & 15) || !hrt_uthread_load(u)) {
+		hrt_chan_events(&c->ev_start, ev);
 		hvm_chan_finish(c, -EINVAL, 0);
 		hrt_chan_notify(c);
 		return;
@@ -173,6 +200,7 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 	 */
 	hrt_fpu_reset(READ_ONCE(c->mxcsr), (u16)READ_ONCE(c->fcw));
 	hrt_cli();
+	hrt_chan_events(&c->ev_start, ev);
 	c->t_start = hrt_rdtsc();
 	ret = hrt_user_call(fn, READ_ONCE(c->arg), READ_ONCE(c->core_index),
 			    stack);
@@ -187,6 +215,7 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 		u->pending = false;
 	else if (hrt_uthread_drain(u) == HRT_FWD_ABORTED && !ret.status)
 		ret.status = -ECANCELED;
+	hrt_chan_events(&c->ev_run, ev);
 	if (ret.status)
 		hvm_chan_finish(c, (int32_t)ret.status, c->result);
 	else
@@ -194,11 +223,62 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c)
 	hrt_chan_notify(c);
 }
 
+static void hrt_chan_kicked(u32 me);
+
+/*
+ * After an invocation, polls for the channel's next request as the service
+ * thread would poll the kick word, so a caller that invokes again finds
+ * its worker running: no kick IPI, no scan, no switch to the service and
+ * back.  HVM_KICK_IDLE is clear while we poll; a kick for another channel, other
+ * runnable threads or the poll time end it.  Returns whether a request
+ * came.  Interrupts on.
+ */
+static bool hrt_chan_worker_poll(struct hrt_uthread *u, struct hvm_chan *c)
+{
+	u32 me = hrt_cpu_id();
+	volatile u64 *idle = &hrt_area->kick[me][HVM_KICK_IDLE];
+	u64 kicks = hvm_chan_kicks(hrt_area, me), t0 = hrt_rdtsc(), old;
+	bool got = false, req = false, kicked;
+
+	hrt_cli();
+	old = *idle;
+	*idle = 0;
+	hrt_sti();
+	while (hrt_rdtsc() - t0 < hrt_poll_cycles) {
+		req = __atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE) !=
+		      READ_ONCE(hrt_chan_last[u->chan]);
+		kicked = hvm_chan_kicks(hrt_area, me) != kicks;
+		if (req || kicked || hrt_chan_others_runnable(me))
+			break;
+		hrt_pause();
+	}
+	got = req && hrt_chan_server(u->chan) == u;
+	/*
+	 * Taken, before HVM_KICK_IDLE is set again: a ROS that then finds it set
+	 * sees t_pickup of its request and sends no IPI (libhvm).
+	 */
+	if (got)
+		c->t_pickup = hrt_rdtsc();
+	hrt_cli();
+	*idle = old;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/*
+	 * Kicks that came while we polled sent no IPI: do what it would have
+	 * done.  Our own request's kick is one of them, or comes after the
+	 * fence and finds HVM_KICK_IDLE set again.
+	 */
+	if (old && hvm_chan_kicks(hrt_area, me) - kicks > (got ? 1u : 0u))
+		hrt_chan_kicked(me);
+	hrt_sti();
+	return got;
+}
+
 /* An invocation worker: sleeps until its channel has a request, serves it. */
 static long hrt_chan_worker_main(void *arg)
 {
 	struct hrt_uthread *u = arg;
 	struct hvm_chan *c = &hrt_area->chan[u->chan];
+	bool ran = false, seen = false;
 
 	for (;;) {
 		u32 op = HVM_OP_NONE;
@@ -207,10 +287,18 @@ static long hrt_chan_worker_main(void *arg)
 		 * ours. */
 		if (hrt_chan_server(u->chan) == u)
 			op = hrt_chan_take_request(c, u->chan);
-		if (op == HVM_OP_INVOKE)
-			hrt_chan_invoke(u, c);
-		else if (op == HVM_OP_NONE)
-			hrt_uthread_sleep(u, false);
+		if (op == HVM_OP_INVOKE) {
+			hrt_chan_invoke(u, c, seen);
+			/* Between invocations the worker loads no context. */
+			u->ctx = HRT_NO_CTX;
+			ran = true;
+			seen = false;
+		} else if (op == HVM_OP_NONE) {
+			seen = ran && hrt_chan_worker_poll(u, c);
+			if (!seen)
+				hrt_uthread_sleep(u, false);
+			ran = false;
+		}
 		/* A stale REPLY or ABORT (nothing runs here) is dropped. */
 	}
 	return 0;
@@ -243,9 +331,10 @@ static struct hrt_uthread *hrt_chan_worker_new(u32 idx, u32 core)
  * Wakes the thread of every channel of this core that has a new request,
  * and those whose process died while they slept.  (create): make missing
  * workers (the service thread; not from an interrupt).  Returns whether
- * any channel had a request.
+ * any channel had a request; (*orphan), if given, whether one of them has
+ * no thread yet (only the service thread can make it).
  */
-static bool hrt_chan_scan(u32 me, bool create)
+static bool hrt_chan_scan(u32 me, bool create, bool *orphan)
 {
 	u64 hi = hvm_kick_bound(hrt_area, me);
 	bool any = false;
@@ -272,6 +361,8 @@ static bool hrt_chan_scan(u32 me, bool create)
 			u = hrt_chan_worker_new(i, me);
 		if (u)
 			hrt_wake(u->t);
+		else if (orphan)
+			*orphan = true;
 	}
 	return any;
 }
@@ -281,17 +372,30 @@ static bool hrt_chan_scan(u32 me, bool create)
  * requests and dead contexts (hrt_uctx_check).  The running thread's own
  * abort is seen on its way back to process code (hrt_uthread_return).
  */
-static void hrt_chan_irq(struct hrt_regs *r)
+static void hrt_chan_kicked(u32 me)
 {
-	u32 me = hrt_cpu_id();
 	struct hrt_thread *s = __atomic_exchange_n(&hrt_chan_sleeper[me], NULL,
 						   __ATOMIC_ACQ_REL);
 
-	(void)r;
 	if (s)
 		hrt_wake(s);
 	hrt_uctx_check(HRT_NO_CTX);
-	hrt_chan_scan(me, false);
+	hrt_chan_scan(me, false, NULL);
+}
+
+bool hrt_chan_rescan(u32 me)
+{
+	bool orphan = false;
+
+	hrt_chan_scan(me, false, &orphan);
+	return orphan;
+}
+
+static void hrt_chan_irq(struct hrt_regs *r)
+{
+	(void)r;
+	HRT_EVENT(kick_ipis, HVM_EV_KICK_IPIS);
+	hrt_chan_kicked(hrt_cpu_id());
 }
 
 static long hrt_chan_service(void *arg)
@@ -306,7 +410,7 @@ static long hrt_chan_service(void *arg)
 		k = hvm_chan_kicks(hrt_area, me);
 		if (k != kicks) {
 			kicks = k;
-			if (hrt_chan_scan(me, true))
+			if (hrt_chan_scan(me, true, NULL))
 				busy = hrt_rdtsc();
 			continue;
 		}

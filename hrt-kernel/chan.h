@@ -20,6 +20,12 @@ void hrt_chan_set_owner(u32 idx, struct hrt_uthread *u);
  */
 bool hrt_chan_others_runnable(u32 me);
 /*
+ * New kicks came for core (me) while a thread there waits: wakes the
+ * threads of channels with new requests, as the kick IPI would.  Returns
+ * whether a request needs the service thread (a channel without a thread).
+ */
+bool hrt_chan_rescan(u32 me);
+/*
  * The online core with the fewest threads running or ready to run, not
  * counting idle and service threads: where a new thread of process code
  * should go (a hint; racy reads).

@@ -101,8 +101,11 @@ void hrt_hvm_notify_ros(void)
 	vector = hrt_bi_live->ros_irq_vector;
 	apic_id = hrt_bi_live->ros_irq_apic_id;
 	/* The direct IPI skips QEMU's doorbell path; both end in the same ISR. */
-	if (vector >= 0x20 && vector <= 0xff && (hrt_x2apic || apic_id < 0xff))
+	if (vector >= 0x20 && vector <= 0xff &&
+	    (hrt_x2apic || apic_id < 0xff)) {
 		hrt_apic_send_ipi(apic_id, (u8)vector);
-	else
+		if (hrt_x2apic) /* the ICR */
+			HRT_EVENT(msr_writes, HVM_EV_MSR_WRITES);
+	} else
 		hrt_hvm_doorbell(HVM_PEER_GUEST, HVM_VEC_HRT_EVENT);
 }

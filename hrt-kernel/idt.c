@@ -245,6 +245,12 @@ void hrt_irq(struct hrt_regs *r)
 	if (r->vector == HRT_VEC_SPURIOUS)
 		return; /* spurious: no EOI by the LAPIC rules */
 	c->irq_depth++;
+	/* The 100 Hz tick comes whatever runs: not an invocation's cost. */
+	if (r->vector != HRT_VEC_TIMER) {
+		HRT_EVENT(irqs, HVM_EV_IRQS);
+		if (hrt_x2apic) /* the EOI below */
+			HRT_EVENT(msr_writes, HVM_EV_MSR_WRITES);
+	}
 	if (h)
 		h(r);
 	else

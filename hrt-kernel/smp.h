@@ -2,6 +2,7 @@
 #ifndef HRT_SMP_H
 #define HRT_SMP_H
 
+#include "boot.h"
 #include "cpu_off.h"
 #include "hvm_abi.h"
 #include "sched.h"
@@ -48,6 +49,8 @@ struct hrt_cpu {
 	volatile u64 ipi_count;
 	void *ist[6]; /* IST stacks (GDT and TSS: gdt.c, IDT: idt.c) */
 	struct hrt_thread *idle;
+	/* HVM_EV_* events on this core (chan.c takes deltas per invocation). */
+	u64 events[HVM_EV_NR];
 } __aligned(64);
 
 _Static_assert(__builtin_offsetof(struct hrt_cpu, ufixup) == HRT_CPU_UFIXUP &&
@@ -89,5 +92,16 @@ void hrt_smp_init_bsp(void);
  */
 bool hrt_smp_boot_aps(u64 tramp_phys, u64 low_cr3, u64 cr3);
 void hrt_cpu_setup_percpu(struct hrt_cpu *c);
+
+/*
+ * Counts event (ev) of enum hvm_event on this core and, in HVM mode, in
+ * the header's global counter (field).  Interrupts off or no migration.
+ */
+#define HRT_EVENT(field, ev)                                                   \
+	do {                                                                   \
+		hrt_this_cpu()->events[ev]++;                                  \
+		if (hrt_hvm_mode)                                              \
+			HRT_COUNT(field);                                      \
+	} while (0)
 
 #endif /* HRT_SMP_H */

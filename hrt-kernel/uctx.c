@@ -72,6 +72,7 @@ static bool hrt_uctx_sync(u32 idx)
 		root[i] = READ_ONCE(src[i]);
 	hrt_wp_end(wp);
 	hrt_uctx_gen[idx] = READ_ONCE(x->gen);
+	HRT_EVENT(pml4_syncs, HVM_EV_PML4_SYNCS);
 	return true;
 }
 
@@ -85,6 +86,7 @@ void hrt_uctx_leave(void)
 	x = &hrt_area->ctx[idx];
 	/* Loading the kernel root drops every non-global (user) TLB entry. */
 	hrt_mm_load_root(hrt_kernel_cr3);
+	HRT_EVENT(cr3_loads, HVM_EV_CR3_LOADS);
 	hrt_uctx_loaded[me] = HRT_NO_CTX;
 	__atomic_and_fetch(&x->hrt_active, ~(1ull << me), __ATOMIC_SEQ_CST);
 	__atomic_store_n(&x->flush_ack[me], READ_ONCE(x->flush_seq),
@@ -142,7 +144,7 @@ bool hrt_uctx_load(u32 idx)
 		return false;
 	}
 	hrt_mm_load_root(hrt_virt_to_phys(root));
-	HRT_COUNT(cr3_loads);
+	HRT_EVENT(cr3_loads, HVM_EV_CR3_LOADS);
 	return true;
 }
 
@@ -165,7 +167,8 @@ bool hrt_uctx_check(u32 idx)
 	    READ_ONCE(x->gen) != hrt_uctx_gen[cur]) {
 		hrt_uctx_sync(cur);
 		hrt_mm_load_root(hrt_virt_to_phys(hrt_uctx_roots[cur]));
-		HRT_COUNT(cr3_loads);
+		HRT_EVENT(cr3_loads, HVM_EV_CR3_LOADS);
+		HRT_EVENT(tlb_flushes, HVM_EV_TLB_FLUSHES);
 		__atomic_store_n(&x->flush_ack[me], seq, __ATOMIC_RELEASE);
 	}
 	return cur == idx;
@@ -178,7 +181,8 @@ void hrt_uctx_resync(u32 idx, bool reload)
 	hrt_uctx_sync(idx);
 	if (reload) {
 		hrt_mm_load_root(hrt_virt_to_phys(hrt_uctx_roots[idx]));
-		HRT_COUNT(cr3_loads);
+		HRT_EVENT(cr3_loads, HVM_EV_CR3_LOADS);
+		HRT_EVENT(tlb_flushes, HVM_EV_TLB_FLUSHES);
 	}
 }
 

@@ -67,6 +67,12 @@ struct hvm_chan *hrt_uthread_chan(struct hrt_uthread *u)
 	return &hrt_area->chan[u->chan];
 }
 
+static void hrt_uthread_invlpg(u64 va)
+{
+	hrt_invlpg(va);
+	HRT_EVENT(tlb_flushes, HVM_EV_TLB_FLUSHES);
+}
+
 bool hrt_regs_from_process(const struct hrt_regs *r)
 {
 	return hrt_user_addr(r->rip) ||
@@ -77,8 +83,10 @@ void hrt_chan_notify(struct hvm_chan *c)
 {
 	/* The ROS stores flags, fences, reads evt_seq; we the reverse. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (READ_ONCE(c->flags) & HVM_CHAN_F_NOTIFY)
+	if (READ_ONCE(c->flags) & HVM_CHAN_F_NOTIFY) {
 		hrt_hvm_notify_ros();
+		HRT_EVENT(ros_irqs, HVM_EV_ROS_IRQS);
+	}
 }
 
 void hrt_uthread_init_cpu(void)
@@ -97,6 +105,7 @@ static void hrt_uthread_load_fs(struct hrt_uthread *u)
 
 	if (hrt_fs_loaded[me] != u->fs) {
 		hrt_wrmsr(MSR_FS_BASE, u->fs);
+		HRT_EVENT(msr_writes, HVM_EV_MSR_WRITES);
 		hrt_fs_loaded[me] = u->fs;
 	}
 }
@@ -113,6 +122,9 @@ bool hrt_uthread_load(struct hrt_uthread *u)
 
 void hrt_uthread_switch_in(struct hrt_thread *t)
 {
+	/* A worker between invocations runs no process code: keep the core's. */
+	if (t->u->ctx == HRT_NO_CTX)
+		return;
 	/* A failed load leaves the kernel root: the return path ends the code. */
 	hrt_uctx_load(t->u->ctx);
 	hrt_uthread_load_fs(t->u);
@@ -184,11 +196,12 @@ static s64 hrt_uthread_wait_reply(struct hrt_uthread *u)
 	struct hrt_cpu *cpu = hrt_this_cpu();
 	u64 t0 = hrt_rdtsc(),
 	    spin = hrt_bootinfo->tsc_khz * HRT_FWD_SPIN_US / 1000;
-	u64 kicks = hvm_chan_kicks(hrt_area, cpu->id);
+	u64 kicks = hvm_chan_kicks(hrt_area, cpu->id), k;
 	s64 ret;
 
 	for (;;) {
 		u32 op = hvm_chan_take(c, &hrt_chan_last[u->chan]);
+		bool give_way = false;
 
 		if (op == HVM_OP_REPLY) {
 			ret = READ_ONCE(c->reply);
@@ -200,9 +213,18 @@ static s64 hrt_uthread_wait_reply(struct hrt_uthread *u)
 		}
 		if (op != HVM_OP_NONE)
 			continue; /* a stale request: dropped */
-		/* Others may run, or new work came for this core: give way. */
-		if (hrt_chan_others_runnable(cpu->id) ||
-		    hvm_chan_kicks(hrt_area, cpu->id) != kicks ||
+		/*
+		 * New kicks: wake whom they are for.  Often it is only the
+		 * late kick of our own invocation (posted before its kick),
+		 * and nobody else wants the core.
+		 */
+		k = hvm_chan_kicks(hrt_area, cpu->id);
+		if (k != kicks) {
+			kicks = k;
+			give_way = hrt_chan_rescan(cpu->id);
+		}
+		/* Others may run, or only the service can help: give way. */
+		if (give_way || hrt_chan_others_runnable(cpu->id) ||
 		    hrt_rdtsc() - t0 > spin)
 			hrt_uthread_sleep(u, true);
 		else
@@ -235,6 +257,10 @@ static void hrt_uthread_post_event(struct hrt_uthread *u, u32 state, u64 nr,
 	for (i = 0; i < 6; i++)
 		c->args[i] = args[i];
 	c->nr_forwarded++;
+	if (state == HVM_CHAN_FAULT)
+		HRT_EVENT(fwd_faults, HVM_EV_FWD_FAULTS);
+	else
+		HRT_EVENT(fwd_calls, HVM_EV_FWD_CALLS);
 	hvm_chan_event(c, state);
 	hrt_chan_notify(c);
 }
@@ -424,7 +450,7 @@ void hrt_uthread_trap(struct hrt_regs *r)
 				if (hrt_uctx_missing(u->ctx, cr2))
 					hrt_uctx_resync(u->ctx, true);
 				else
-					hrt_invlpg(cr2);
+					hrt_uthread_invlpg(cr2);
 				hrt_uthread_return(r);
 				return; /* retry the access */
 			}
@@ -477,7 +503,7 @@ int hrt_uthread_populate(struct hrt_uthread *u, u64 addr, u64 len)
 		if (hrt_uctx_missing(u->ctx, p))
 			hrt_uctx_resync(u->ctx, true);
 		else
-			hrt_invlpg(p);
+			hrt_uthread_invlpg(p);
 	}
 	return 0;
 }

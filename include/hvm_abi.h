@@ -153,7 +153,39 @@ struct hvm_hrt_counters {
 	uint64_t resched_ipis;	  /* wake-up IPIs between HRT cores */
 	uint64_t tick_preempts; /* running threads preempted by the timer tick */
 	uint64_t futex_sleeps;	/* HRT futex waits that slept */
+	/* Since ABI 4: the HVM_EV_* events below, summed over all cores. */
+	uint64_t pml4_syncs;  /* HVM_EV_PML4_SYNCS */
+	uint64_t tlb_flushes; /* HVM_EV_TLB_FLUSHES */
+	uint64_t msr_writes;  /* HVM_EV_MSR_WRITES */
+	uint64_t irqs;	      /* HVM_EV_IRQS */
+	uint64_t kick_ipis;   /* HVM_EV_KICK_IPIS */
+	uint64_t ros_irqs;    /* HVM_EV_ROS_IRQS */
+	uint64_t fwd_calls;   /* HVM_EV_FWD_CALLS */
+	uint64_t fwd_faults;  /* HVM_EV_FWD_FAULTS */
 	uint64_t pad[1];
+};
+
+/*
+ * Events that cost on hardware, counted per HRT core and per invocation
+ * (struct hvm_chan.ev_start/ev_run, the profile ring of hvm_prof.h).
+ * cr3_loads above is HVM_EV_CR3_LOADS.
+ */
+enum hvm_event {
+	HVM_EV_CR3_LOADS,   /* CR3 writes (process roots and the kernel's) */
+	HVM_EV_PML4_SYNCS,  /* copies of a process's top-level entries */
+	HVM_EV_TLB_FLUSHES, /* flush requests served, resyncs, invlpg */
+	HVM_EV_MSR_WRITES,  /* wrmsr: FS base, x2APIC EOI and ICR */
+	HVM_EV_IRQS,	    /* interrupts the HRT core took, but timer ticks */
+	HVM_EV_KICK_IPIS,   /* of those, ROS->HRT kicks (HVM_HRT_VEC_CHAN) */
+	HVM_EV_ROS_IRQS,    /* HRT->ROS interrupts (IPI or doorbell) */
+	HVM_EV_FWD_CALLS,   /* system calls forwarded to Linux */
+	HVM_EV_FWD_FAULTS,  /* page faults forwarded to Linux */
+	HVM_EV_NR,
+};
+
+/* One stage's events; each count saturates at 65535. */
+struct hvm_events {
+	uint16_t n[HVM_EV_NR];
 };
 
 /*
@@ -221,7 +253,7 @@ struct hvm_shm_header {
 	uint64_t hrt_cpus_online;
 	uint64_t hrt_core_heartbeat[HVM_MAX_HRT_CPUS];
 
-	uint8_t reserved[4096 - 1064];
+	uint8_t reserved[4096 - 1128];
 };
 
 /* One physical range of ROS RAM, for the HRT's direct map. */
@@ -495,7 +527,7 @@ struct hvm_chan {
 	 */
 	uint64_t hrt_sleeping;
 
-	/* Line 4-7: written by the HRT, valid when state is DONE. */
+	/* Line 4-6: written by the HRT, valid when state is DONE. */
 	struct hvm_fault fault;
 	uint64_t cur_fs;    /* HVM_NR_CLONE: the calling thread's FS base */
 	uint32_t cur_mxcsr; /* ... its MXCSR and x87 control word */
@@ -517,6 +549,16 @@ struct hvm_chan {
 	uint32_t open_boot;
 	uint32_t open_pad;
 	uint64_t ros_pad2[6];
+
+	/*
+	 * Line 8 (ABI 4): written by the HRT, valid with DONE: the events of
+	 * the invocation's core from t_pickup to t_start (context load) and
+	 * from t_start to DONE (run, forwarded calls; not DONE's own
+	 * interrupt, sent after DONE is published).
+	 */
+	struct hvm_events ev_start;
+	struct hvm_events ev_run;
+	uint8_t hrt_pad[28];
 };
 
 /*
@@ -591,8 +633,10 @@ struct hvm_log {
 _Static_assert(sizeof(struct hvm_shm_header) == 4096, "header is one page");
 _Static_assert(sizeof(struct hvm_bootinfo) == 4096, "bootinfo is one page");
 _Static_assert(sizeof(struct hvm_log) == 64, "log header is a cache line");
+_Static_assert(sizeof(struct hvm_hrt_counters) == 152, "counters layout");
+_Static_assert(sizeof(struct hvm_events) == 18, "event counts layout");
 _Static_assert(sizeof(struct hvm_abi_note) == 20, "ELF note layout");
-_Static_assert(sizeof(struct hvm_chan) == 512, "a channel is 8 cache lines");
+_Static_assert(sizeof(struct hvm_chan) == 576, "a channel is 9 cache lines");
 _Static_assert(sizeof(struct hvm_ctx) % 64 == 0,
 	       "contexts are cache-line sized");
 _Static_assert(sizeof(struct hvm_chan_area) <= HVM_CHAN_SIZE, "channels fit");

@@ -23,6 +23,9 @@
 /* Blocking waits sleep in slices so a dead HRT is noticed. */
 #define HVM_WAIT_SLICE_MS   200u
 
+/* This thread's kick IPIs and waits that slept, for hvm-prof's records. */
+static __thread uint32_t hvm_kick_ipis, hvm_sleeps;
+
 /* Lets a possibly halted HRT core know that channel work is waiting. */
 void hvm_kick(unsigned int core)
 {
@@ -30,8 +33,27 @@ void hvm_kick(unsigned int core)
 
 	hvm_chan_kick(hvm_area, core);
 	/* The add above is a full barrier; only a halted core needs an IPI. */
-	if (hvm_kick_idle(hvm_area, core))
+	if (hvm_kick_idle(hvm_area, core)) {
 		hvm_ioctl(hvm_fd, HVM_IOC_KICK, &k);
+		hvm_kick_ipis++;
+	}
+}
+
+/*
+ * hvm_kick for the invocation just posted on (c): no IPI when the HRT
+ * took it already (its worker polls the channel after an invocation and
+ * sets t_pickup before it lets HVM_KICK_IDLE ask for IPIs again).
+ */
+static void hvm_kick_invoke(struct hvm_chan *c)
+{
+	struct hvm_kick k = { .core = c->core };
+
+	hvm_chan_kick(hvm_area, c->core);
+	if (hvm_kick_idle(hvm_area, c->core) &&
+	    __atomic_load_n(&c->t_pickup, __ATOMIC_ACQUIRE) < c->t_submit) {
+		hvm_ioctl(hvm_fd, HVM_IOC_KICK, &k);
+		hvm_kick_ipis++;
+	}
 }
 
 /* Waits until evt_seq of (idx) moves past (seen), by (mode); returns it or <0. */
@@ -75,7 +97,7 @@ long long hvm_wait_event(int idx, uint64_t seen, int mode, uint64_t spin_ns,
 	}
 	/* Ask for interrupts, then re-check: the HRT reads flags after evt_seq. */
 	__atomic_or_fetch(&c->flags, HVM_CHAN_F_NOTIFY, __ATOMIC_SEQ_CST);
-	for (;;) {
+	for (n = 0;; n++) {
 		uint32_t ms = HVM_WAIT_SLICE_MS;
 
 		e = hvm_chan_events(c);
@@ -92,6 +114,8 @@ long long hvm_wait_event(int idx, uint64_t seen, int mode, uint64_t spin_ns,
 		w.index = (uint32_t)idx;
 		w.seen = seen;
 		w.timeout_ms = ms;
+		if (!n)
+			hvm_sleeps++;
 		r = hvm_ioctl(hvm_fd, HVM_IOC_CHAN_WAIT, &w);
 		if (r == 0)
 			return (long long)w.events;
@@ -148,6 +172,8 @@ static int hvm_run(int idx, const struct hvm_req *q, const struct hrt_opts *o,
 		(uint64_t)(o && o->spin_us ? o->spin_us : HVM_DEFAULT_SPIN_US) *
 		1000;
 	uint64_t deadline = 0, seen, nr, t_fwd = 0, t_reply = 0, id = 0;
+	struct hvm_prof_ros pr = { 0 };
+	uint32_t sleeps;
 	/* The only cost of profiling when HVM_PROF is unset. */
 	bool prof = __builtin_expect(hvm_prof_ring != NULL, 0);
 	bool aborted = false;
@@ -177,10 +203,15 @@ static int hvm_run(int idx, const struct hvm_req *q, const struct hrt_opts *o,
 		   (hvm_futex_hrt ? HVM_CHAN_F_FUTEX_HRT : 0);
 	if (prof)
 		id = hvm_prof_new_id();
+	pr.kick_ipis = hvm_kick_ipis;
 	hvm_chan_post(c, HVM_OP_INVOKE);
-	hvm_kick(c->core);
+	hvm_kick_invoke(c);
+	pr.kick_submit = hvm_kick_ipis - pr.kick_ipis;
+	pr.kick_ipis = hvm_kick_ipis;
 	for (;;) {
+		sleeps = hvm_sleeps;
 		e = hvm_wait_event(idx, seen, mode, spin_ns, deadline);
+		sleeps = hvm_sleeps - sleeps;
 		if (e == -ETIMEDOUT && !aborted) {
 			/* Give up: the HRT ends fn with -ECANCELED; wait for that. */
 			hvm_chan_post(c, HVM_OP_ABORT);
@@ -202,6 +233,7 @@ static int hvm_run(int idx, const struct hvm_req *q, const struct hrt_opts *o,
 		switch (st) {
 		case HVM_CHAN_SYSCALL:
 		case HVM_CHAN_FAULT:
+			pr.sleeps_run += sleeps;
 			if (prof)
 				t_fwd = hvm_rdtsc();
 			nr = hvm_serve(c, st, aborted, &t_reply);
@@ -216,8 +248,20 @@ static int hvm_run(int idx, const struct hvm_req *q, const struct hrt_opts *o,
 			return hvm_exited(idx, q, ret);
 		case HVM_CHAN_DONE:
 			c->t_seen = hvm_rdtsc();
-			if (prof)
-				hvm_prof_call(c, id);
+			if (prof) {
+				pr.sleeps_seen = sleeps;
+				/*
+				 * The HRT reads flags after DONE: set now, it
+				 * interrupted (or, set in this very instant,
+				 * may have: then this counts one too many).
+				 */
+				pr.irq_seen =
+					!!(__atomic_load_n(&c->flags,
+							   __ATOMIC_RELAXED) &
+					   HVM_CHAN_F_NOTIFY);
+				pr.kick_run = hvm_kick_ipis - pr.kick_ipis;
+				hvm_prof_call(c, id, &pr);
+			}
 			if (ret)
 				*ret = (long)c->result;
 			if (o && o->fault && c->status == -EFAULT)

@@ -130,7 +130,13 @@ static void prof_commit(struct prof_ring_rec *r, uint64_t n)
 	__atomic_store_n(&r->commit, n + 1, __ATOMIC_RELEASE);
 }
 
-void hvm_prof_call(const struct hvm_chan *c, uint64_t id)
+static uint16_t prof_sat(uint32_t v)
+{
+	return v > 0xffff ? 0xffff : (uint16_t)v;
+}
+
+void hvm_prof_call(const struct hvm_chan *c, uint64_t id,
+		   const struct hvm_prof_ros *ros)
 {
 	uint64_t n;
 	struct prof_ring_rec *r = prof_reserve(&n);
@@ -146,6 +152,14 @@ void hvm_prof_call(const struct hvm_chan *c, uint64_t id)
 	r->call.t_seen = c->t_seen;
 	r->call.status = c->status;
 	r->call.nr_forwarded = (uint32_t)c->nr_forwarded;
+	r->call.ev_start = c->ev_start;
+	r->call.ev_run = c->ev_run;
+	r->call.kick_ipis_submit = prof_sat(ros->kick_submit);
+	r->call.kick_ipis_run = prof_sat(ros->kick_run);
+	r->call.sleeps_run = prof_sat(ros->sleeps_run);
+	r->call.sleeps_seen = prof_sat(ros->sleeps_seen);
+	r->call.ros_irq_seen = prof_sat(ros->irq_seen);
+	r->call.pad = 0;
 	prof_commit(r, n);
 }
 

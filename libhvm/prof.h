@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "hvm_abi.h"
-#include "prof_ring.h"
+#include "hvm_prof.h"
 
 /*
  * NULL unless profiling is on: the invocation path tests only this
@@ -23,8 +23,19 @@ int hvm_prof_open(uint64_t tsc_khz);
 /* A fresh invocation id for the records of one call. */
 uint64_t hvm_prof_new_id(void);
 
-/* Appends the finished invocation on (c), timestamps included. */
-void hvm_prof_call(const struct hvm_chan *c, uint64_t id);
+/* What libhvm saw of one invocation, beside the channel's counts. */
+struct hvm_prof_ros {
+	uint32_t kick_submit; /* HVM_IOC_KICKs for the request */
+	uint32_t kick_run;    /* ... for replies to forwarded calls */
+	uint32_t sleeps_run;  /* waits for a forwarded call that slept */
+	uint32_t sleeps_seen; /* waits for DONE that slept */
+	uint32_t irq_seen;    /* 1: the HRT interrupted us for DONE */
+	uint32_t kick_ipis;   /* scratch: the thread's count at a start */
+};
+
+/* Appends the finished invocation on (c), timestamps and events included. */
+void hvm_prof_call(const struct hvm_chan *c, uint64_t id,
+		   const struct hvm_prof_ros *ros);
 
 /* Appends one forwarded call (nr, or PROF_FWD_FAULT) of invocation (id). */
 void hvm_prof_fwd(uint32_t core, uint64_t id, uint64_t nr, uint64_t t_seen,

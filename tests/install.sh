@@ -33,7 +33,7 @@ want=(bin/hvm-run lib/hvm/hvm/hvm-init lib/hvm/hrt-kernel/hrt.elf
 	lib/hvm/guest/usr/lib/libhvm.so.1 lib/hvm/guest/usr/lib/hvm/libhrt-exec.so
 	lib/hvm/libhrt-exec.a include/hvm/hvm.h include/hvm/hvm_abi.h
 	include/hvm/hvm_uapi.h include/hvm/hvm_chan.h include/hvm/hvm_layout.h
-	include/hvm/hvm_tsc.h
+	include/hvm/hvm_tsc.h include/hvm/hvm_prof.h
 	lib/libhvm.so.1 lib/libhvm.so
 	lib/libhvm.a lib/pkgconfig/hvm.pc share/man/man1/hvm-run.1
 	share/man/man1/hvmctl.1 share/man/man1/hvm-prof.1 share/man/man1/hrt-exec.1)

@@ -22,7 +22,7 @@ DEPS += $(HVMCTL).d
 HVM_PROF := $(O)/guest/usr/bin/hvm-prof
 HVM_PROF_OBJS := $(O)/tools/stats.o $(O)/tools/profile.o $(O)/tools/prof_file.o
 
-$(HVM_PROF): tools/hvm-prof.c $(HVM_PROF_OBJS) $(LIBHVM_SO) libhvm/hvm.h libhvm/prof_ring.h
+$(HVM_PROF): tools/hvm-prof.c $(HVM_PROF_OBJS) $(LIBHVM_SO) libhvm/hvm.h include/hvm_prof.h
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)
 	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/tools/hvm-prof.d -Ilibhvm -Itools -pthread $< \

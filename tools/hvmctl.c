@@ -297,6 +297,14 @@ static int cmd_stats(int fd)
 	P(hrt.resched_ipis);
 	P(hrt.tick_preempts);
 	P(hrt.futex_sleeps);
+	P(hrt.pml4_syncs);
+	P(hrt.tlb_flushes);
+	P(hrt.msr_writes);
+	P(hrt.irqs);
+	P(hrt.kick_ipis);
+	P(hrt.ros_irqs);
+	P(hrt.fwd_calls);
+	P(hrt.fwd_faults);
 #undef P
 	return EX_OK;
 }

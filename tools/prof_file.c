@@ -1,4 +1,4 @@
-/* prof_file.c - parses the profile ring file libhvm writes (libhvm/prof_ring.h) for hvm-prof. */
+/* prof_file.c - parses the profile ring file libhvm writes (include/hvm_prof.h) for hvm-prof. */
 #include "prof_file.h"
 
 #include <errno.h>
@@ -8,8 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Relative, so the hosted build needs no -Ilibhvm. */
-#include "../libhvm/prof_ring.h"
+#include "hvm_prof.h"
 
 static int hdr_check(const struct prof_ring_hdr *h, size_t len)
 {
@@ -23,6 +22,23 @@ static int hdr_check(const struct prof_ring_hdr *h, size_t len)
 	    len < PROF_RING_HDR_SIZE + (size_t)h->capacity * h->rec_size)
 		return -EINVAL;
 	return 0;
+}
+
+/* The record's events in the stages they happened in. */
+static void prof_call_events(struct prof_call *c,
+			     const struct prof_ring_call *r)
+{
+	int e;
+
+	for (e = 0; e < HVM_EV_NR; e++) {
+		c->ev[PROF_PICKUP_TO_START][e] = r->ev_start.n[e];
+		c->ev[PROF_RUN][e] = r->ev_run.n[e];
+	}
+	c->ev[PROF_SUBMIT_TO_PICKUP][PROF_EV_KICKS_SENT] = r->kick_ipis_submit;
+	c->ev[PROF_RUN][PROF_EV_KICKS_SENT] = r->kick_ipis_run;
+	c->ev[PROF_RUN][PROF_EV_ROS_SLEEPS] = r->sleeps_run;
+	c->ev[PROF_FINISH_TO_SEEN][PROF_EV_ROS_SLEEPS] = r->sleeps_seen;
+	c->ev[PROF_FINISH_TO_SEEN][HVM_EV_ROS_IRQS] = r->ros_irq_seen;
 }
 
 int prof_ring_parse(const void *buf, size_t len, uint64_t from,
@@ -76,6 +92,7 @@ int prof_ring_parse(const void *buf, size_t len, uint64_t from,
 			c->t_seen = r->call.t_seen;
 			c->status = r->call.status;
 			c->nr_forwarded = r->call.nr_forwarded;
+			prof_call_events(c, &r->call);
 		} else if (r->type == PROF_REC_FWD) {
 			struct prof_fwd *f = &d->fwd[d->nfwd++];
 

@@ -10,6 +10,52 @@ const char *const prof_stage_names[PROF_NR_STAGES] = {
 	"finish_to_seen",   "total",	       "forward",
 };
 
+const char *const prof_event_names[PROF_NR_EVENTS] = {
+	[HVM_EV_CR3_LOADS] = "cr3_loads",
+	[HVM_EV_PML4_SYNCS] = "pml4_syncs",
+	[HVM_EV_TLB_FLUSHES] = "tlb_flushes",
+	[HVM_EV_MSR_WRITES] = "msr_writes",
+	[HVM_EV_IRQS] = "hrt_irqs",
+	[HVM_EV_KICK_IPIS] = "kicks_taken",
+	[HVM_EV_ROS_IRQS] = "ros_irqs",
+	[HVM_EV_FWD_CALLS] = "fwd_calls",
+	[HVM_EV_FWD_FAULTS] = "fwd_faults",
+	[PROF_EV_KICKS_SENT] = "kicks_sent",
+	[PROF_EV_ROS_SLEEPS] = "ros_sleeps",
+};
+
+/* Column headers of the text report, same order. */
+static const char *const prof_event_short[PROF_NR_EVENTS] = {
+	"cr3",	  "pml4",    "tlb",    "msr",	   "irq",   "kick_in",
+	"rosirq", "fwd_sys", "fwd_pf", "kick_out", "sleep",
+};
+
+double profile_ev_mean(const struct profile *p, int stage, int ev)
+{
+	return p->calls ? (double)p->ev_sum[stage][ev] / (double)p->calls : 0;
+}
+
+static void profile_add_events(struct profile *p, const struct prof_call *c)
+{
+	uint32_t tot[PROF_NR_EVENTS] = { 0 };
+	int s, e;
+
+	for (s = 0; s < PROF_TOTAL; s++)
+		for (e = 0; e < PROF_NR_EVENTS; e++) {
+			uint32_t v = c->ev[s][e];
+
+			p->ev_sum[s][e] += v;
+			if (v > p->ev_max[s][e])
+				p->ev_max[s][e] = v;
+			tot[e] += v;
+		}
+	for (e = 0; e < PROF_NR_EVENTS; e++) {
+		p->ev_sum[PROF_TOTAL][e] += tot[e];
+		if (tot[e] > p->ev_max[PROF_TOTAL][e])
+			p->ev_max[PROF_TOTAL][e] = tot[e];
+	}
+}
+
 static uint64_t tsc_ns(uint64_t cycles, uint64_t tsc_khz)
 {
 	/* cycles * 1e6 / khz without overflow for realistic spans */
@@ -59,6 +105,7 @@ int profile_build(struct profile *p, const struct prof_call *calls,
 			tsc_ns(c->t_seen - c->t_finish, tsc_khz);
 		p->samples[PROF_TOTAL][k] =
 			tsc_ns(c->t_seen - c->t_submit, tsc_khz);
+		profile_add_events(p, c);
 		p->calls++;
 	}
 	for (i = 0; i < nfwd; i++)
@@ -93,6 +140,7 @@ void profile_free(struct profile *p)
 void profile_print_text(const struct profile *p, FILE *out)
 {
 	size_t s;
+	int e;
 
 	fprintf(out, "%zu calls (%zu skipped: timestamps out of order), ns:\n",
 		p->calls, p->bad_calls);
@@ -111,6 +159,17 @@ void profile_print_text(const struct profile *p, FILE *out)
 			(unsigned long long)st->p99,
 			(unsigned long long)st->max);
 	}
+	fprintf(out, "\nevents per call (mean; max in the JSON):\n%-18s",
+		"stage");
+	for (e = 0; e < PROF_NR_EVENTS; e++)
+		fprintf(out, " %8s", prof_event_short[e]);
+	fputc('\n', out);
+	for (s = 0; s <= PROF_TOTAL; s++) {
+		fprintf(out, "%-18s", prof_stage_names[s]);
+		for (e = 0; e < PROF_NR_EVENTS; e++)
+			fprintf(out, " %8.2f", profile_ev_mean(p, (int)s, e));
+		fputc('\n', out);
+	}
 	for (s = 0; s < PROF_NR_STAGES; s++) {
 		if (!p->nsamples[s])
 			continue;
@@ -122,20 +181,32 @@ void profile_print_text(const struct profile *p, FILE *out)
 void profile_print_csv(const struct profile *p, FILE *out)
 {
 	size_t s;
+	int e;
 
-	fprintf(out, "stage,count,min,p50,p90,p99,max,mean\n");
+	fprintf(out, "stage,count,min,p50,p90,p99,max,mean");
+	for (e = 0; e < PROF_NR_EVENTS; e++)
+		fprintf(out, ",%s", prof_event_names[e]);
+	fputc('\n', out);
 	for (s = 0; s < PROF_NR_STAGES; s++) {
 		const struct stats_summary *st = &p->stage[s];
 
 		if (!p->nsamples[s])
 			continue;
-		fprintf(out, "%s,%zu,%llu,%llu,%llu,%llu,%llu,%.1f\n",
+		fprintf(out, "%s,%zu,%llu,%llu,%llu,%llu,%llu,%.1f",
 			prof_stage_names[s], st->count,
 			(unsigned long long)st->min,
 			(unsigned long long)st->p50,
 			(unsigned long long)st->p90,
 			(unsigned long long)st->p99,
 			(unsigned long long)st->max, st->mean);
+		for (e = 0; e < PROF_NR_EVENTS; e++) {
+			if (s <= PROF_TOTAL)
+				fprintf(out, ",%.3f",
+					profile_ev_mean(p, (int)s, e));
+			else
+				fputc(',', out);
+		}
+		fputc('\n', out);
 	}
 }
 
@@ -145,7 +216,7 @@ void profile_print_json(const struct profile *p, FILE *out)
 	const char *sep = "";
 
 	fprintf(out,
-		"{\"tool\":\"hvm-prof\",\"version\":1,\"unit\":\"ns\","
+		"{\"tool\":\"hvm-prof\",\"version\":2,\"unit\":\"ns\","
 		"\"tsc_khz\":%llu,\"calls\":%zu,\"skipped\":%zu,\"stages\":[",
 		(unsigned long long)p->tsc_khz, p->calls, p->bad_calls);
 	for (s = 0; s < PROF_NR_STAGES; s++) {
@@ -183,7 +254,22 @@ void profile_print_json(const struct profile *p, FILE *out)
 				hsep, lo, hi, counts[i]);
 			hsep = ",";
 		}
-		fprintf(out, "]}");
+		fprintf(out, "]");
+		if (s <= PROF_TOTAL) {
+			int e;
+
+			fprintf(out, ",\"events\":{");
+			for (e = 0; e < PROF_NR_EVENTS; e++)
+				fprintf(out,
+					"%s\"%s\":{\"total\":%llu,\"mean\":%.3f,"
+					"\"max\":%u}",
+					e ? "," : "", prof_event_names[e],
+					(unsigned long long)p->ev_sum[s][e],
+					profile_ev_mean(p, (int)s, e),
+					p->ev_max[s][e]);
+			fprintf(out, "}");
+		}
+		fprintf(out, "}");
 		sep = ",";
 	}
 	fprintf(out, "]}\n");

@@ -6,7 +6,27 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hvm_abi.h"
 #include "stats.h"
+
+enum prof_stage {
+	PROF_SUBMIT_TO_PICKUP,
+	PROF_PICKUP_TO_START,
+	PROF_RUN,
+	PROF_FINISH_TO_SEEN,
+	PROF_TOTAL,
+	PROF_FORWARD, /* each forwarded call's ROS-side round trip */
+	PROF_NR_STAGES,
+};
+
+/* Events counted per call: the HRT's (enum hvm_event), then libhvm's. */
+enum prof_event {
+	PROF_EV_KICKS_SENT = HVM_EV_NR, /* libhvm: kick IPIs (HVM_IOC_KICK) */
+	PROF_EV_ROS_SLEEPS,		/* libhvm: waits that slept */
+	PROF_NR_EVENTS,
+};
+
+extern const char *const prof_event_names[PROF_NR_EVENTS];
 
 /*
  * One invocation as libhvm recorded it: the channel's timestamps (TSC) and
@@ -23,6 +43,8 @@ struct prof_call {
 	uint64_t t_seen;   /* ROS: completion seen */
 	int32_t status;
 	uint32_t nr_forwarded;
+	/* Events by stage, submit_to_pickup .. finish_to_seen. */
+	uint32_t ev[PROF_TOTAL][PROF_NR_EVENTS];
 };
 
 /* One forwarded system call or page fault, timed on the ROS side. */
@@ -33,16 +55,6 @@ struct prof_fwd {
 	uint64_t t_reply; /* ROS: reply posted */
 };
 
-enum prof_stage {
-	PROF_SUBMIT_TO_PICKUP,
-	PROF_PICKUP_TO_START,
-	PROF_RUN,
-	PROF_FINISH_TO_SEEN,
-	PROF_TOTAL,
-	PROF_FORWARD, /* each forwarded call's ROS-side round trip */
-	PROF_NR_STAGES,
-};
-
 extern const char *const prof_stage_names[PROF_NR_STAGES];
 
 struct profile {
@@ -51,6 +63,9 @@ struct profile {
 	uint64_t *samples[PROF_NR_STAGES]; /* sorted, in ns */
 	size_t nsamples[PROF_NR_STAGES];
 	size_t calls, bad_calls; /* bad: timestamps out of order, skipped */
+	/* Events of the calls kept, by stage (total: all stages). */
+	uint64_t ev_sum[PROF_TOTAL + 1][PROF_NR_EVENTS];
+	uint32_t ev_max[PROF_TOTAL + 1][PROF_NR_EVENTS];
 };
 
 /*
@@ -63,9 +78,15 @@ int profile_build(struct profile *p, const struct prof_call *calls,
 		  uint64_t tsc_khz);
 void profile_free(struct profile *p);
 
+/* Mean events per call of (stage) (<= PROF_TOTAL); 0 without calls. */
+double profile_ev_mean(const struct profile *p, int stage, int ev);
+
 /* Human-readable table plus a histogram per stage. */
 void profile_print_text(const struct profile *p, FILE *out);
-/* One CSV row per stage: stage,count,min,p50,p90,p99,max,mean (ns). */
+/*
+ * One CSV row per stage: stage,count,min,p50,p90,p99,max,mean (ns), then
+ * the mean of each event per call (empty for forward).
+ */
 void profile_print_csv(const struct profile *p, FILE *out);
 /* The same as one JSON object, histograms included (see docs). */
 void profile_print_json(const struct profile *p, FILE *out);

@@ -142,6 +142,9 @@ UNIT_TEST(prof_file_round_trip_through_libhvm_writer)
 {
 	char path[] = "/tmp/hvm-unit-ring.XXXXXX";
 	struct hvm_chan c;
+	struct hvm_prof_ros ros = { .kick_submit = 1,
+				    .sleeps_seen = 2,
+				    .irq_seen = 1 };
 	struct prof_data d;
 	uint64_t id;
 	int fd;
@@ -164,9 +167,11 @@ UNIT_TEST(prof_file_round_trip_through_libhvm_writer)
 	c.t_seen = 1000;
 	c.status = -14;
 	c.nr_forwarded = 1;
+	c.ev_start.n[HVM_EV_CR3_LOADS] = 1;
+	c.ev_run.n[HVM_EV_FWD_FAULTS] = 1;
 	id = hvm_prof_new_id();
 	hvm_prof_fwd(3, id, PROF_FWD_FAULT, 400, 500);
-	hvm_prof_call(&c, id);
+	hvm_prof_call(&c, id, &ros);
 
 	assert_int_equal(prof_ring_head(path), 2);
 	assert_int_equal(prof_ring_load(path, 0, &d), 0);
@@ -179,6 +184,17 @@ UNIT_TEST(prof_file_round_trip_through_libhvm_writer)
 	assert_int_equal(d.calls[0].status, -14);
 	assert_int_equal(d.calls[0].ros_tid, (uint32_t)gettid());
 	assert_int_equal(d.calls[0].t_seen, 1000);
+	/* Events land in the stage they happened in. */
+	assert_int_equal(d.calls[0].ev[PROF_PICKUP_TO_START][HVM_EV_CR3_LOADS],
+			 1);
+	assert_int_equal(d.calls[0].ev[PROF_RUN][HVM_EV_FWD_FAULTS], 1);
+	assert_int_equal(d.calls[0].ev[PROF_RUN][HVM_EV_CR3_LOADS], 0);
+	assert_int_equal(
+		d.calls[0].ev[PROF_SUBMIT_TO_PICKUP][PROF_EV_KICKS_SENT], 1);
+	assert_int_equal(d.calls[0].ev[PROF_FINISH_TO_SEEN][PROF_EV_ROS_SLEEPS],
+			 2);
+	assert_int_equal(d.calls[0].ev[PROF_FINISH_TO_SEEN][HVM_EV_ROS_IRQS],
+			 1);
 	assert_int_equal(d.fwd[0].nr, PROF_FWD_FAULT);
 	assert_int_equal(d.fwd[0].call_id, id);
 	prof_data_free(&d);

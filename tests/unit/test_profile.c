@@ -13,11 +13,43 @@
 #define KHZ 1000000ull
 
 static const struct prof_call calls[] = {
-	/* id tid core submit pickup start finish seen status nfwd */
-	{ 1, 42, 0, 1000, 1100, 1150, 2150, 2300, 0, 1 },
-	{ 2, 42, 0, 3000, 3200, 3250, 3750, 3800, 0, 0 },
-	{ 3, 43, 1, 5000, 5300, 5310, 8310, 8410, -14, 0 },
-	{ 4, 43, 1, 9000, 8000, 9100, 9200, 9300, 0, 0 }, /* pickup < submit */
+	/* id tid core submit pickup start finish seen status nfwd events */
+	{ 1,
+	  42,
+	  0,
+	  1000,
+	  1100,
+	  1150,
+	  2150,
+	  2300,
+	  0,
+	  1,
+	  { [PROF_PICKUP_TO_START] = { [HVM_EV_CR3_LOADS] = 1 },
+	    [PROF_RUN] = { [HVM_EV_FWD_CALLS] = 1 } } },
+	{ 2, 42, 0, 3000, 3200, 3250, 3750, 3800, 0, 0, { { 0 } } },
+	{ 3,
+	  43,
+	  1,
+	  5000,
+	  5300,
+	  5310,
+	  8310,
+	  8410,
+	  -14,
+	  0,
+	  { [PROF_RUN] = { [HVM_EV_IRQS] = 2 } } },
+	/* pickup < submit: skipped, its events too */
+	{ 4,
+	  43,
+	  1,
+	  9000,
+	  8000,
+	  9100,
+	  9200,
+	  9300,
+	  0,
+	  0,
+	  { [PROF_RUN] = { [HVM_EV_IRQS] = 9 } } },
 };
 static const struct prof_fwd fwds[] = {
 	{ 1, 1, 1200, 1700 }, /* write(2) inside call 1's run */
@@ -43,12 +75,20 @@ UNIT_TEST(profile_stages_from_known_timestamps)
 	assert_int_equal(p.stage[PROF_TOTAL].max, 3410);
 	assert_int_equal(p.stage[PROF_FORWARD].count, 1);
 	assert_int_equal(p.stage[PROF_FORWARD].p50, 500);
+	/* Events: sums and maxima per stage, total over the stages. */
+	assert_int_equal(p.ev_sum[PROF_PICKUP_TO_START][HVM_EV_CR3_LOADS], 1);
+	assert_int_equal(p.ev_sum[PROF_RUN][HVM_EV_IRQS], 2);
+	assert_int_equal(p.ev_max[PROF_TOTAL][HVM_EV_IRQS], 2);
+	assert_int_equal(p.ev_sum[PROF_TOTAL][HVM_EV_CR3_LOADS], 1);
+	assert_true(profile_ev_mean(&p, PROF_RUN, HVM_EV_FWD_CALLS) > 0.33 &&
+		    profile_ev_mean(&p, PROF_RUN, HVM_EV_FWD_CALLS) < 0.34);
 	profile_free(&p);
 }
 
 UNIT_TEST(profile_tsc_conversion_and_errors)
 {
-	struct prof_call c = { 1, 1, 0, 0, 2600, 2600, 2600, 5200, 0, 0 };
+	struct prof_call c = { 1,    1,	   0, 0, 2600,	   2600,
+			       2600, 5200, 0, 0, { { 0 } } };
 	struct profile p;
 
 	/* 2.6 GHz: 2600 cycles are 1000 ns. */
@@ -83,9 +123,16 @@ UNIT_TEST(profile_csv_and_json_parse_back)
 
 	assert_int_equal(profile_build(&p, calls, 4, fwds, 1, KHZ), 0);
 	csv = capture(profile_print_csv, &p);
-	assert_non_null(strstr(csv, "stage,count,min,p50,p90,p99,max,mean\n"));
 	assert_non_null(
-		strstr(csv, "\nrun,3,500,1000,3000,3000,3000,1500.0\n"));
+		strstr(csv, "stage,count,min,p50,p90,p99,max,mean,cr3_loads,"));
+	assert_non_null(strstr(csv, ",fwd_faults,kicks_sent,ros_sleeps\n"));
+	/* run: times, then cr3 pml4 tlb msr irq(2 of 3 calls) ... fwd(1) */
+	assert_non_null(
+		strstr(csv, "\nrun,3,500,1000,3000,3000,3000,1500.0,0.000,"
+			    "0.000,0.000,0.000,0.667,0.000,0.000,0.333,0.000,"
+			    "0.000,0.000\n"));
+	/* forward has no events of its own */
+	assert_non_null(strstr(csv, ",,,,,,,,,,,\n"));
 	js = capture(profile_print_json, &p);
 	o = json_tokener_parse(js);
 	assert_non_null(o);
@@ -99,6 +146,12 @@ UNIT_TEST(profile_csv_and_json_parse_back)
 	/* run samples 500, 1000, 3000 fall in [256..511], [512..1023], [2048..4095] */
 	assert_true(json_object_object_get_ex(st, "histogram", &h));
 	assert_int_equal(json_object_array_length(h), 3);
+	assert_true(json_object_object_get_ex(st, "events", &h));
+	assert_true(json_object_object_get_ex(h, "hrt_irqs", &h));
+	assert_true(json_object_object_get_ex(h, "total", &v));
+	assert_int_equal(json_object_get_int64(v), 2);
+	assert_true(json_object_object_get_ex(h, "max", &v));
+	assert_int_equal(json_object_get_int64(v), 2);
 	json_object_put(o);
 	free(csv);
 	free(js);

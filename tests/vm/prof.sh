@@ -26,6 +26,11 @@ run syscall hvm-prof -n 100 -w block --csv=syscall.csv --json=syscall.json \
 run all hvm-prof -n 50 -w spin --json=all.json --trace=all.trace all
 run timed hvm-prof -t 0.5 -w poll --csv null
 run demo hvm-prof --json=demo.json --trace=demo.trace -- hvm-demo
+# Events per call: a warm process, a new one, one forwarded call.
+run warm hvm-prof -n 200 -w poll -c 0 --json=warm.json null
+run first hvm-prof -n 1 --warmup 0 -w poll -c 1 --json=first.json null
+run getpid hvm-prof -n 20 -w poll -c 0 --json=getpid.json --csv=getpid.csv getpid
+run stats hvmctl stats
 run usage hvm-prof bogus
 run nocalls hvm-prof -- true
 run fails hvm-prof --csv -- sh -c 'hvm-demo >/dev/null; exit 5'
@@ -99,6 +104,40 @@ expect_match "-- hvm-demo: program output and report both shown" \
 	'walked the caller|hvm-prof: program hvm-demo' "$share/demo.out"
 jqcheck "-- hvm-demo: trace parses, has invoke slices" "$share/demo.trace" \
 	'[.traceEvents[] | select(.name == "invoke")] | length >= 1200'
+
+# ev STAGE EVENT FIELD: jq expression for one event statistic of a stage.
+ev() {
+	echo "(.stages[] | select(.name == \"$1\") | .events.$2.$3)"
+}
+rc warm 0
+jqcheck "warm null poll: no CR3 load, no top-level sync" "$share/warm.json" \
+	"$(ev total cr3_loads total) == 0 and $(ev total pml4_syncs total) == 0"
+# Kick IPIs are not counted as failures: a host that deschedules the ROS
+# vCPU for longer than the HRT's 500 us poll makes the next call kick (as
+# it must), and that IPI may land just after the worker saw the request.
+jqcheck "warm null poll: no interrupt either way while the call runs" "$share/warm.json" \
+	"$(ev total hrt_irqs total) - $(ev total kicks_taken total) == 0 and
+	 $(ev total kicks_taken max) <= 1 and $(ev total ros_irqs total) == 0"
+jqcheck "warm null poll: nothing forwarded" "$share/warm.json" \
+	"$(ev run fwd_calls total) == 0 and $(ev run fwd_faults total) == 0"
+rc first 0
+jqcheck "first call of a new process: a CR3 load and a sync before start" \
+	"$share/first.json" \
+	".calls == 1 and $(ev pickup_to_start cr3_loads max) >= 1 and
+	 $(ev pickup_to_start pml4_syncs max) >= 1"
+rc getpid 0
+jqcheck "forwarded getpid: one forwarded call per invocation, in run" \
+	"$share/getpid.json" \
+	".calls == 20 and $(ev run fwd_calls mean) == 1 and $(ev run fwd_calls max) == 1 and
+	 $(ev total fwd_faults total) == 0"
+expect_match "getpid: --csv has the event columns" \
+	'^stage,count,min,p50,p90,p99,max,mean,cr3_loads,pml4_syncs,.*,kicks_sent,ros_sleeps$' \
+	"$share/getpid.csv"
+expect_match "getpid: text report shows events per stage" '^run( +[0-9]+\.[0-9]{2}){11}$' "$share/getpid.out"
+rc stats 0
+expect_match "hvmctl stats: global forwarded calls" '^hrt\.fwd_calls: [1-9]' "$share/stats.out"
+expect_match "hvmctl stats: global CR3 loads and kick IPIs" '^hrt\.kick_ipis: [0-9]' \
+	"$share/stats.out"
 
 rc usage 1
 expect_match "bad workload: one-line error" '^hvm-prof: unknown workload' "$share/usage.err"

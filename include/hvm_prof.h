@@ -1,6 +1,6 @@
-/* prof_ring.h - the profile ring file libhvm appends to when HVM_PROF names it. */
-#ifndef HVM_PROF_RING_H
-#define HVM_PROF_RING_H
+/* hvm_prof.h - the profile ring file libhvm appends to when HVM_PROF names it. */
+#ifndef HVM_PROF_H
+#define HVM_PROF_H
 
 /*
  * Shared by libhvm (the writer) and hvm-prof (the reader); only fixed-width
@@ -17,12 +17,15 @@
  *
  * Record fields mirror struct prof_call and struct prof_fwd of
  * tools/profile.h; times are raw TSC values, tsc_khz converts them.
+ *
+ * Version 2 added the events of each call (struct hvm_events, hvm_abi.h)
+ * by stage: the HRT's from the channel, libhvm's own beside them.
  */
-#include <stdint.h>
+#include "hvm_abi.h"
 
 /* "HVMPROF1" read as a little-endian u64. */
 #define PROF_RING_MAGIC		  0x31464f52504d5648ull
-#define PROF_RING_VERSION	  1u
+#define PROF_RING_VERSION	  2u
 #define PROF_RING_HDR_SIZE	  4096u
 #define PROF_RING_DEFAULT_RECORDS 65536u
 #define PROF_RING_MAX_RECORDS	  (1u << 24)
@@ -64,6 +67,16 @@ struct prof_ring_call {
 	uint64_t t_seen;
 	int32_t status;
 	uint32_t nr_forwarded;
+	/* Version 2: the HRT's events, from the channel (hvm_chan.ev_*). */
+	struct hvm_events ev_start; /* t_pickup .. t_start */
+	struct hvm_events ev_run;   /* t_start .. DONE */
+	/* libhvm's side; each saturates at 65535. */
+	uint16_t kick_ipis_submit; /* HVM_IOC_KICK for the request: 0 or 1 */
+	uint16_t kick_ipis_run;	   /* HVM_IOC_KICK after replies */
+	uint16_t sleeps_run;	   /* waits for a forwarded call that slept */
+	uint16_t sleeps_seen;	   /* waits for DONE that slept */
+	uint16_t ros_irq_seen;	   /* 1: DONE came with an interrupt */
+	uint16_t pad;
 };
 
 struct prof_ring_fwd {
@@ -90,8 +103,8 @@ struct prof_ring_rec {
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(struct prof_ring_hdr) == PROF_RING_HDR_SIZE,
 	       "ring header is one page");
-_Static_assert(sizeof(struct prof_ring_call) == 64, "call record layout");
+_Static_assert(sizeof(struct prof_ring_call) == 112, "call record layout");
 _Static_assert(sizeof(struct prof_ring_rec) == 128, "records are 2 lines");
 #endif
 
-#endif /* HVM_PROF_RING_H */
+#endif /* HVM_PROF_H */
