@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Makefile - top-level, non-recursive build of the whole HVM (host launcher,
 # HRT kernel, ROS driver, libraries, tools, tests).  `make V=1` shows commands.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # install.mk - man pages (built with everything), `make install` and
 # `make uninstall` under $(DESTDIR)$(PREFIX):
 #

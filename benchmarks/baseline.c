@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* baseline.c - the Linux futex hand-off the benchmarks and the demo measure HRT calls against. */
 #include <linux/futex.h>
 #include <sys/syscall.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* baseline.h - the Linux futex hand-off the benchmarks and the demo measure HRT calls against. */
 #ifndef HVM_BASELINE_H
 #define HVM_BASELINE_H

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # boot.sh - hvm-run's boot-to-command wall time against plain QEMU, same kernel and initramfs.
 #
 # Both boot the same ROS kernel and the initramfs hvm-run composes, run

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # benchmarks/build.mk - hosted benchmark programs (the VM ones are scripts).
 
 # The Linux futex hand-off that chan-bench, hvm-invoke-bench and hvm-demo

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* chan-bench.c - channel round trip on the host against cache-line, futex, eventfd and pipe. */
 #include <errno.h>
 #include <pthread.h>

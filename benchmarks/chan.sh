@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # chan.sh - the channel protocol on the host against the hardware floor and Linux hand-offs.
 set -eu
 cd "$(dirname "$0")/.."

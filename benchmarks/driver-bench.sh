@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # driver-bench.sh - one VM run measuring hvm.ko: HRT boot/reboot time vs fork+exec, ROS<->HRT interrupt round trips vs eventfd.
 # usage: benchmarks/driver-bench.sh [N]   (HVM_BENCH_HRT=IMAGE picks the HRT; default build/hrt-kernel/hrt.elf)
 set -u

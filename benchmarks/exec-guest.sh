@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # exec-guest.sh - the in-guest half of benchmarks/exec.sh: programs natively on the ROS cores and under hrt-exec on the HRT cores.
 #
 #   bash exec-guest.sh BIN RUNS OMP_N OMP_ITERS FILES STARTS

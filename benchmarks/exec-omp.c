@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* exec-omp.c - a CPU-bound OpenMP kernel (2-D Jacobi) for benchmarks/exec.sh. */
 /*
  * An ordinary OpenMP program that knows nothing of the HRT: exec.sh runs it

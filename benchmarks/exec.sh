@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # exec.sh - unmodified programs natively on 2 ROS cores against the same programs under hrt-exec on 2 HRT cores, in one VM.
 #
 # One boot with --host-root --cores 2:2; benchmarks/exec-guest.sh runs, in

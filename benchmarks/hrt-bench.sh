@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # hrt-bench.sh - runs the HRT's in-kernel microbenchmarks standalone under QEMU and prints their results.
 #
 # Usage: benchmarks/hrt-bench.sh [hrt.elf]   (HRT_BENCH_SMP=N cpus, default 2)

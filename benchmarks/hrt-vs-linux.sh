@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # hrt-vs-linux.sh - the HRT's thread/sync microbenchmarks against the same operations under Linux, in one VM.
 #
 # One VM with R ROS cores and H = R HRT cores: Linux runs benchmarks/linux-ops

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* invoke-bench.c - in-guest benchmark: hrt_invoke round trips against the in-VM floor and Linux hand-offs, forwarded vs native syscalls, events per call, all-core offload vs pthreads. */
 #include <errno.h>
 #include <fcntl.h>

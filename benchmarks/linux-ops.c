@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* linux-ops.c - the HRT microbenchmark operations measured under Linux in the ROS. */
 #include <pthread.h>
 #include <sched.h>

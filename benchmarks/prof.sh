@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # prof.sh - hvm-prof in a real VM: per-stage offload latency polling vs blocking, with traces and PNG plots.
 #
 # One boot with a --share folder: the ROS runs hvm-prof's workloads with

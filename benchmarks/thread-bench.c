@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* thread-bench.c - pthread/OpenMP code on ROS cores vs inside hrt_invoke. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # threads.sh - unmodified pthread/OpenMP code on the ROS cores against the same code inside hrt_invoke on the HRT cores, in one VM.
 #
 # hvm-thread-bench runs each measurement natively and then inside an

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # hrt-exec/build.mk - the hrt-exec launcher, its preloaded runtime (libhrt-exec.so) and the static-link runtime (libhrt-exec.a).
 
 HRT_EXEC_OUT := $(O)/hrt-exec

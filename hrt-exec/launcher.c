@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* launcher.c - hrt-exec: run an unmodified Linux program on the HRT cores. */
 #include <elf.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* runtime.c - hrt-exec's in-process half: main and its threads on the HRT. */
 #include <dirent.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* runtime.h - what hrt-exec's launcher and its in-process runtime share. */
 #ifndef HRT_EXEC_RUNTIME_H
 #define HRT_EXEC_RUNTIME_H

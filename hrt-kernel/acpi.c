@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* acpi.c - walks RSDP -> XSDT/RSDT -> MADT for local APIC entries (standalone only). */
 #include "acpi.h"
 #include "mm.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* acpi.h - just enough ACPI to find the CPUs (MADT) when booting standalone. */
 #ifndef HRT_ACPI_H
 #define HRT_ACPI_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* apic.c - local APIC: x2APIC through MSRs when CPUID offers it, else xAPIC MMIO. */
 #include "apic.h"
 #include "idt.h"

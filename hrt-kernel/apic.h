@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* apic.h - local APIC access (x2APIC MSRs when present, else xAPIC MMIO) and IPIs. */
 #ifndef HRT_APIC_H
 #define HRT_APIC_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* bench.c - microbenchmarks inside the HRT, reported in ns from the TSC. */
 #include "bench.h"
 #include "apic.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench.h - in-kernel microbenchmarks (thread, switch, condvar, barrier, IPI). */
 #ifndef HRT_BENCH_H
 #define HRT_BENCH_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* boot.c - both entries (HVM boot-info, standalone PVH) normalised into one boot-info record. */
 #include "boot.h"
 #include "acpi.h"

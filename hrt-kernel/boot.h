@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* boot.h - boot-info handling shared by the HVM and standalone (PVH) entries. */
 #ifndef HRT_BOOT_H
 #define HRT_BOOT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* buddy.c - buddy allocator; free blocks carry their list links in their own memory. */
 #include "buddy.h"
 #include "log.h"

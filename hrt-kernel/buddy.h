@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* buddy.h - binary buddy page allocator over physical ranges of HRT memory. */
 #ifndef HRT_BUDDY_H
 #define HRT_BUDDY_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # hrt-kernel/build.mk - the HRT aerokernel: freestanding, two-pass link with an embedded symbol table.
 
 HRT_OUT := $(O)/hrt-kernel

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* chan.c - the channel service: per-core scans, invocation workers. */
 #include "chan.h"
 #include "boot.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chan.h - the channel service: per-core scans, invocation workers. */
 #ifndef HRT_CHAN_H
 #define HRT_CHAN_H

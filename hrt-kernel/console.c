@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* console.c - writes bytes to COM1 (standalone) or the HVM log ring (never both). */
 #include "console.h"
 #include "x86.h"

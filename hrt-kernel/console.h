@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* console.h - output sinks: the shared-memory log ring (HVM) or COM1 (standalone). */
 #ifndef HRT_CONSOLE_H
 #define HRT_CONSOLE_H

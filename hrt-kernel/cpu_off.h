@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cpu_off.h - %gs offsets of struct hrt_cpu fields used by assembly. */
 #ifndef HRT_CPU_OFF_H
 #define HRT_CPU_OFF_H

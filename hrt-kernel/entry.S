@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* entry.S - 64-bit entry points, the 256 interrupt stubs and the thread context switch. */
 #include "idt.h"
 #include "cpu_off.h"

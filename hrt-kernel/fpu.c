@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* fpu.c - enables FPU/SSE/AVX (XCR0 as CPUID allows) and switches it eagerly with threads. */
 #include "fpu.h"
 #include "log.h"

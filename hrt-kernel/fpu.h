@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fpu.h - x87/SSE/AVX enablement and per-thread extended state save/restore. */
 #ifndef HRT_FPU_H
 #define HRT_FPU_H

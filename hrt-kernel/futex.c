@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* futex.c - process code's futexes: HRT waiters sleep on the HRT cores. */
 #include "futex.h"
 #include "boot.h"

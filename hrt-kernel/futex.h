@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* futex.h - process code's futexes: HRT threads wake each other without Linux. */
 #ifndef HRT_FUTEX_H
 #define HRT_FUTEX_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* gdt.c - per-CPU GDT with a 64-bit TSS whose IST slots hold the interrupt stacks; both read-only once loaded. */
 #include "gdt.h"
 #include "mm.h"

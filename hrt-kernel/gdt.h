@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gdt.h - per-CPU GDT and TSS. */
 #ifndef HRT_GDT_H
 #define HRT_GDT_H

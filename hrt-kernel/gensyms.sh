@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # gensyms.sh - turns `nm -n` output of the first link into the assembly of a sorted symbol table.
 # Usage: gensyms.sh < nm-output > symtab.S   (text symbols only; used by crash reports)
 awk '

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* hvmipi.c - the interrupts hvm.ko sends the HRT (HVM_HRT_VEC_*: pings, debug hang/crash) and the doorbell back. */
 #include "hvmipi.h"
 #include "apic.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hvmipi.h - handlers for the IPIs hvm.ko sends (HVM_HRT_VEC_*) and the ivshmem doorbell. */
 #ifndef HRT_HVMIPI_H
 #define HRT_HVMIPI_H

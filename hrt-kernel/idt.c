@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* idt.c - per-CPU IDTs (every vector on an IST stack), exception reports, IRQ dispatch. */
 #include "idt.h"
 #include "apic.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* idt.h - interrupt descriptor tables, exception reports and interrupt dispatch. */
 #ifndef HRT_IDT_H
 #define HRT_IDT_H

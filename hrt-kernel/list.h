@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* list.h - intrusive doubly linked lists (run queues, wait queues, free lists). */
 #ifndef HRT_LIST_H
 #define HRT_LIST_H

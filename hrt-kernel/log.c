@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* log.c - printf formatting and the lock that keeps log lines whole. */
 #include "log.h"
 #include "boot.h"

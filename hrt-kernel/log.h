@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.h - printf-style kernel logging and panic. */
 #ifndef HRT_LOG_H
 #define HRT_LOG_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* mm.c - builds the kernel's own page tables: higher-half image, direct map, empty lower half; its tables read-only. */
 #include "mm.h"
 #include "buddy.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mm.h - address-space layout: kernel image mapping, direct map, page tables. */
 #ifndef HRT_MM_H
 #define HRT_MM_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* parallel.c - parallel-for over the HRT cores with one pinned worker per core. */
 #include "parallel.h"
 #include "smp.h"

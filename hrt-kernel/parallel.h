@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* parallel.h - hrt_parallel_for: split an index range over all or N HRT cores. */
 #ifndef HRT_PARALLEL_H
 #define HRT_PARALLEL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pvh.S - PVH ELF note and 32-bit entry for standalone boots (qemu -kernel hrt.elf). */
 
 #include "hvm_layout.h"

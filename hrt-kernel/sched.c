@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* sched.c - per-CPU round-robin run queues, wake-ups, migration and timer preemption. */
 #include "sched.h"
 #include "apic.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sched.h - per-CPU run queues, the scheduler, wake-ups and timer preemption. */
 #ifndef HRT_SCHED_H
 #define HRT_SCHED_H

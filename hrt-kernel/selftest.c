@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* selftest.c - runs the registered self-tests, one fault-isolated thread each. */
 #include "selftest.h"
 #include "boot.h"

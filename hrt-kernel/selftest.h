@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* selftest.h - in-kernel self-tests registered in the .hrt_tests linker section. */
 #ifndef HRT_SELFTEST_H
 #define HRT_SELFTEST_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* signal.c - signal handlers of process code run on the HRT (Linux frames). */
 #include "signal.h"
 #include "boot.h"

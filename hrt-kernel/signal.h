@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* signal.h - running process code's signal handlers on HRT threads. */
 #ifndef HRT_SIGNAL_H
 #define HRT_SIGNAL_H

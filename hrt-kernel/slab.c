@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* slab.c - small-object allocator: one-page slabs per size class, pages for the rest. */
 #include "slab.h"
 #include "buddy.h"

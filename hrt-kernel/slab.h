@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* slab.h - hrt_malloc/hrt_free: power-of-two object caches over the buddy allocator. */
 #ifndef HRT_SLAB_H
 #define HRT_SLAB_H

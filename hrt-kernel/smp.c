@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* smp.c - per-CPU records and AP start-up with INIT-SIPI-SIPI through the trampoline page. */
 #include "smp.h"
 #include "apic.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* smp.h - per-CPU state and bringing up the other HRT cores. */
 #ifndef HRT_SMP_H
 #define HRT_SMP_H

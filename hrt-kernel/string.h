@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* string.h - the freestanding memory and string routines the kernel (and gcc) need. */
 #ifndef HRT_STRING_H
 #define HRT_STRING_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* symbols.c - binary search over the sorted table tools/gensyms generated at link time. */
 #include "symbols.h"
 #include "mm.h"

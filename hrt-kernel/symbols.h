@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* symbols.h - the embedded symbol table used to name addresses in crash reports. */
 #ifndef HRT_SYMBOLS_H
 #define HRT_SYMBOLS_H

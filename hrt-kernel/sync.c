@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* sync.c - spinlocks, wait queues and the blocking primitives built on them. */
 #include "sync.h"
 #include "sched.h"

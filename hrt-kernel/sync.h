@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sync.h - spinlocks, atomics, wait queues, mutexes, condition variables, barriers. */
 #ifndef HRT_SYNC_H
 #define HRT_SYNC_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* thread.c - kernel thread life cycle: create, start, exit, join, yield, pin. */
 #include "thread.h"
 #include "buddy.h"

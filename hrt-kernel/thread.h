@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* thread.h - kernel threads: create, join, exit, yield, pin. */
 #ifndef HRT_THREAD_H
 #define HRT_THREAD_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* timer.c - TSC calibration and the per-CPU periodic LAPIC timer (TCG has no TSC-deadline). */
 #include "timer.h"
 #include "apic.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* timer.h - TSC time base and the periodic LAPIC timer that drives ticks. */
 #ifndef HRT_TIMER_H
 #define HRT_TIMER_H

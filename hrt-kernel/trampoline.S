@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* trampoline.S - real-mode AP start-up code, copied to a low page and patched by smp.c (assembled twice: the second copy is the reference it is checked against). */
 
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* types.h - basic types, error numbers and helper macros shared by the HRT kernel. */
 #ifndef HRT_TYPES_H
 #define HRT_TYPES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* uaccess.S - kernel reads and writes of process memory that survive a page fault. */
 #include "cpu_off.h"
 

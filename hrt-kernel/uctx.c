@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* uctx.c - merged address spaces: shared roots, lazy loads, TLB flush acks. */
 #include "uctx.h"
 #include "boot.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* uctx.h - merged address spaces: a process's user half under the HRT. */
 #ifndef HRT_UCTX_H
 #define HRT_UCTX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* usercall.S - entering process code in ring 0, leaving it (return, abort, fault), and the syscall entry. */
 #include "cpu_off.h"
 #include "gdt.h"

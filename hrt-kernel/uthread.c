@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* uthread.c - HRT threads running process code: syscalls, faults, clone, exit. */
 #include "uthread.h"
 #include "boot.h"

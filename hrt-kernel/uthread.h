@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* uthread.h - HRT threads that run ROS process code and serve one channel. */
 #ifndef HRT_UTHREAD_H
 #define HRT_UTHREAD_H

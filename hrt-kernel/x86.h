@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* x86.h - thin inline wrappers around privileged x86-64 instructions. */
 #ifndef HRT_X86_H
 #define HRT_X86_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* accel.c - times a tiny ring-0 guest under KVM to see if KVM is usable. */
 #include "accel.h"
 #include "options.h"

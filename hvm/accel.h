@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* accel.h - decides between KVM and TCG, timing KVM's guest kernel mode. */
 #ifndef HVM_ACCEL_H
 #define HVM_ACCEL_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # hvm/build.mk - the host launcher hvm-run and the ROS's /init.
 
 HVM_SRCS := hvm/main.c hvm/run.c hvm/options.c hvm/optarg.c hvm/plan.c hvm/region.c \

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* console.c - the last few kilobytes of the guest console, printable. */
 #include "console.h"
 

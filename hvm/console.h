@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* console.h - keeps the tail of the guest console for error reports. */
 #ifndef HVM_CONSOLE_H
 #define HVM_CONSOLE_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* cpio.c - a cpio (newc) archive writer that creates parent folders. */
 #include "cpio.h"
 

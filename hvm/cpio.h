@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cpio.h - a cpio (newc) archive writer that creates parent folders. */
 #ifndef HVM_CPIO_H
 #define HVM_CPIO_H

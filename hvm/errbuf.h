@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* errbuf.h - formats a one-line error message into a caller's buffer. */
 #ifndef HVM_ERRBUF_H
 #define HVM_ERRBUF_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* hostroot.c - the ROS's shares, --host-root tree and /etc network files. */
 #include "hostroot.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hostroot.h - the ROS's mounts: 9p shares and the --host-root tree. */
 #ifndef HVM_HOSTROOT_H
 #define HVM_HOSTROOT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* init.c - the ROS's /init: mounts, modules, shares, hvm.ko, the command. */
 #include <dirent.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* initramfs.c - writes the ROS initramfs: busybox, modules, project files. */
 #include "initramfs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* initramfs.h - composes the ROS initramfs as a cpio newc archive. */
 #ifndef HVM_INITRAMFS_H
 #define HVM_INITRAMFS_H

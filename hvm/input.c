@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* input.c - relays hvm-run's stdin to the guest's stdin port, EOF included. */
 #include "input.h"
 

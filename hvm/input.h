@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* input.h - streams hvm-run's stdin to the guest, then signals its end. */
 #ifndef HVM_INPUT_H
 #define HVM_INPUT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* ivshmem.c - serves QEMU's ivshmem-doorbell device: memory fd and eventfds. */
 #include "ivshmem.h"
 

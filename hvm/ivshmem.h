@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ivshmem.h - the server side of QEMU's ivshmem client-server protocol. */
 #ifndef HVM_IVSHMEM_H
 #define HVM_IVSHMEM_H

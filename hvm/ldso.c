@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* ldso.c - the host dynamic loader's library search, done for the guest. */
 #include "ldso.h"
 

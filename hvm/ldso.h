@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ldso.h - finds shared libraries as the host's ld.so would, for the guest. */
 #ifndef HVM_LDSO_H
 #define HVM_LDSO_H

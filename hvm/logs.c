@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* logs.c - streams and keeps the guest kernel console and the HRT log. */
 #include "logs.h"
 

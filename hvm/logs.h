@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* logs.h - the guest's kernel console and HRT log: kept, shown (-v), saved. */
 #ifndef HVM_LOGS_H
 #define HVM_LOGS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* main.c - hvm-run: plans the split, serves the region, runs QEMU, reports. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* netcfg.c - brings up the ROS's loopback and QEMU user network (ioctls). */
 #include "netcfg.h"
 

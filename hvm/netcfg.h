@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* netcfg.h - the ROS's network set-up, done by /init with plain ioctls. */
 #ifndef HVM_NETCFG_H
 #define HVM_NETCFG_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* optarg.c - parsers for the values of hvm-run's option arguments. */
 #include "optarg.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* optarg.h - parsers for the values of hvm-run's option arguments. */
 #ifndef HVM_OPTARG_H
 #define HVM_OPTARG_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* options.c - parses hvm-run's command line into struct options. */
 #include "options.h"
 

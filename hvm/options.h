@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* options.h - hvm-run's command-line options: the table, parsing and --help. */
 #ifndef HVM_OPTIONS_H
 #define HVM_OPTIONS_H

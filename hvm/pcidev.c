@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* pcidev.c - finding HVM's ivshmem device through sysfs, for hvm-init and hvm-partition. */
 #include <dirent.h>
 #include <errno.h>

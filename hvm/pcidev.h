@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pcidev.h - finding HVM's ivshmem device through sysfs, for hvm-init and hvm-partition. */
 #ifndef HVM_PCIDEV_H
 #define HVM_PCIDEV_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* pin.c - keeps ROS and HRT vCPU threads on separate host cores. */
 #include "pin.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pin.h - plans and applies vCPU-thread pinning to host cores. */
 #ifndef HVM_PIN_H
 #define HVM_PIN_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* plan.c - checks a ROS/HRT split and plans vCPUs, APIC IDs and the region. */
 #include "plan.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* plan.h - validates a ROS/HRT split and derives the VM's shape from it. */
 #ifndef HVM_PLAN_H
 #define HVM_PLAN_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* qemu.c - runs the QEMU process and keeps the tail of its stderr. */
 #include "qemu.h"
 

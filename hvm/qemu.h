@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qemu.h - the QEMU process: start, watch, stop, and what it said on stderr. */
 #ifndef HVM_QEMU_H
 #define HVM_QEMU_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* qmp.c - talks QMP (JSON lines over a unix socket) with json-c. */
 #include "qmp.h"
 

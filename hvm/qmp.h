@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qmp.h - a minimal QMP client: capabilities, vCPU threads, quit. */
 #ifndef HVM_QMP_H
 #define HVM_QMP_H

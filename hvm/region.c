@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* region.c - creates, binds, prefaults and initialises the HRT region. */
 #include "region.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* region.h - the HRT memory region: a memfd shared with QEMU's ivshmem. */
 #ifndef HVM_REGION_H
 #define HVM_REGION_H

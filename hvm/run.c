@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* run.c - the event loop of one run: ports, stdin, deadlines, exit status. */
 #include "run.h"
 

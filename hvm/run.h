@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* run.h - one run's state and the launcher's helpers, for main.c and run.c. */
 #ifndef HVM_RUN_H
 #define HVM_RUN_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* status.c - the boot progress line on a terminal: drawn, updated, erased. */
 #include "status.h"
 

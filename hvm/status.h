@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* status.h - one terminal line that follows the boot until the command runs. */
 #ifndef HVM_STATUS_H
 #define HVM_STATUS_H

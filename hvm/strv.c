@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* strv.c - growable NULL-terminated string vectors. */
 #include "strv.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* strv.h - growable NULL-terminated string vectors for argv composition. */
 #ifndef HVM_STRV_H
 #define HVM_STRV_H

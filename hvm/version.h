@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* version.h - the product version hvm-run reports. */
 #ifndef HVM_VERSION_H
 #define HVM_VERSION_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* vm.c - builds the ROS command line and QEMU's argv for a planned split. */
 #include "vm.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vm.h - composes the ROS kernel command line and QEMU's command line. */
 #ifndef HVM_VM_H
 #define HVM_VM_H

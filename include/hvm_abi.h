@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /* hvm_abi.h - the shared-memory ABI between hvm-run, hvm.ko, the HRT and libhvm. */
 #ifndef HVM_ABI_H
 #define HVM_ABI_H

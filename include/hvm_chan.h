@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /* hvm_chan.h - the channel protocol of hvm_abi.h as inline code for every side. */
 #ifndef HVM_CHAN_H
 #define HVM_CHAN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /* hvm_fwd.h - the forwarding policy: which system calls of HRT code do not simply go to Linux, and why. */
 #ifndef HVM_FWD_H
 #define HVM_FWD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /* hvm_layout.h - the HRT's virtual address map as hvm.ko, the HRT, libhvm and the tests know it; usable from assembly. */
 #ifndef HVM_LAYOUT_H
 #define HVM_LAYOUT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /* hvm_prof.h - the profile ring file libhvm appends to when HVM_PROF names it. */
 #ifndef HVM_PROF_H
 #define HVM_PROF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /* hvm_tsc.h - the one rdtsc of the HRT, hvm.ko, libhvm, the tools, benchmarks and tests. */
 #ifndef HVM_TSC_H
 #define HVM_TSC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /* hvm_uapi.h - the /dev/hvm ioctl interface of hvm.ko, shared by the driver, libhvm, tools and tests. */
 #ifndef HVM_UAPI_H
 #define HVM_UAPI_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* async.c - libhvm's asynchronous and all-core calls, on partner threads. */
 #include <errno.h>
 #include <linux/futex.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* async.h - libhvm internals: the partner threads of asynchronous calls. */
 #ifndef HVM_ASYNC_H
 #define HVM_ASYNC_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libhvm/build.mk - libhvm.so/libhvm.a (exports only hvm.h), hvm.pc, the invoke tests and benchmark, staged into the guest.
 
 LIBHVM_OUT := $(O)/libhvm

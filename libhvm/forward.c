@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* forward.c - serving HRT code's calls, faults, clones and forks. */
 #include <errno.h>
 #include <sched.h>

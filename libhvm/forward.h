@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* forward.h - libhvm internals: serving HRT code's calls, faults and clones. */
 #ifndef HVM_FORWARD_H
 #define HVM_FORWARD_H

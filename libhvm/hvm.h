@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hvm.h - libhvm: run a Linux process's functions on HRT cores over its own memory. */
 #ifndef HVM_H
 #define HVM_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* invoke.c - libhvm's invocations: posting one, waiting, serving its calls. */
 #include <errno.h>
 #include <pthread.h>

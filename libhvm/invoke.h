@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* invoke.h - libhvm internals: running one invocation on a channel. */
 #ifndef HVM_INVOKE_H
 #define HVM_INVOKE_H

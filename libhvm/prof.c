@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* prof.c - libhvm's profile ring writer: one record per invocation and per forwarded call. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* prof.h - libhvm-internal: the profile ring writer behind HVM_PROF. */
 #ifndef HVM_LIBHVM_PROF_H
 #define HVM_LIBHVM_PROF_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* session.c - libhvm's session: binding, core choice, channels, stacks. */
 #include <errno.h>
 #include <fcntl.h>

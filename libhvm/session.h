@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* session.h - libhvm internals: the session, channels, stacks, core choice. */
 #ifndef HVM_SESSION_H
 #define HVM_SESSION_H

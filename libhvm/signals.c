@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* signals.c - handlers that HRT code installs run on the HRT, not here. */
 #include <errno.h>
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* signals.h - libhvm internals: signals for HRT code, delivered on the HRT. */
 #ifndef HVM_SIGNALS_H
 #define HVM_SIGNALS_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # ros-driver/build.mk - builds hvm.ko with Kbuild against the unpacked ROS kernel headers and stages it for the guest.
 
 ROS_DRIVER_SRCS := $(wildcard ros-driver/*.c ros-driver/*.h ros-driver/*.S) \

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/build.mk - hosted unit tests (cmocka) and the whole-VM integration suite.
 
 # Every tests/unit/test_*.c is linked in; tests register themselves.
@@ -9,7 +10,7 @@ UNIT_HVM_OBJS := $(filter-out $(O)/hvm/main.o $(O)/hvm/run.o,$(HVM_OBJS)) $(O)/t
 
 ALL_TARGETS += $(O)/tests/unit/hvm-unit
 DEPS += $(UNIT_OBJS:.o=.d) $(O)/tools/stats.d $(O)/tools/profile.d
-FAST_SUITES += tests/lint/format.sh tests/lint/checkpatch.sh $(O)/tests/unit/hvm-unit
+FAST_SUITES += tests/lint/format.sh tests/lint/license.sh tests/lint/checkpatch.sh $(O)/tests/unit/hvm-unit
 TEST_SUITES += tests/vm/hvm-run.sh tests/vm/usability.sh
 
 # HVM_SRC_DIR: the source tree, where tests read files such as README.md.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # install.sh - `make install` into a temporary DESTDIR: the files, a program
 # built against the installed header and libhvm through pkg-config, the man
 # pages, the installed hvm-run booted from another folder (one VM boot), and

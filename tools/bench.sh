@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # bench.sh - runs every benchmarks/*.sh; each compares against a baseline in one run.
 set -uo pipefail
 cd "$(dirname "$0")/.."

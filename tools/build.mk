@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tools/build.mk - ROS-side and host tools; each tool adds its own block.
 
 # hvmctl: control of hvm.ko from inside the ROS; static so the guest needs no libc.

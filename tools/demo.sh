@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # demo.sh - what `make run` shows: the split, offloaded functions, then python3 on the HRT.
 set -euo pipefail
 O=${O:-build}

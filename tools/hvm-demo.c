@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* hvm-demo.c - what `make run` shows: real code offloaded to the HRT, and its latency. */
 #include <errno.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* hvm-partition.c - prints the ROS/HRT split as seen from inside the ROS. */
 #include <errno.h>
 #include <fcntl.h>

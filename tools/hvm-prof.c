@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* hvm-prof.c - the offload-latency profiler: built-in workloads or any libhvm program, per-stage statistics. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* hvmctl.c - command-line control of hvm.ko: status, boot, reboot, stop, load, log, stats, ping, debug. */
 #include <errno.h>
 #include <fcntl.h>

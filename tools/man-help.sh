@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # man-help.sh PROGRAM OPTION... - runs PROGRAM OPTION... and prints its text
 # the way help2man reads a synopsis: "usage: " becomes "Usage: " and the
 # indented synopsis lines right after it become "  or: " lines; a "label: "

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* prof_file.c - parses the profile ring file libhvm writes (include/hvm_prof.h) for hvm-prof. */
 #include "prof_file.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* prof_file.h - reads libhvm's profile ring file into prof_call/prof_fwd arrays. */
 #ifndef HVM_TOOLS_PROF_FILE_H
 #define HVM_TOOLS_PROF_FILE_H

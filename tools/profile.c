@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* profile.c - turns channel timestamps into stage statistics and traces. */
 #include "profile.h"
 

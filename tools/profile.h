@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* profile.h - offload-latency profiles: stage statistics, CSV/JSON and Chrome traces. */
 #ifndef HVM_PROFILE_H
 #define HVM_PROFILE_H

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # setup.sh - installs the host packages the build needs and fetches the ROS kernel.
 #
 #   setup.sh packages      install missing Debian packages (root) or print the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* stats.c - nearest-rank percentiles and power-of-two histograms. */
 #include "stats.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stats.h - latency samples: percentiles and a text histogram for hvm-prof. */
 #ifndef HVM_STATS_H
 #define HVM_STATS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* boot_test.c - self-tests of the boot-info checks shared by the HVM and PVH entries. */
 #include "boot.h"
 #include "selftest.h"

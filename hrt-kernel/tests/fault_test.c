@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* fault_test.c - an exception in an isolated thread is reported and the kernel lives on. */
 #include "selftest.h"
 #include "thread.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* fpu_test.c - SSE/AVX register contents survive thread switches and preemption. */
 #include "fpu.h"
 #include "selftest.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* mm_test.c - self-tests for the buddy allocator, hrt_malloc and the page tables. */
 #include "boot.h"
 #include "buddy.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* protect_test.c - the kernel's IDT, GDT, TSS, page tables, text and rodata are read-only to ring 0 too. */
 #include "mm.h"
 #include "selftest.h"

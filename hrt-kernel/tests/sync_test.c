@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* sync_test.c - self-tests for atomics, spinlocks, mutexes, condition variables, barriers. */
 #include "selftest.h"
 #include "smp.h"

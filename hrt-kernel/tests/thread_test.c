@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* thread_test.c - self-tests for thread life cycle, placement, migration and preemption. */
 #include "parallel.h"
 #include "sched.h"

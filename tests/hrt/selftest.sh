@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # selftest.sh - boots the HRT kernel standalone under QEMU TCG with 1, 2 and 4 CPUs and reports its self-tests.
 #
 # Usage: tests/hrt/selftest.sh [hrt.elf]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # checkpatch.sh - the kernel module's sources must be checkpatch.pl --no-tree clean.
 set -u
 cd "$(dirname "$0")/../.."

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # format.sh - every C source and header must be as clang-format leaves it.
 #
 # The style is .clang-format (Linux kernel layout).  Code that must keep a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/stress/build.mk - hvm-stress (the in-guest side of the reliability campaigns), the short campaigns in make test.
 
 # Linked statically with libhvm.a like hvm-invoke-test; staged into the guest.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # run.sh - the reliability campaigns (make stress): hvm-stress in a VM per campaign, one summary line each, "N passed, N failed".
 #
 # usage: tests/stress/run.sh [--one-vm] [--known FILE] [CAMPAIGN...]

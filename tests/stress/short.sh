@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # short.sh - every reliability campaign at tiny sizes in one VM boot (part of make test; make stress runs the full sizes).
 #
 # The seed is fixed (STRESS_SEED overrides it) and the image campaign uses

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* stress-guest.c - hvm-stress: the in-guest side of the reliability campaigns
  * (fault, reboot and kill storms, /dev/hvm and image fuzz, access, load). */
 #include <elf.h>

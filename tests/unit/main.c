@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* main.c - runs every UNIT_TEST linked in and prints "N passed, N failed". */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_console.c - the console tail: last lines, CR/ESC removal, overflow. */
 #include "unit.h"
 

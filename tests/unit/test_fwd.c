@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_fwd.c - the forwarding policy of include/hvm_fwd.h against docs/libhvm.md's table. */
 #include "unit.h"
 

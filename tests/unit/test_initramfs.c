@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_initramfs.c - cpio newc writer, ELF deps, modules.dep, composition. */
 #include "unit.h"
 

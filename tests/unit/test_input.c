@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_input.c - stdin relay (streamed, EOF as shutdown), status, QEMU. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_ivshmem.c - the ivshmem server protocol, doorbells and interrupts. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_ldso.c - library search as ld.so does it, with .so files built here. */
 #include "unit.h"
 

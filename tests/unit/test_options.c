@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_options.c - hvm-run's command-line parsers and options_parse. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_options_table.c - hvm-run's option table: --help, README.md. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_pin.c - vCPU pinning plans: separate ROS and HRT host cores. */
 #include "unit.h"
 

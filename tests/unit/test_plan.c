@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_plan.c - split planning: accepted splits and each impossible one. */
 #include "unit.h"
 

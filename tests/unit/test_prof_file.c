@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_prof_file.c - the profile ring: libhvm's writer (libhvm/prof.c) and hvm-prof's reader (tools/prof_file.c). */
 #include "unit.h"
 

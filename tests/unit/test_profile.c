@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_profile.c - stage maths, CSV/JSON output and the Chrome trace of tools/profile.c. */
 #include "unit.h"
 

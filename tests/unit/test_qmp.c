@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_qmp.c - the QMP client: query-cpus-fast parsing and a fake server. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_region.c - the HRT region: header, image slot, create and destroy. */
 #include "unit.h"
 

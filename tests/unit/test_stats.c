@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_stats.c - percentile and histogram maths of tools/stats.c on known inputs. */
 #include "unit.h"
 

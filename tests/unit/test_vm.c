@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_vm.c - the ROS kernel command line and QEMU's argv for a plan. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit.h - self-registering cmocka tests: UNIT_TEST(name) { ... }. */
 #ifndef HVM_UNIT_H
 #define HVM_UNIT_H

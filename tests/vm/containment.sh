@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # containment.sh - whole-VM tests that broken HRT images and fatal HRT exceptions never reset the VM (issue 12): boot IDT reports, loader refusals, NMI/#DF/#MC, the real image afterwards.
 #
 # One boot (--cores 1:2), with a mutant of the HRT image given to hvm-run

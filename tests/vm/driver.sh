@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # driver.sh - whole-VM tests of hvm.ko and hvmctl: one VM with 1 HRT core runs every check, one with 2 cores the boot checks.
 set -u
 cd "$(dirname "$0")/../.."

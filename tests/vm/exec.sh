@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # exec.sh - whole-VM tests of hrt-exec: unmodified programs (python3, pigz, OpenMP, C++, shells, exec chains, signals, bad input) on the HRT.
 #
 # One boot with 2 HRT cores, --host-root: the guest runs the host-built

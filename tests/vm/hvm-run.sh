@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # hvm-run.sh - boots real split VMs under QEMU and checks hvm-run end to end.
 set -u
 cd "$(dirname "$0")/../.."

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # invoke.sh - whole-VM tests of hrt_invoke: libhvm + hvm.ko + the HRT channel service.
 #
 # Two boots of the same in-guest program: 2 HRT cores, and 1 HRT core with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - shared helpers for whole-VM integration tests (sourced, bash).
 #
 #   HVM_RUN           the launcher to test (default build/hvm/hvm-run)

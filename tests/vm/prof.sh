@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # prof.sh - whole-VM test of hvm-prof and hvm-plot: workloads, a real program, text/CSV/JSON/trace output.
 #
 # One boot with 2 HRT cores and a --share folder: the ROS runs hvm-prof's

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # reliability.sh - whole-VM tests of hvm.ko and the HRT staying usable: reboots mid-invocation, crashes, stopped processes, interrupted boots, exceptions.
 #
 # Two boots: --cores 1:1 (a stopped process and its bystander share the one

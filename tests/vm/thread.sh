@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # thread.sh - whole-VM tests of threads, processes, FP state and stacks inside offloaded code (hvm-thread-test).
 #
 # Two boots of the same in-guest program: 1 HRT core (every HRT thread,

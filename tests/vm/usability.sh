@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # usability.sh - day-to-day hvm-run: piped shell, stdin to a command, --add of
 # folders and of programs with libraries from LD_LIBRARY_PATH or RUNPATH,
 # loopback, --net user with a forwarded port, --share under --host-root,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # containment-guest.sh - runs inside the ROS booted with a broken HRT image: broken images are refused or reported, fatal HRT exceptions crash only the HRT, and the real image boots afterwards.
 # usage: containment-guest.sh REAL.elf   (the VM was booted with hvm-run --hrt MUTANT, a data-unloaded one)
 REAL=${1:-/root/hrt.elf}

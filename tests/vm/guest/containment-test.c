@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* containment-test.c - broken HRT images and fatal HRT exceptions must not take the VM down: mutants of the HRT image, NMI/#DF/#MC from offloaded code. */
 #include <elf.h>
 #include <errno.h>

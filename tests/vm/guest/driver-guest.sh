@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # driver-guest.sh - runs inside the ROS: checks hvm.ko end to end (boot, interrupts, reboots, bad input, reload).
 # usage: driver-guest.sh HRT_CORES full|boot
 H=${1:-1}

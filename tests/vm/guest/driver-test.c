@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* driver-test.c - in-guest checks and measurements for hvm.ko: bad images, bad ioctl arguments, permissions, reboots, baselines. */
 #include <elf.h>
 #include <errno.h>

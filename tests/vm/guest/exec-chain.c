@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* exec-chain.c - an execve chain for tests/vm/exec.sh. */
 /*
  * usage: exec-chain [N [PID]]

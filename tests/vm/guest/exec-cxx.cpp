@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // exec-cxx.cpp - an unmodified C++ std::thread program for tests/vm/exec.sh.
 //
 // Four std::threads meet at a barrier (std::mutex + std::condition_variable),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* exec-die.c - programs that die, for tests/vm/exec.sh. */
 /*
  * usage: exec-die kill SIG   kill(getpid(), SIG) with SIG's default action

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # exec-guest.sh - the in-guest half of tests/vm/exec.sh: unmodified programs under hrt-exec.
 #
 #   bash exec-guest.sh BIN SRC

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* exec-null.c - dereferences NULL, for tests/vm/exec.sh (dies of SIGSEGV). */
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* exec-omp.c - an unmodified OpenMP program for tests/vm/exec.sh. */
 /*
  * Four OpenMP threads each report the CPL they run at (from %cs) and the

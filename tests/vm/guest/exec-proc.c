@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* exec-proc.c - child processes from a program, for tests/vm/exec.sh. */
 /*
  * system(), popen(), fork+exec, fork alone, a child killed by a signal and

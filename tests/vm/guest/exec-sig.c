@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* exec-sig.c - signal handlers in an unmodified program, for tests/vm/exec.sh. */
 /*
  * usage: exec-sig CASE

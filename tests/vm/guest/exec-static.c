@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* exec-static.c - a static program for tests/vm/exec.sh. */
 /*
  * Built twice: plain -static (hrt-exec must refuse it: it would run on the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """exec-threads.py - a threaded python3 workload for tests/vm/exec.sh.
 
 Six threading.Threads meet at a Barrier, then each hashes its own stream

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* guest_test.h - in-guest test programs: registration, verdicts, runner. */
 #ifndef GUEST_TEST_H
 #define GUEST_TEST_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* invoke-test.c - in-guest tests of libhvm/hvm.ko/HRT invocation: every API call, forwarding, faults, threads, processes. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* mini-hrt.c - a minimal stand-in HRT image for the driver tests: boots, logs, beats, answers pings, hangs or crashes on request. */
 #include <stdint.h>
 #include "hvm_abi.h"

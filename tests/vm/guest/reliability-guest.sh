@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # reliability-guest.sh - runs inside the ROS: hvm.ko and the HRT under reboots mid-invocation, crashes, stopped processes, interrupted boots and exceptions.
 # usage: reliability-guest.sh [REBOOTS]   (reboot cycles watched for a false hung; default 10)
 #        reliability-guest.sh multicore (two HRT cores: hung non-boot core, stale requests)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* reliability-test.c - in-guest checks of hvm.ko and the HRT under reboots, crashes, stopped processes, interrupted boots and exceptions. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // thread-test-cxx.cpp - hvm-thread-test's std::thread test, run offloaded.
 #include <atomic>
 #include <mutex>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* thread-test.c - in-guest tests: threads, processes, FP state, big stacks. */
 /*
  * usage: hvm-thread-test [TEST...]   (no argument: every test)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # usability-guest.py - run by tests/vm/usability.sh in a --host-root ROS with
 # -i, --forward PORT:8000 and --share WWW: streamed stdin, loopback and name
 # resolution, the share under the host root, then one HTTP request served.
