@@ -10,9 +10,9 @@
 #              "# TODO known defect" and are not counted
 #
 # Sizes (environment), defaults for make stress:
-#   STRESS_FAULTS=5000 STRESS_REBOOTS=60 STRESS_KILLS=120 STRESS_FUZZ_OPS=50000
+#   STRESS_FAULTS=5000 STRESS_REBOOTS=100 STRESS_KILLS=120 STRESS_FUZZ_OPS=50000
 #   STRESS_FUZZ_REBOOTS=1 (0: the fuzzer's valid HVM_IOC_REBOOTs are turned away)
-#   STRESS_IMAGES=100 ("fixed": two mutants with known outcomes)
+#   STRESS_IMAGES=200 ("fixed": two mutants with known outcomes)
 #   STRESS_LOAD=4,4 (processes,threads) STRESS_LOAD_SECS=180
 #   STRESS_SEED (default: random, printed; every campaign derives its own
 #   from it)  STRESS_CORES=1:2  STRESS_MEM=512M:64M
@@ -30,11 +30,11 @@ HVM_RUN=${HVM_RUN:-$O/hvm/hvm-run}
 HRT=${STRESS_HRT:-$O/hrt-kernel/hrt.elf}
 
 FAULTS=${STRESS_FAULTS:-5000}
-REBOOTS=${STRESS_REBOOTS:-60}
+REBOOTS=${STRESS_REBOOTS:-100}
 KILLS=${STRESS_KILLS:-120}
 FUZZ_OPS=${STRESS_FUZZ_OPS:-50000}
 FUZZ_REBOOTS=${STRESS_FUZZ_REBOOTS:-1}
-IMAGES=${STRESS_IMAGES:-100}
+IMAGES=${STRESS_IMAGES:-200}
 LOAD=${STRESS_LOAD:-4,4}
 LOAD_SECS=${STRESS_LOAD_SECS:-180}
 CORES=${STRESS_CORES:-1:2}
