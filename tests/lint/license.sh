@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # license.sh - every source file carries the SPDX licence line LICENSE gives its directory.
 set -u
 cd "$(dirname "$0")/../.."
