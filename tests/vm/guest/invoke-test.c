@@ -1,5 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* invoke-test.c - in-guest tests of libhvm/hvm.ko/HRT invocation: every API call, forwarding, faults, threads, processes. */
+/*
+ * usage: hvm-invoke-test [TEST...]   (no argument: every test, in order)
+ *
+ * TEST is one of basic, modes, block, libc, memory, faults, errno_tls,
+ * async, concurrency, kill, protect, close.  A test binds by itself when
+ * it runs alone (hrt_invoke opens the device on first use).  Each test
+ * runs under alarm(TEST_ALARM_S): a hang prints "not ok - TEST # timed
+ * out" and exits.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -15,33 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest_test.h"
 #include "hvm.h"
 #include "hvm_uapi.h"
 #include <sys/ioctl.h>
 
-static int npass, nfail;
-
-static void check(int cond, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-#include <stdarg.h>
-static void check(int cond, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond) {
-		npass++;
-		printf("ok - %s\n", name);
-	} else {
-		nfail++;
-		printf("not ok - %s # ", name);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-	}
-	fflush(stdout);
-}
+#define TEST_ALARM_S 120 /* every test; invoke.sh gives the whole run 280 s */
 
 /* ------------------------------------------------------------ functions */
 
@@ -269,7 +257,7 @@ static long f_sum(void *arg, unsigned int i)
 
 /* ------------------------------------------------------------ tests */
 
-static void t_basic(void)
+GUEST_TEST(basic)
 {
 	struct hrt_info info;
 	long v[2] = { 40, 2 }, r = 0;
@@ -277,26 +265,27 @@ static void t_basic(void)
 
 	rc = hrt_open();
 	check(rc == 0, "hrt_open binds", "rc %d", rc);
-	check(hrt_open() == 0, "hrt_open is idempotent", " ");
+	check(hrt_open() == 0, "hrt_open is idempotent", NULL);
 	rc = hrt_info(&info);
 	check(rc == 0 && info.hrt_cores >= 1 &&
 		      info.hrt_state == HVM_HRT_READY &&
 		      info.abi_version == HVM_ABI_VERSION,
 	      "hrt_info", "rc %d cores %u state %u", rc, info.hrt_cores,
 	      info.hrt_state);
-	check(hrt_info(NULL) == -EINVAL, "hrt_info(NULL) is -EINVAL", " ");
+	check(hrt_info(NULL) == -EINVAL, "hrt_info(NULL) is -EINVAL", NULL);
 	rc = hrt_invoke(f_add, v, &r);
 	check(rc == 0 && r == 42, "hrt_invoke sync", "rc %d r %ld", rc, r);
 	check(hrt_invoke(NULL, v, &r) == -EINVAL,
-	      "hrt_invoke(NULL fn) is -EINVAL", " ");
+	      "hrt_invoke(NULL fn) is -EINVAL", NULL);
 	rc = hrt_invoke(f_write, "hello from the HRT\n", &r);
 	check(rc == 0 && r == 19, "forwarded write()", "rc %d r %ld", rc, r);
 	rc = hrt_invoke(f_getpid, NULL, &r);
 	check(rc == 0 && r == getpid(), "forwarded getpid()",
 	      "rc %d r %ld pid %d", rc, r, getpid());
+	return 0;
 }
 
-static void t_modes(void)
+GUEST_TEST(modes)
 {
 	static const enum hrt_wait_mode modes[] = { HRT_WAIT_DEFAULT,
 						    HRT_WAIT_POLL,
@@ -342,8 +331,9 @@ static void t_modes(void)
 		struct hrt_opts o = { .core = (int)info.hrt_cores };
 
 		check(hrt_invoke_opts(f_add, v, &r, &o) == -EINVAL,
-		      "invoke on a core that does not exist is -EINVAL", " ");
+		      "invoke on a core that does not exist is -EINVAL", NULL);
 	}
+	return 0;
 }
 
 /* HRT-event interrupts the driver has taken so far. */
@@ -360,7 +350,7 @@ static long long hrt_irqs(void)
 }
 
 /* Blocking really sleeps in the driver and is woken by the HRT's interrupt. */
-static void t_block(void)
+GUEST_TEST(block)
 {
 	struct hrt_opts o = { .core = -1, .wait = HRT_WAIT_BLOCK };
 	long v[2] = { 1, 1 }, r;
@@ -380,9 +370,10 @@ static void t_block(void)
 	check(!bad && before >= 0 && after - before >= 50 && s < 5.0,
 	      "blocking wait: 50 invocations, each woken by an HRT interrupt",
 	      "bad %d irqs %lld -> %lld, %.2f s", bad, before, after, s);
+	return 0;
 }
 
-static void t_libc(void)
+GUEST_TEST(libc)
 {
 	char buf[64] = "", line[64];
 	time_t t[2] = { 0, 0 };
@@ -416,9 +407,10 @@ static void t_libc(void)
 		      labs(t[1] - time(NULL)) < 5,
 	      "clock_gettime, time(), nanosleep", "rc %d r %ld t %ld %ld", rc,
 	      r, (long)t[0], (long)t[1]);
+	return 0;
 }
 
-static void t_memory(void)
+GUEST_TEST(memory)
 {
 	struct hvm_fault fault;
 	struct hrt_opts o = { .core = -1, .fault = &fault };
@@ -460,9 +452,10 @@ static void t_memory(void)
 	      "rc %d vector %u addr %lx err %x val %ld", rc, fault.vector,
 	      (unsigned long)fault.address, fault.error_code, *(long *)p);
 	munmap(p, 4096);
+	return 0;
 }
 
-static void t_faults(void)
+GUEST_TEST(faults)
 {
 	struct hvm_fault fault;
 	struct hrt_opts o = { .core = -1, .fault = &fault };
@@ -479,7 +472,7 @@ static void t_faults(void)
 	      (unsigned long)fault.address, (unsigned long)fault.rip,
 	      (void *)f_null);
 	check(hrt_invoke(f_add, v, &r) == 0 && r == 2,
-	      "invoke after NULL dereference works", " ");
+	      "invoke after NULL dereference works", NULL);
 	memset(&fault, 0, sizeof(fault));
 	rc = hrt_invoke_opts(f_gp, NULL, &r, &o);
 	check(rc == -EFAULT && fault.vector == 13,
@@ -495,7 +488,7 @@ static void t_faults(void)
 	      "stack overflow hits the guard page", "rc %d vector %u addr %lx",
 	      rc, fault.vector, (unsigned long)fault.address);
 	check(hrt_invoke(f_add, v, &r) == 0 && r == 2,
-	      "invoke after stack overflow works", " ");
+	      "invoke after stack overflow works", NULL);
 	o.timeout_ms = 300;
 	rc = hrt_invoke_opts(f_loop, NULL, &r, &o);
 	check(rc == -ETIMEDOUT, "endless loop with a timeout: -ETIMEDOUT",
@@ -505,7 +498,7 @@ static void t_faults(void)
 	check(rc == -ETIMEDOUT,
 	      "endless loop, blocking wait, timeout: -ETIMEDOUT", "rc %d", rc);
 	check(hrt_invoke(f_add, v, &r) == 0 && r == 2,
-	      "invoke after timeouts works", " ");
+	      "invoke after timeouts works", NULL);
 	rc = hrt_invoke(f_fork, NULL, &r);
 	check(rc == 0 && r == 5,
 	      "fork from offloaded code: the child runs, waitpid sees its status",
@@ -524,9 +517,10 @@ static void t_faults(void)
 		      "exit from offloaded code ends the calling thread with its code",
 		      "status %#x", st);
 	}
+	return 0;
 }
 
-static void t_errno_tls(void)
+GUEST_TEST(errno_tls)
 {
 	struct hrt_info info;
 	long r = 0, rets[HVM_MAX_HRT_CPUS];
@@ -555,9 +549,10 @@ static void t_errno_tls(void)
 	check(rc == (int)info.hrt_cores && good && tls_var == 5,
 	      "TLS/errno in parallel mode are the partners', one per core",
 	      "rc %d", rc);
+	return 0;
 }
 
-static void t_async_all(void)
+GUEST_TEST(async)
 {
 	struct hrt_info info;
 	struct hrt_call *call[4];
@@ -597,9 +592,9 @@ static void t_async_all(void)
 	for (int k = 0; k < 4 && ok; k++)
 		if (hrt_wait(call[k], &r) || r != getpid())
 			ok = 0;
-	check(ok, "4 async calls with forwarded syscalls", " ");
+	check(ok, "4 async calls with forwarded syscalls", NULL);
 	check(hrt_poll(NULL) == -EINVAL && hrt_wait(NULL, NULL) == -EINVAL,
-	      "hrt_poll/hrt_wait(NULL) are -EINVAL", " ");
+	      "hrt_poll/hrt_wait(NULL) are -EINVAL", NULL);
 	rc = hrt_invoke_all(f_add, v, 0, rets, NULL);
 	for (unsigned int i = 0; i < info.hrt_cores && rc > 0; i++)
 		if (rets[i] != 23 + (long)i)
@@ -611,7 +606,7 @@ static void t_async_all(void)
 	      rc);
 	check(hrt_invoke_all(f_add, v, info.hrt_cores + 1, rets, NULL) ==
 		      -EINVAL,
-	      "hrt_invoke_all on too many cores is -EINVAL", " ");
+	      "hrt_invoke_all on too many cores is -EINVAL", NULL);
 	{
 		struct hvm_fault fault;
 		struct hrt_opts o = { .core = -1, .fault = &fault };
@@ -622,6 +617,7 @@ static void t_async_all(void)
 		      "hrt_invoke_all: a fault is reported", "rc %d vector %u",
 		      rc, fault.vector);
 	}
+	return 0;
 }
 
 #define ITERS 200
@@ -663,7 +659,7 @@ static int stress(int nthreads)
 	return (int)bad;
 }
 
-static void t_concurrency(void)
+GUEST_TEST(concurrency)
 {
 	int bad, st1 = -1, st2 = -1;
 	pid_t a, b;
@@ -690,9 +686,10 @@ static void t_concurrency(void)
 		      WIFEXITED(st2) && WEXITSTATUS(st2) == 0,
 	      "three processes invoking at once", "bad %d st %x %x", bad, st1,
 	      st2);
+	return 0;
 }
 
-static void t_kill(void)
+GUEST_TEST(kill)
 {
 	long v[2] = { 2, 2 }, r = 0;
 	int st = 0, rc;
@@ -721,6 +718,7 @@ static void t_kill(void)
 	waitpid(p, &st, 0);
 	check(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	      "a new process binds and runs after the kill", "st %x", st);
+	return 0;
 }
 
 /* ------------------------------------------------- the HRT's own tables */
@@ -813,7 +811,7 @@ static long f_poke(void *arg, unsigned int i)
 	return 0;
 }
 
-static void t_protect(void)
+GUEST_TEST(protect)
 {
 	static const char *const what[P_N] = {
 		"the HRT's IDT (sidt)",
@@ -841,7 +839,7 @@ static void t_protect(void)
 	      "rc %d idt %lx text %lx", rc, (unsigned long)a[P_IDT],
 	      (unsigned long)a[P_TEXT]);
 	if (rc)
-		return;
+		return 0;
 	for (k = 0; k < P_N; k++) {
 		memset(&fault, 0, sizeof(fault));
 		rc = hrt_invoke_opts(f_poke, (void *)a[k], &r, &o);
@@ -859,9 +857,10 @@ static void t_protect(void)
 		check(rc == 0 && r >= 3 && r < 3 + HVM_MAX_HRT_CPUS, name,
 		      "rc %d r %ld", rc, r);
 	}
+	return 0;
 }
 
-static void t_close(void)
+GUEST_TEST(close)
 {
 	long v[2] = { 3, 4 }, r = 0;
 	int rc;
@@ -871,35 +870,15 @@ static void t_close(void)
 	rc = hrt_invoke(f_add, v, &r);
 	check(rc == 0 && r == 7, "hrt_close twice, then implicit re-open",
 	      "rc %d", rc);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	const char *only = argc > 1 ? argv[1] : "";
+	static const struct guest_test_config cfg = {
+		.mode = GUEST_SUITE,
+		.alarm_s = TEST_ALARM_S,
+	};
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	t_basic();
-	if (!*only || strstr(only, "modes"))
-		t_modes();
-	if (!*only || strstr(only, "block"))
-		t_block();
-	if (!*only || strstr(only, "libc"))
-		t_libc();
-	if (!*only || strstr(only, "memory"))
-		t_memory();
-	if (!*only || strstr(only, "faults"))
-		t_faults();
-	if (!*only || strstr(only, "tls"))
-		t_errno_tls();
-	if (!*only || strstr(only, "async"))
-		t_async_all();
-	if (!*only || strstr(only, "conc"))
-		t_concurrency();
-	if (!*only || strstr(only, "kill"))
-		t_kill();
-	if (!*only || strstr(only, "protect"))
-		t_protect();
-	t_close();
-	printf("%d passed, %d failed\n", npass, nfail);
-	return nfail ? 1 : 0;
+	return guest_test_main(argc, argv, &cfg);
 }
