@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest_test.h"
 #include "hvm.h"
 
 /*
@@ -160,6 +161,12 @@ static int mutate(const char *kind, const char *in, const char *out)
 	return 0;
 }
 
+/* Not a check: the mutant, and on stdout what must become of it. */
+GUEST_TEST_CMD(mutate, "mutate KIND IN OUT")
+{
+	return mutate(args[0], args[1], args[2]);
+}
+
 static long f_add(void *arg, unsigned int core)
 {
 	long *v = arg;
@@ -168,19 +175,15 @@ static long f_add(void *arg, unsigned int core)
 	return v[0] + v[1];
 }
 
-static int invoke(void)
+GUEST_TEST(invoke)
 {
 	long v[2] = { 40, 2 }, r = 0;
 	struct hrt_opts o = { .core = -1, .timeout_ms = 10000 };
 	int rc = hrt_invoke_opts(f_add, v, &r, &o);
 
-	if (rc == 0 && r == 42) {
-		printf("ok - an invocation works\n");
-		return 0;
-	}
-	printf("not ok - an invocation works # rc %d (%s) r %ld\n", rc,
-	       strerror(-rc), r);
-	return 1;
+	check(rc == 0 && r == 42, "an invocation works", "rc %d (%s) r %ld", rc,
+	      strerror(-rc), r);
+	return 0;
 }
 
 static long f_int2(void *arg, unsigned int core)
@@ -207,16 +210,18 @@ static long f_int18(void *arg, unsigned int core)
 	return 0;
 }
 
-static int crash(int vec)
+GUEST_TEST_CMD(crash, "crash VECTOR")
 {
+	int vec = atoi(args[0]);
 	hrt_fn fn = vec == 2	? f_int2
 		    : vec == 8	? f_int8
 		    : vec == 18 ? f_int18
 				: NULL;
 	struct hrt_opts o = { .core = -1, .timeout_ms = 5000 };
 	struct hrt_info in;
+	char name[128];
 	long r = 0;
-	int rc, i;
+	int rc, i, ok;
 
 	memset(&in, 0, sizeof(in));
 	if (!fn) {
@@ -230,29 +235,25 @@ static int crash(int vec)
 		usleep(100 * 1000);
 	}
 	hrt_close();
-	if (rc != 0 && i < 100) {
-		printf("ok - int $%d in offloaded code: the call fails (%s), "
-		       "the HRT is crashed\n",
-		       vec, strerror(-rc));
-		return 0;
-	}
-	printf("not ok - int $%d in offloaded code: the call fails, the HRT is "
-	       "crashed # rc %d state %u\n",
-	       vec, rc, in.hrt_state);
-	return 1;
+	ok = rc != 0 && i < 100;
+	/* the error it failed with is part of the name when it did */
+	if (ok)
+		snprintf(name, sizeof(name),
+			 "int $%d in offloaded code: the call fails (%s), "
+			 "the HRT is crashed",
+			 vec, strerror(-rc));
+	else
+		snprintf(name, sizeof(name),
+			 "int $%d in offloaded code: the call fails, "
+			 "the HRT is crashed",
+			 vec);
+	check(ok, name, "rc %d state %u", rc, in.hrt_state);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 5 && !strcmp(argv[1], "mutate"))
-		return mutate(argv[2], argv[3], argv[4]);
-	if (argc == 2 && !strcmp(argv[1], "invoke"))
-		return invoke();
-	if (argc == 3 && !strcmp(argv[1], "crash"))
-		return crash(atoi(argv[2]));
-	fprintf(stderr,
-		"usage: %s mutate KIND IN OUT | invoke | crash VECTOR\n",
-		argv[0]);
-	return 2;
+	static const struct guest_test_config cfg = { .mode = GUEST_STEP };
+
+	return guest_test_main(argc, argv, &cfg);
 }
