@@ -21,6 +21,7 @@
 # 20), EXEC_BENCH_ACCEL (auto|kvm|tcg) adjust the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benchmarks/accel.sh
 O=${O:-build}
 runs=${EXEC_BENCH_RUNS:-5}
 read -r omp_n omp_iters <<<"${EXEC_BENCH_OMP:-512 100}"
@@ -45,17 +46,7 @@ timeout -k 5 1860 "$O/hvm/hvm-run" --cores 2:2 --mem 2G:256M --accel "$accel" \
 sed -i 's/\r$//' "$out"
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# hvm-run's choice (hvm/main.c choose_kvm): it says "using TCG" when it
-# falls back from a present /dev/kvm, and nothing when it uses KVM.
-if [ "$accel" != auto ]; then
-	acc=$(echo "$accel" | tr '[:lower:]' '[:upper:]')
-elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	acc="TCG (no usable /dev/kvm)"
-elif grep -q "using TCG" "$err"; then
-	acc="TCG ($(grep -m1 "using TCG" "$err" | sed 's/^hvm-run: //'))"
-else
-	acc=KVM
-fi
+acc=$(bench_accel "$accel" "$err")
 
 # median NAME MODE: the median of the RUN lines' ns (the lower middle one
 # for an even count), empty without runs.

@@ -10,6 +10,7 @@
 # program's) and THREAD_BENCH_ACCEL (auto|kvm|tcg) adjust the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benchmarks/accel.sh
 O=${O:-build}
 cores=${THREAD_BENCH_CORES:-2:2}
 accel=${THREAD_BENCH_ACCEL:-auto}
@@ -23,17 +24,7 @@ timeout -k 5 960 "$O/hvm/hvm-run" --cores "$cores" --mem 1G:128M --accel "$accel
 		HVM_FUTEX=hrt hvm-thread-bench "$@"' sh \
 	${THREAD_BENCH_ITERS:+-n "$THREAD_BENCH_ITERS"} >"$out" 2>"$err" || rc=$?
 
-# hvm-run's choice (hvm/main.c choose_kvm): it says "using TCG" when it
-# falls back from a present /dev/kvm, and nothing when it uses KVM.
-if [ "$accel" != auto ]; then
-	acc=$(echo "$accel" | tr '[:lower:]' '[:upper:]')
-elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	acc="TCG (no usable /dev/kvm)"
-elif grep -q "using TCG" "$err"; then
-	acc="TCG ($(grep -m1 "using TCG" "$err" | sed 's/^hvm-run: //'))"
-else
-	acc=KVM
-fi
+acc=$(bench_accel "$accel" "$err")
 
 echo "hvm-thread-bench, cores $cores (ROS:HRT), accelerator: $acc"
 tr -d '\r' <"$out"

@@ -28,6 +28,7 @@ fi
 vm "$out" "$err" --cores 1:2 --hrt "$mutant" --timeout 240 \
 	--add "$HRT:/root/hrt.elf" \
 	--add tests/vm/guest/containment-guest.sh:/root/containment-guest.sh \
+	--add tests/vm/guest/verdict.sh:/root/verdict.sh \
 	-- sh /root/containment-guest.sh /root/hrt.elf
 guest_verdicts "" "$out" "$err"
 # The VM lived through it all: hvm-run returns the command's own status.

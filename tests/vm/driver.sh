@@ -13,7 +13,8 @@ if [ ! -f "$HRT" ]; then
 fi
 ADDS=(--add "$MINI:/root/mini-hrt.elf" --add "$HRT:/root/hrt.elf"
       --add "$O/tests/vm/driver-test:/usr/bin/driver-test"
-      --add tests/vm/guest/driver-guest.sh:/root/driver-guest.sh)
+      --add tests/vm/guest/driver-guest.sh:/root/driver-guest.sh
+      --add tests/vm/guest/verdict.sh:/root/verdict.sh)
 
 run_guest() {	# CORES MODE
 	local out=$T_TMP/out.$1 err=$T_TMP/err.$1

@@ -16,11 +16,13 @@ out=$T_TMP/out
 err=$T_TMP/err
 vm "$out" "$err" --cores 1:1 --timeout $((240 + N * 2)) \
 	--add tests/vm/guest/reliability-guest.sh:/root/reliability-guest.sh \
+	--add tests/vm/guest/verdict.sh:/root/verdict.sh \
 	-- sh /root/reliability-guest.sh "$N"
 guest_verdicts "" "$out" "$err"
 # Two HRT cores: a hung non-boot core (D1), stale requests (D2, D3).
 vm "$out" "$err" --cores 1:2 --timeout 240 \
 	--add tests/vm/guest/reliability-guest.sh:/root/reliability-guest.sh \
+	--add tests/vm/guest/verdict.sh:/root/verdict.sh \
 	-- sh /root/reliability-guest.sh multicore
 guest_verdicts "2 cores" "$out" "$err"
 summary

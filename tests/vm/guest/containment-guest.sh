@@ -3,30 +3,14 @@
 # containment-guest.sh - runs inside the ROS booted with a broken HRT image: broken images are refused or reported, fatal HRT exceptions crash only the HRT, and the real image boots afterwards.
 # usage: containment-guest.sh REAL.elf   (the VM was booted with hvm-run --hrt MUTANT, a data-unloaded one)
 REAL=${1:-/root/hrt.elf}
-PASS=0
-FAIL=0
 OUT=/tmp/containment-check.out
+. "${0%/*}/verdict.sh"
 M=/tmp/mutant.elf
 
-ok() { echo "ok - $1"; PASS=$((PASS + 1)); }
-not_ok() { echo "not ok - $1"; FAIL=$((FAIL + 1)); sed 's/^/#   /' "$OUT" | tail -15; }
-# check NAME CMD...: verdict from the command's exit status
-check() {
-	name=$1
-	shift
-	if "$@" >"$OUT" 2>&1; then ok "$name"; else not_ok "$name"; fi
-}
 # the driver's messages since the last mark
 mark() { echo "containment: $*" >/dev/kmsg; }
 since_mark() { dmesg | sed -n '/containment: /h; /containment: /!H; ${x;p}'; }
 state() { hvmctl status | sed -n 's/^state: //p'; }
-sub() {
-	"$@" >"$OUT" 2>&1
-	cat "$OUT"
-	PASS=$((PASS + $(grep -c '^ok - ' "$OUT")))
-	FAIL=$((FAIL + $(grep -c '^not ok - ' "$OUT")))
-	grep -Eq '^(not )?ok - ' "$OUT" || { echo "not ok - $* printed no verdict"; FAIL=$((FAIL + 1)); }
-}
 
 # 1. The image hvm-run gave us crashed before it had an IDT of its own: the
 # boot IDT reported it and halted the core; we are here, so the VM lived.
@@ -89,5 +73,5 @@ done
 
 check "no BUG/Oops/WARNING in dmesg" sh -c '! dmesg | grep -E "BUG|Oops|WARNING|general protection|Call Trace"'
 check "HRT ready at the end" sh -c '[ "$(hvmctl status | sed -n "s/^state: //p")" = ready ]'
-echo "$PASS passed, $FAIL failed"
+summary
 [ "$FAIL" -eq 0 ]

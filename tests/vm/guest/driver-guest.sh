@@ -4,25 +4,9 @@
 # usage: driver-guest.sh HRT_CORES full|boot
 H=${1:-1}
 MODE=${2:-full}
-PASS=0
-FAIL=0
 OUT=/tmp/driver-check.out
+. "${0%/*}/verdict.sh"
 
-ok() { echo "ok - $1"; PASS=$((PASS + 1)); }
-not_ok() { echo "not ok - $1"; FAIL=$((FAIL + 1)); sed 's/^/#   /' "$OUT" | tail -20; }
-# check NAME CMD...: verdict from the command's exit status
-check() {
-	name=$1
-	shift
-	if "$@" >"$OUT" 2>&1; then ok "$name"; else not_ok "$name"; fi
-}
-# driver-test prints its own ok/not ok lines; fold them into the counts
-sub() {
-	"$@" >"$OUT" 2>&1
-	cat "$OUT"
-	PASS=$((PASS + $(grep -c '^ok - ' "$OUT")))
-	FAIL=$((FAIL + $(grep -c '^not ok - ' "$OUT")))
-}
 hb() { hvmctl status | sed -n 's/^heartbeat: //p'; }
 beats() { a=$(hb); sleep 1; b=$(hb); [ -n "$a" ] && [ "$b" -gt "$a" ]; }
 field() { hvmctl status | sed -n "s/^$1: //p"; }
@@ -96,5 +80,5 @@ else
 fi
 check "no BUG/Oops/WARNING in dmesg" sh -c '! dmesg | grep -Eq "BUG|Oops|WARNING|general protection|Call Trace"'
 hvmctl stats | sed 's/^/# /'
-echo "$PASS passed, $FAIL failed"
+summary
 [ "$FAIL" -eq 0 ]

@@ -4,31 +4,10 @@
 # usage: reliability-guest.sh [REBOOTS]   (reboot cycles watched for a false hung; default 10)
 #        reliability-guest.sh multicore (two HRT cores: hung non-boot core, stale requests)
 N=${1:-10}
-PASS=0
-FAIL=0
 OUT=/tmp/reliability-check.out
+VERDICT_MARK=reliability
+. "${0%/*}/verdict.sh"
 
-ok() { echo "ok - $1"; PASS=$((PASS + 1)); }
-not_ok() { echo "not ok - $1"; FAIL=$((FAIL + 1)); sed 's/^/#   /' "$OUT" | tail -20; }
-# check NAME CMD...: verdict from the command's exit status
-check() {
-	name=$1
-	shift
-	if "$@" >"$OUT" 2>&1; then ok "$name"; else not_ok "$name"; fi
-}
-# the test program prints its own ok/not ok lines; fold them into the counts
-sub() {
-	# mark the phase in the kernel log, next to the driver's messages
-	echo "reliability: $*" >/dev/kmsg
-	"$@" >"$OUT" 2>&1
-	cat "$OUT"
-	if ! grep -Eq '^(not )?ok - ' "$OUT"; then
-		echo "not ok - $* printed no verdict"
-		FAIL=$((FAIL + 1))
-	fi
-	PASS=$((PASS + $(grep -c '^ok - ' "$OUT")))
-	FAIL=$((FAIL + $(grep -c '^not ok - ' "$OUT")))
-}
 ready() { hvmctl status | grep -qx 'state: ready'; }
 BUGS='BUG|Oops|WARNING|general protection|Call Trace'
 
@@ -42,7 +21,7 @@ if [ "$N" = multicore ]; then
 	check "stale requests were dropped by the HRT (its log)" sh -c 'hvmctl log | grep -q "dropped a request of boot"'
 	check "no BUG/Oops/WARNING in dmesg" sh -c "! dmesg | grep -E '$BUGS'"
 	check "HRT ready at the end" ready
-	echo "$PASS passed, $FAIL failed"
+	summary
 	[ "$FAIL" -eq 0 ]
 	exit
 fi
@@ -67,5 +46,5 @@ check "no hung HRT declared (dmesg)" sh -c '! dmesg | grep "hrt hung"'
 check "no BUG/Oops/WARNING in dmesg" sh -c "! dmesg | grep -E '$BUGS'"
 check "HRT ready at the end" ready
 hvmctl stats | sed 's/^/# /'
-echo "$PASS passed, $FAIL failed"
+summary
 [ "$FAIL" -eq 0 ]
