@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* forward.h - libhvm internals: serving HRT code's calls, faults and clones. */
+/* forward.h - libhvm internals: serving HRT code's forwarded calls and faults. */
 #ifndef HVM_FORWARD_H
 #define HVM_FORWARD_H
 
@@ -16,15 +16,5 @@
  */
 uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted,
 		   uint64_t *t_reply);
-
-/*
- * The pool of partners made ahead of time: its size (HVM_PARTNER_POOL,
- * 0 = none), ended by hrt_close (waiting partners exit), forgotten by a
- * forked child (its threads are not there).
- */
-#define HVM_POOL_MAX 16
-extern unsigned int hvm_pool_size;
-void hvm_pool_stop(void);
-void hvm_pool_forget(void);
 
 #endif /* HVM_FORWARD_H */

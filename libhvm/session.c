@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "async.h"
-#include "forward.h"
+#include "partner.h"
 #include "hvm.h"
 #include "hvm_chan.h"
 #include "hvm_uapi.h"
