@@ -67,7 +67,7 @@ hrt_user_abort_landing:
 	ret
 
 /*
- * A cloned thread has no hrt_user_call frame: uthread.c builds one whose
+ * A cloned thread has no hrt_user_call frame: syscall.c builds one whose
  * return address is this, so an abort ends the thread with the status.
  */
 	.globl hrt_uthread_abort_landing

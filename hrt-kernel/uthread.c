@@ -1,20 +1,17 @@
 // SPDX-License-Identifier: MIT
-/* uthread.c - HRT threads running process code: syscalls, faults, clone, exit. */
+/* uthread.c - HRT threads running process code: entry, forwarding of calls and faults, end. */
 #include "uthread.h"
 #include "boot.h"
 #include "chan.h"
-#include "fpu.h"
 #include "futex.h"
 #include "gdt.h"
 #include "hvm_chan.h"
-#include "hvm_fwd.h"
 #include "hvmipi.h"
 #include "log.h"
 #include "sched.h"
 #include "signal.h"
 #include "slab.h"
 #include "smp.h"
-#include "string.h"
 #include "thread.h"
 #include "uctx.h"
 #include "x86.h"
@@ -23,19 +20,6 @@
 #define MSR_LSTAR 0xc0000082
 #define MSR_FMASK 0xc0000084
 #define EFER_SCE  (1u << 0)
-
-/* The call numbers the HRT serves or watches are HVM_SYS_* (hvm_fwd.h). */
-
-#define ARCH_SET_FS 0x1002
-
-#define CLONE_VM	     0x00000100ull
-#define CLONE_VFORK	     0x00004000ull
-#define CLONE_SETTLS	     0x00080000ull
-#define CLONE_THREAD	     0x00010000ull
-#define CLONE_CHILD_CLEARTID 0x00200000ull
-#define SIGCHLD		     17
-/* sizeof(struct robust_list_head): Linux refuses any other length. */
-#define ROBUST_HEAD_LEN	     24
 
 /* The same fault served this often without effect is a real fault. */
 #define HRT_FAULT_REPEAT 4
@@ -48,17 +32,15 @@ struct hrt_ucall_ret {
 	long status;
 };
 
-__noreturn void hrt_user_abort_to(long status);
-__noreturn void hrt_uthread_enter(struct hrt_regs *r);
 __noreturn void hrt_uthread_aborted(long status);
-extern char hrt_user_abort_landing[], hrt_uthread_abort_landing[];
+extern char hrt_user_abort_landing[];
 extern char hrt_syscall_entry[], hrt_ustub_start[], hrt_ustub_end[];
 
 u64 hrt_chan_last[HVM_CHAN_MAX];
 /* Per core: the FS base in the MSR (process code's; kernel code ignores it). */
 static u64 hrt_fs_loaded[HRT_MAX_CPUS];
 
-static struct hrt_uthread *hrt_uthread_current(void)
+struct hrt_uthread *hrt_uthread_current(void)
 {
 	return hrt_current()->u;
 }
@@ -100,7 +82,7 @@ void hrt_uthread_init_cpu(void)
 	hrt_wrmsr(MSR_FMASK, (1u << 9) | (1u << 8) | (1u << 10) | (1u << 18));
 }
 
-static void hrt_uthread_load_fs(struct hrt_uthread *u)
+void hrt_uthread_load_fs(struct hrt_uthread *u)
 {
 	u32 me = hrt_cpu_id();
 
@@ -289,9 +271,8 @@ int hrt_uthread_post(struct hrt_uthread *u, u64 nr, const u64 *args)
 	return 0;
 }
 
-/* Ends a cloned thread: its channel and partner go, then the thread. */
-static __noreturn void hrt_uthread_end(struct hrt_uthread *u, u64 code, u64 sig,
-				       bool served)
+__noreturn void hrt_uthread_end(struct hrt_uthread *u, u64 code, u64 sig,
+				bool served)
 {
 	struct hvm_chan *c = hrt_uthread_chan(u);
 	struct hrt_thread *t = u->t;
@@ -321,9 +302,7 @@ static __noreturn void hrt_uthread_end(struct hrt_uthread *u, u64 code, u64 sig,
 	hrt_thread_exit(0);
 }
 
-/* Process code ended its thread with exit(code) or by signal (sig). */
-static __noreturn void hrt_uthread_exit(struct hrt_uthread *u, u64 code,
-					u64 sig)
+__noreturn void hrt_uthread_exit(struct hrt_uthread *u, u64 code, u64 sig)
 {
 	struct hvm_chan *c = hrt_uthread_chan(u);
 
@@ -348,7 +327,7 @@ __noreturn void hrt_uthread_aborted(long status)
 	hrt_uthread_end(hrt_uthread_current(), 0, 0, false);
 }
 
-static __noreturn void hrt_uthread_abort(struct hrt_uthread *u, long status)
+__noreturn void hrt_uthread_abort(struct hrt_uthread *u, long status)
 {
 	(void)u;
 	hrt_user_abort_to(status);
@@ -388,7 +367,7 @@ void hrt_uthread_return(struct hrt_regs *r)
 	r->rflags = 0x2;
 }
 
-static void hrt_uthread_fill_regs(struct hvm_fault *f, const struct hrt_regs *r)
+void hrt_uthread_fill_regs(struct hvm_fault *f, const struct hrt_regs *r)
 {
 	f->rip = r->rip;
 	f->rsp = r->rsp;
@@ -507,211 +486,4 @@ int hrt_uthread_populate(struct hrt_uthread *u, u64 addr, u64 len)
 			hrt_uthread_invlpg(p);
 	}
 	return 0;
-}
-
-/* Entry of a cloned thread: its kernel stack gets the frames, then process
- * code. */
-static long hrt_uthread_clone_main(void *arg)
-{
-	struct hrt_uthread *u = arg;
-	u64 base, *fake;
-	struct hrt_regs *r;
-
-	hrt_cli();
-	/*
-	 * Below this frame (never returned to): an hrt_user_call-shaped frame
-	 * whose return ends the thread (aborts land there), then the first
-	 * entry's registers.  Entries from process code land below base.
-	 */
-	base = ((u64)__builtin_frame_address(0) - 512) & ~15ull;
-	fake = (u64 *)base;
-	memset(fake, 0, 6 * sizeof(u64));
-	fake[6] = (u64)hrt_uthread_abort_landing;
-	u->t->ucall_rsp = base;
-	hrt_this_cpu()->ucall_rsp = base;
-	r = (struct hrt_regs *)(base - sizeof(*r));
-	*r = u->regs;
-	if (!hrt_uthread_load(u))
-		hrt_uthread_end(u, 0, 0, false);
-	hrt_uthread_enter(r);
-}
-
-/*
- * clone, fork and vfork from process code.  CLONE_THREAD makes an HRT
- * thread plus its ROS partner; anything else makes the child on the ROS,
- * where it resumes natively with our registers (libhvm).  Linux checks
- * the flags when the partner makes the real call.
- */
-static s64 hrt_uthread_clone(struct hrt_uthread *u, const struct hrt_regs *r,
-			     u64 flags, u64 sp, u64 ptid, u64 ctid, u64 tls)
-{
-	struct hvm_chan *c = hrt_uthread_chan(u);
-	u64 args[6] = { flags, sp, ptid, ctid, tls, hrt_chan_quiet_core() };
-	struct hrt_uthread *nu = NULL;
-	struct hrt_thread *t = NULL;
-	u32 mxcsr, idx, core;
-	u16 fcw;
-	s64 ret;
-
-	if (flags & CLONE_THREAD) {
-		/* Everything the HRT needs first: a partner we cannot match is
-		 * worse. */
-		nu = hrt_zalloc(sizeof(*nu));
-		if (nu)
-			t = hrt_thread_create(hrt_uthread_clone_main, nu,
-					      "uthread", HRT_ANY_CPU,
-					      HRT_THREAD_NOSTART |
-						      HRT_THREAD_DETACHED);
-		if (!t) {
-			hrt_free(nu);
-			return -EAGAIN;
-		}
-		nu->t = t;
-		nu->ctx = u->ctx;
-		nu->fs = (flags & CLONE_SETTLS) ? tls : u->fs;
-		nu->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
-		nu->last_fault = ~0ull;
-		nu->sys_nr = ~0ull;
-		nu->regs = *r;
-		nu->regs.rax = 0;
-		if (sp)
-			nu->regs.rsp = sp;
-		/* The child starts with a copy of our FP/SIMD state, as on
-		 * Linux. */
-		hrt_fpu_save(t->fpu);
-	}
-	memset(&c->fault, 0, sizeof(c->fault));
-	hrt_uthread_fill_regs(&c->fault, r);
-	hrt_fpu_get_control(&mxcsr, &fcw);
-	c->cur_fs = u->fs;
-	c->cur_mxcsr = mxcsr;
-	c->cur_fcw = fcw;
-	ret = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, HVM_NR_CLONE, args);
-	if (!nu) {
-		if (ret == HRT_FWD_ABORTED)
-			hrt_uthread_abort(u, -ECANCELED);
-		return ret;
-	}
-	idx = (u32)READ_ONCE(c->reply2);
-	core = idx < HVM_CHAN_MAX ? READ_ONCE(hrt_area->chan[idx].core) : ~0u;
-	if (ret < 0 || core >= hrt_ncpus || !hrt_cpus[core].online) {
-		if (ret >= 0)
-			hrt_printf("hrt: clone: bad channel %u from the ROS\n",
-				   idx);
-		hrt_thread_discard(t);
-		hrt_free(nu);
-		if (ret == HRT_FWD_ABORTED)
-			hrt_uthread_abort(u, -ECANCELED);
-		return ret < 0 ? ret : -EAGAIN;
-	}
-	nu->chan = idx;
-	hrt_chan_last[idx] =
-		__atomic_load_n(&hrt_area->chan[idx].req_seq, __ATOMIC_ACQUIRE);
-	t->cpu = (int)core;
-	t->pin = (int)core;
-	hrt_chan_set_owner(idx, nu);
-	t->u = nu;
-	HRT_COUNT(threads_created);
-	hrt_thread_start_new(t);
-	return ret;
-}
-
-void hrt_uthread_syscall(struct hrt_regs *r)
-{
-	struct hrt_uthread *u = hrt_uthread_current();
-	u64 nr = r->rax,
-	    a[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
-	s64 ret;
-
-	if (!u) {
-		r->rax = (u64)-ENOSYS;
-		return;
-	}
-	u->sys_nr = nr;
-	hrt_sti();
-	switch (nr) {
-	case HVM_SYS_rt_sigreturn:
-		/* The frame's registers, rax included, are the result. */
-		hrt_signal_return(u, r);
-		u->sys_nr = ~0ull;
-		hrt_uthread_return(r);
-		return;
-	case HVM_SYS_exit:
-		hrt_uthread_exit(u, a[0], 0);
-	case HVM_SYS_clone:
-		ret = hrt_uthread_clone(u, r, a[0], a[1], a[2], a[3], a[4]);
-		break;
-	case HVM_SYS_fork:
-		ret = hrt_uthread_clone(u, r, SIGCHLD, 0, 0, 0, 0);
-		break;
-	case HVM_SYS_vfork:
-		ret = hrt_uthread_clone(u, r, CLONE_VM | CLONE_VFORK | SIGCHLD,
-					0, 0, 0, 0);
-		break;
-	case HVM_SYS_clone3:
-		/* glibc falls back to clone, which carries all we need. */
-		ret = -ENOSYS;
-		break;
-	case HVM_SYS_futex:
-		ret = hrt_futex(u, a);
-		if (ret == HRT_FWD_ABORTED)
-			hrt_uthread_abort(u, -ECANCELED);
-		break;
-	case HVM_SYS_set_robust_list:
-		/* A worker's list is its caller's: Linux keeps that one. */
-		if (u->worker)
-			goto forward;
-		/*
-		 * Kept here, registered by the partner right before its exit
-		 * (hrt_uthread_end): Linux reads the head only at thread death.
-		 */
-		if (a[1] != ROBUST_HEAD_LEN) {
-			ret = -EINVAL;
-			break;
-		}
-		u->robust = a[0];
-		u->robust_len = a[1];
-		ret = 0;
-		break;
-	case HVM_SYS_arch_prctl:
-		if (a[0] == ARCH_SET_FS) {
-			/* The FS base is the HRT thread's, not the partner's. */
-			if (!hrt_user_addr(a[1])) {
-				ret = -EPERM;
-				break;
-			}
-			hrt_cli();
-			u->fs = a[1];
-			hrt_uthread_load_fs(u);
-			hrt_sti();
-			ret = 0;
-			break;
-		}
-		/* fall through */
-	default:
-	forward:
-		ret = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, nr, a);
-		if (ret == HRT_FWD_ABORTED)
-			hrt_uthread_abort(u, -ECANCELED);
-		switch (nr) {
-		case HVM_SYS_mmap:
-		case HVM_SYS_brk:
-		case HVM_SYS_mremap:
-			/*
-			 * A new top-level entry is only in Linux's root.  No
-			 * CR3 load: entries that were not present are not in
-			 * any TLB, and whatever Linux removed or changed went
-			 * through hvm.ko's mmu_notifier, whose flush request
-			 * hrt_uthread_wait_reply() has applied (munmap,
-			 * mprotect, madvise need nothing more).
-			 */
-			hrt_cli();
-			hrt_uctx_resync(u->ctx, false);
-			break;
-		}
-	}
-	hrt_cli();
-	r->rax = (u64)ret;
-	hrt_uthread_return(r);
-	u->sys_nr = ~0ull;
 }

@@ -86,8 +86,7 @@ __noreturn void hrt_uthread_fatal(struct hrt_uthread *u, struct hrt_regs *r,
 bool hrt_uthread_alive(struct hrt_uthread *u);
 /* Must (u) leave what it waits for: process gone, or an abort request? */
 bool hrt_uthread_stop(struct hrt_uthread *u);
-/* Entry points from usercall.S/entry.S, on the thread's kernel stack. */
-void hrt_uthread_syscall(struct hrt_regs *r);
+/* Entry point from entry.S, on the thread's kernel stack. */
 void hrt_uthread_trap(struct hrt_regs *r);
 /* Before any return to process code: ends it if aborted or its process died. */
 void hrt_uthread_return(struct hrt_regs *r);
@@ -97,5 +96,29 @@ bool hrt_regs_from_process(const struct hrt_regs *r);
 void hrt_chan_notify(struct hvm_chan *c);
 /* HVM mode: SYSCALL MSRs of this core. */
 void hrt_uthread_init_cpu(void);
+/* The uthread the running HRT thread is, or NULL (a kernel thread). */
+struct hrt_uthread *hrt_uthread_current(void);
+/* Loads (u)'s FS base into this core's MSR if it is not there (interrupts off). */
+void hrt_uthread_load_fs(struct hrt_uthread *u);
+/* Copies the registers of process code at (r) into fault record (f). */
+void hrt_uthread_fill_regs(struct hvm_fault *f, const struct hrt_regs *r);
+/*
+ * Ends cloned thread (u): its channel and partner go with exit code
+ * (code) or signal (sig), then the thread.  (served): the ROS still
+ * serves the channel, so the calls posted are drained first.
+ */
+__noreturn void hrt_uthread_end(struct hrt_uthread *u, u64 code, u64 sig,
+				bool served);
+/* Process code (u) ended its thread with exit(code) or by signal (sig). */
+__noreturn void hrt_uthread_exit(struct hrt_uthread *u, u64 code, u64 sig);
+/* Leaves the process code (u) runs: its hrt_user_call returns (status). */
+__noreturn void hrt_uthread_abort(struct hrt_uthread *u, long status);
+
+/* usercall.S: the same, from any depth of the kernel stack. */
+__noreturn void hrt_user_abort_to(long status);
+/* usercall.S: first entry of a cloned thread into process code at (r). */
+__noreturn void hrt_uthread_enter(struct hrt_regs *r);
+/* usercall.S: where a cloned thread's fake hrt_user_call frame returns. */
+extern char hrt_uthread_abort_landing[];
 
 #endif /* HRT_UTHREAD_H */

@@ -6,7 +6,7 @@
 /*
  * Every system call of offloaded code is forwarded to its partner thread
  * in Linux (raw syscall(2) semantics) unless this table says otherwise.
- * The HRT (hrt-kernel/uthread.c, futex.c) takes its call numbers from it,
+ * The HRT (hrt-kernel/syscall.c, futex.c) takes its call numbers from it,
  * libhvm (libhvm/forward.c) its refusals, and hvm-unit's
  * fwd_table_matches_docs checks docs/libhvm.md's table against it.
  *
