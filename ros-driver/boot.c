@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* boot.c - boots the HRT: bootinfo, temporary page tables, trampoline, INIT/SIPI and the ready wait. */
+/* boot.c - boots the HRT: bootinfo, temporary page tables, INIT/SIPI and the ready wait. */
 #include <linux/delay.h>
 #include <linux/elf.h>
 #include <linux/io.h>
@@ -10,74 +10,9 @@
 #include <linux/vmalloc.h>
 #include <linux/sizes.h>
 #include <asm/apic.h>
-#include <asm/e820/api.h>
 #include <asm/msr.h>
 
 #include "ros.h"
-
-/* Mirrors the data block at the end of trampoline.S. */
-struct ros_tramp_data {
-	u64 low_cr3;
-	u64 cr3;
-	u64 entry;
-	u64 bootinfo;
-	u64 magic;
-	u64 stack;
-	u64 state_va;
-};
-
-/* Mirrors ros_trampoline_report: what the boot IDT caught. */
-struct ros_tramp_report {
-	u64 magic;
-	u64 vector;
-	u64 error;
-	u64 rip;
-	u64 rsp;
-	u64 cr2;
-	u64 busy;
-};
-
-#define ROS_TRAMP_REPORT_MAGIC 0x4843525442564821ull
-
-/*
- * The trampoline page: the copied code and tables (at most CODE_MAX
- * bytes), the image's first stack below STACK_TOP, the boot IDT's own
- * stack (IST 1) above it.
- */
-#define ROS_TRAMP_CODE_MAX  0x800
-#define ROS_TRAMP_STACK_TOP 0xc00
-#define ROS_TRAMP_IST_TOP   0x1000
-#define ROS_TRAMP_VECTORS   32
-
-struct ros_idt_gate {
-	u16 off0;
-	u16 sel;
-	u8 ist;
-	u8 type;
-	u16 off1;
-	u32 off2;
-	u32 zero;
-} __packed;
-
-struct ros_tss {
-	u32 reserved0;
-	u64 rsp[3];
-	u64 reserved1;
-	u64 ist[7];
-	u64 reserved2;
-	u16 reserved3;
-	u16 iomap_base;
-} __packed;
-
-struct ros_dtr {
-	u16 limit;
-	u64 base;
-} __packed;
-
-#define PTE_P	 0x001ull
-#define PTE_RW	 0x002ull
-#define PTE_PS	 0x080ull
-#define PTE_ADDR 0x000ffffffffff000ull
 
 /* Page-table pages handed out from a pool in the region, after the image. */
 struct ros_pt {
@@ -262,97 +197,6 @@ static void ros_fill_bootinfo(struct ros_dev *rd, u64 flags,
 	/* magic last: a half-written record never looks valid */
 	smp_wmb();
 	WRITE_ONCE(bi->magic, HVM_BOOTINFO_MAGIC);
-}
-
-/* Offset of trampoline.S symbol sym in the page, and its address there. */
-#define TRAMP_OFF(sym) ((sym)-ros_trampoline_start)
-#define TRAMP_PA(sym)  (ros_trampoline_phys + TRAMP_OFF(sym))
-
-/*
- * The boot IDT, its TSS and the image's first stack, all in the trampoline
- * page (identity-mapped by the entry tables): an image that faults before
- * it installs an IDT of its own is reported, not a triple fault that
- * resets the whole VM.
- */
-static void ros_boot_idt(struct ros_dev *rd, struct ros_tramp_data *d)
-{
-	struct ros_idt_gate *idt = rd->tramp + TRAMP_OFF(ros_tramp_idt);
-	struct ros_tss *tss = rd->tramp + TRAMP_OFF(ros_tramp_tss);
-	struct ros_dtr *dt = rd->tramp + TRAMP_OFF(ros_tramp_idt_desc);
-	u64 *desc = rd->tramp + TRAMP_OFF(ros_tramp_tss_desc);
-	u64 base = TRAMP_PA(ros_tramp_tss), lim = sizeof(*tss) - 1;
-	unsigned int v;
-
-	for (v = 0; v < ROS_TRAMP_VECTORS; v++) {
-		u64 h = TRAMP_PA(ros_tramp_stubs) + 16 * v;
-
-		idt[v] = (struct ros_idt_gate){
-			.off0 = h & 0xffff,
-			.sel = 0x08,
-			.ist = 1,
-			.type = 0x8e,
-			.off1 = (h >> 16) & 0xffff,
-			.off2 = h >> 32,
-		};
-	}
-	dt->limit = ROS_TRAMP_VECTORS * sizeof(*idt) - 1;
-	dt->base = TRAMP_PA(ros_tramp_idt);
-	memset(tss, 0, sizeof(*tss));
-	tss->ist[0] = ros_trampoline_phys + ROS_TRAMP_IST_TOP;
-	tss->iomap_base = sizeof(*tss);
-	/* 64-bit available TSS (type 9), 16 bytes */
-	desc[0] = (lim & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
-		  (((lim >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	desc[1] = base >> 32;
-	d->stack = ros_trampoline_phys + ROS_TRAMP_STACK_TOP;
-	d->state_va = HVM_DIRECT_MAP_BASE + rd->shm_phys +
-		      offsetof(struct hvm_shm_header, hrt_state);
-}
-
-static void ros_write_trampoline(struct ros_dev *rd, u64 cr3, u64 entry)
-{
-	size_t len = ros_trampoline_end - ros_trampoline_start;
-	struct ros_tramp_data *d;
-
-	memcpy(rd->tramp, ros_trampoline_start, len);
-	d = rd->tramp + TRAMP_OFF(ros_trampoline_data);
-	d->low_cr3 = page_to_phys(rd->low_pt);
-	d->cr3 = cr3;
-	d->entry = entry;
-	d->bootinfo = HVM_DIRECT_MAP_BASE + rd->shm_phys + HVM_BOOTINFO_OFF;
-	d->magic = HVM_BOOTINFO_MAGIC;
-	ros_boot_idt(rd, d);
-	wmb(); /* visible before the SIPI */
-}
-
-static const char *const ros_exc_names[ROS_TRAMP_VECTORS] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
-	"#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "reserved",
-	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
-};
-
-/*
- * The boot IDT's record (trampoline.S), if it caught an exception of this
- * boot: logs "crashed during boot" with vector and RIP and returns true.
- */
-static bool ros_boot_crash_report(struct ros_dev *rd)
-{
-	const struct ros_tramp_report *r =
-		rd->tramp + TRAMP_OFF(ros_trampoline_report);
-	struct ros_tramp_report c;
-
-	if (READ_ONCE(r->magic) != ROS_TRAMP_REPORT_MAGIC)
-		return false;
-	rmb(); /* the fields were stored before the magic */
-	memcpy(&c, r, sizeof(c));
-	dev_err(&rd->pdev->dev,
-		"hrt boot failed: crashed during boot: vector %llu (%s), RIP %#llx (error %#llx, RSP %#llx, CR2 %#llx)\n",
-		c.vector,
-		c.vector < ROS_TRAMP_VECTORS && ros_exc_names[c.vector]
-			? ros_exc_names[c.vector]
-			: "reserved",
-		c.rip, c.error, c.rsp, c.cr2);
-	return true;
 }
 
 /* One ICR write, waiting for the previous and this one to be delivered. */
@@ -592,7 +436,7 @@ static int ros_boot_check(struct ros_dev *rd, unsigned long deadline)
 		ret = READ_ONCE(rd->hdr->hrt_error);
 		if (ret >= 0 || ret < -MAX_ERRNO)
 			ret = -EIO;
-		if (s != HVM_HRT_CRASHED || !ros_boot_crash_report(rd))
+		if (s != HVM_HRT_CRASHED || !ros_tramp_crash_report(rd))
 			dev_err(&rd->pdev->dev,
 				"hrt boot failed: the HRT reported state %s (error %d)\n",
 				hvm_hrt_state_name(s), ret);
@@ -645,7 +489,7 @@ int ros_boot(struct ros_dev *rd, u64 flags, const char *cmdline,
 		ros_boot_failed(rd, ret, false);
 		return ret;
 	}
-	ros_write_trampoline(rd, cr3, entry);
+	ros_tramp_write(rd, cr3, entry);
 	ros_start_core(rd, 0);
 
 	deadline = jiffies + msecs_to_jiffies(timeout_ms);
@@ -688,45 +532,12 @@ void ros_boot_poll(struct ros_dev *rd)
 
 int ros_boot_init(struct ros_dev *rd)
 {
-	struct device *dev = &rd->pdev->dev;
-	u64 *pml4, *pdpt, *pd, apicbase;
-	phys_addr_t tp = ros_trampoline_phys;
+	u64 apicbase;
+	int ret;
 
-	BUILD_BUG_ON(sizeof(struct ros_tramp_data) != 56);
-	BUILD_BUG_ON(sizeof(struct ros_tss) != 104);
-	if ((tp & ~PAGE_MASK) || tp == 0 || tp >= SZ_1M) {
-		dev_err(dev, "trampoline=%#llx must be a page below 1 MiB\n",
-			(u64)tp);
-		return -EINVAL;
-	}
-	/* Writing into ROS RAM would corrupt Linux: insist on memmap=. */
-	if (e820__mapped_any(tp, tp + PAGE_SIZE, E820_TYPE_RAM) ||
-	    !e820__mapped_any(tp, tp + PAGE_SIZE, E820_TYPE_RESERVED)) {
-		dev_err(dev,
-			"trampoline page %#llx is not reserved (boot the ROS with memmap=4K$%#llx)\n",
-			(u64)tp, (u64)tp);
-		return -EINVAL;
-	}
-	if (ros_trampoline_end - ros_trampoline_start > ROS_TRAMP_CODE_MAX)
-		return -E2BIG;
-	rd->tramp = devm_memremap(dev, tp, PAGE_SIZE, MEMREMAP_WB);
-	if (IS_ERR(rd->tramp))
-		return PTR_ERR(rd->tramp);
-
-	/*
-	 * The trampoline loads %cr3 from 32-bit code, so its first tables
-	 * must sit below 4 GiB; the region may not.  Identity-map 0..2 MiB.
-	 */
-	rd->low_pt = alloc_pages(GFP_KERNEL | __GFP_DMA32 | __GFP_ZERO, 2);
-	if (!rd->low_pt)
-		return -ENOMEM;
-	pml4 = page_address(rd->low_pt);
-	pdpt = pml4 + 512;
-	pd = pml4 + 1024;
-	pml4[0] = page_to_phys(rd->low_pt + 1) | PTE_P | PTE_RW;
-	pdpt[0] = page_to_phys(rd->low_pt + 2) | PTE_P | PTE_RW;
-	pd[0] = PTE_P | PTE_RW | PTE_PS;
-
+	ret = ros_tramp_init(rd);
+	if (ret)
+		return ret;
 	rdmsrl(MSR_IA32_APICBASE, apicbase);
 	rd->lapic_phys = apicbase & MSR_IA32_APICBASE_BASE;
 	if (!rd->lapic_phys)
@@ -736,7 +547,5 @@ int ros_boot_init(struct ros_dev *rd)
 
 void ros_boot_exit(struct ros_dev *rd)
 {
-	if (rd->low_pt)
-		__free_pages(rd->low_pt, 2);
-	rd->low_pt = NULL;
+	ros_tramp_exit(rd);
 }

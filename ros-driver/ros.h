@@ -139,6 +139,12 @@ void ros_note_crash(struct ros_dev *rd);
 void ros_hb_reset(struct ros_dev *rd);
 void ros_dev_put(struct ros_dev *rd);
 
+/* Entry bits of the boot page tables (boot.c, tramp.c). */
+#define PTE_P	 0x001ull
+#define PTE_RW	 0x002ull
+#define PTE_PS	 0x080ull
+#define PTE_ADDR 0x000ffffffffff000ull
+
 /* loader.c */
 int ros_elf_check(struct ros_dev *rd, const void *img, u64 len, u64 room,
 		  struct ros_elf_info *info);
@@ -154,6 +160,25 @@ void ros_stop(struct ros_dev *rd);
 void ros_boot_poll(struct ros_dev *rd);
 int ros_send_ipi(struct ros_dev *rd, unsigned int idx, u32 vector);
 int ros_image_store(struct ros_dev *rd, const void *img, u64 len);
+
+/* tramp.c */
+/*
+ * Checks the trampoline page (ros_trampoline_phys: a reserved page below
+ * 1 MiB), maps it and allocates the identity tables the trampoline starts
+ * on.  0 or -EINVAL, -E2BIG, -ENOMEM; ros_tramp_exit() frees the tables.
+ */
+int ros_tramp_init(struct ros_dev *rd);
+void ros_tramp_exit(struct ros_dev *rd);
+/*
+ * Copies the trampoline into its page with the boot IDT and the data
+ * block: the HRT's page tables (cr3) and (entry); visible before a SIPI.
+ */
+void ros_tramp_write(struct ros_dev *rd, u64 cr3, u64 entry);
+/*
+ * The boot IDT's record (trampoline.S), if it caught an exception of this
+ * boot: logs "crashed during boot" with vector and RIP and returns true.
+ */
+bool ros_tramp_crash_report(struct ros_dev *rd);
 
 /* irq.c */
 int ros_irq_init(struct ros_dev *rd);

@@ -5,7 +5,7 @@
  * Kept in .rodata: it is never executed where the module is loaded, only
  * copied to the page the SIPI vector names, so it must be position
  * independent.  It derives its physical base from %cs and patches the three
- * absolute pointers it needs before it uses them.  boot.c fills the data
+ * absolute pointers it needs before it uses them.  tramp.c fills the data
  * block at ros_trampoline_data (struct ros_tramp_data) after copying:
  *   low_cr3  - page tables below 4 GiB that identity-map this page; a
  *              32-bit mov to %cr3 cannot reach the region's tables;
@@ -36,7 +36,7 @@
 /* PG | WP | NE | ET | MP | PE: caches on, as after a normal boot */
 #define CR0_LONG	0x80010033
 #define HRT_CRASHED	4		/* HVM_HRT_CRASHED */
-#define REPORT_MAGIC	0x4843525442564821	/* checked by boot.c */
+#define REPORT_MAGIC	0x4843525442564821	/* checked by tramp.c */
 
 /* GDT selectors: 64-bit code first, like the HRT's own GDT. */
 #define SEL_CODE64	0x08
@@ -180,7 +180,7 @@ tr_gdt:
 	.quad	0x00cf9b000000ffff		/* 0x18: 32-bit code */
 	.globl	ros_tramp_tss_desc
 ros_tramp_tss_desc:
-	.quad	0				/* 0x20: TSS (boot.c) */
+	.quad	0				/* 0x20: TSS (tramp.c) */
 	.quad	0
 tr_gdt_end:
 	.balign	8
@@ -199,18 +199,18 @@ tr_lm64_ptr:
 	.balign	8
 	.globl	ros_tramp_idt_desc
 ros_tramp_idt_desc:
-	.word	0				/* limit, base: boot.c */
+	.word	0				/* limit, base: tramp.c */
 	.quad	0
 
 	.balign	16
 	.globl	ros_tramp_tss
 ros_tramp_tss:
-	.fill	104, 1, 0			/* IST 1, I/O map base: boot.c */
+	.fill	104, 1, 0			/* IST 1, I/O map base: tramp.c */
 
 	.balign	16
 	.globl	ros_tramp_idt
 ros_tramp_idt:
-	.fill	32 * 16, 1, 0			/* 32 gates: boot.c */
+	.fill	32 * 16, 1, 0			/* 32 gates: tramp.c */
 
 	.balign	8
 	.globl	ros_trampoline_report
