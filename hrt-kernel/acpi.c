@@ -10,7 +10,7 @@ struct hrt_acpi_hdr {
 	u8 rev, csum;
 	char oem[6], oemtab[8];
 	u32 oemrev, creator, creatorrev;
-} __attribute__((packed));
+} __packed;
 
 static u64 hrt_acpi_scan(u64 start, u64 len)
 {

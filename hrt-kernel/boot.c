@@ -23,9 +23,8 @@
 #include "x86.h"
 
 /* The note hvm.ko insists on (hvm_abi.h): the ABI this image speaks. */
-static const struct hvm_abi_note hrt_abi_note
-	__attribute__((section(".note.hvm"), aligned(4), used)) =
-		HVM_ABI_NOTE_INIT;
+static const struct hvm_abi_note hrt_abi_note __section(".note.hvm")
+	__aligned(4) __used = HVM_ABI_NOTE_INIT;
 
 bool hrt_hvm_mode;
 bool hrt_boot_percpu_ready;
@@ -227,11 +226,10 @@ static __noreturn void hrt_kmain(void)
 	u32 i;
 	int r;
 
-	hrt_printf("hrt: %s boot, %u cpu(s), memory %lx+%lx (%lu MiB), "
-		   "kernel at %lx, tsc %lu kHz\n",
-		   hrt_hvm_mode ? "HVM" : "standalone", bi->ncpus, bi->mem_phys,
-		   bi->mem_size, bi->mem_size >> 20, bi->kernel_phys,
-		   bi->tsc_khz);
+	hrt_printf(
+		"hrt: %s boot, %u cpu(s), memory %lx+%lx (%lu MiB), kernel at %lx, tsc %lu kHz\n",
+		hrt_hvm_mode ? "HVM" : "standalone", bi->ncpus, bi->mem_phys,
+		bi->mem_size, bi->mem_size >> 20, bi->kernel_phys, bi->tsc_khz);
 
 	/* Direct map all guest-physical memory we know of. */
 	if (bi->region_size)
@@ -268,16 +266,15 @@ static __noreturn void hrt_kmain(void)
 		/* Every core runs on our tables now: the entry tables are free. */
 		if (!hrt_pages_add_range(bi->kernel_end,
 					 bi->mem_phys - bi->kernel_end))
-			hrt_printf("hrt: reclaimed the entry page tables, "
-				   "%lx+%lx\n",
-				   bi->kernel_end,
-				   bi->mem_phys - bi->kernel_end);
+			hrt_printf(
+				"hrt: reclaimed the entry page tables, %lx+%lx\n",
+				bi->kernel_end, bi->mem_phys - bi->kernel_end);
 	}
-	hrt_printf("hrt: %u of %u cpu(s) online, %s, fpu %s %u bytes "
-		   "(xcr0 %lx), %lu symbols\n",
-		   hrt_online_cpus, hrt_ncpus, hrt_x2apic ? "x2APIC" : "xAPIC",
-		   hrt_fpu_xsave ? "xsave" : "fxsave", hrt_fpu_size, hrt_xcr0,
-		   hrt_symbol_count());
+	hrt_printf(
+		"hrt: %u of %u cpu(s) online, %s, fpu %s %u bytes (xcr0 %lx), %lu symbols\n",
+		hrt_online_cpus, hrt_ncpus, hrt_x2apic ? "x2APIC" : "xAPIC",
+		hrt_fpu_xsave ? "xsave" : "fxsave", hrt_fpu_size, hrt_xcr0,
+		hrt_symbol_count());
 	/* Before READY: a request posted right after must not be missed. */
 	hrt_chan_start();
 	if (hrt_hvm_mode) {

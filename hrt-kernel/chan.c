@@ -108,9 +108,9 @@ static bool hrt_chan_request_ours(struct hvm_chan *c, u32 idx, u64 seq)
 	b2 = __atomic_load_n(&c->open_boot, __ATOMIC_ACQUIRE);
 	if (b1 == hrt_chan_boot && b2 == b1 && (s64)(seq - base) > 0)
 		return true;
-	hrt_printf("hrt: chan %u: dropped a request of boot %u (seq %lu, "
-		   "channel opened at %lu)\n",
-		   idx, b1, seq, base);
+	hrt_printf(
+		"hrt: chan %u: dropped a request of boot %u (seq %lu, channel opened at %lu)\n",
+		idx, b1, seq, base);
 	return false;
 }
 
@@ -284,8 +284,10 @@ static long hrt_chan_worker_main(void *arg)
 	for (;;) {
 		u32 op = HVM_OP_NONE;
 
-		/* A cloned thread may own the channel now: its requests are not
-		 * ours. */
+		/*
+		 * A cloned thread may own the channel now: its requests are not
+		 * ours.
+		 */
 		if (hrt_chan_server(u->chan) == u)
 			op = hrt_chan_take_request(c, u->chan);
 		if (op == HVM_OP_INVOKE) {

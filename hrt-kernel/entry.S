@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* entry.S - 64-bit entry points, the 256 interrupt stubs and the thread context switch. */
-#include "idt.h"
+#include "regs.inc"
 #include "cpu_off.h"
 
 	.section .text.boot, "ax"

@@ -22,8 +22,10 @@
 #define FUTEX_CLOCK_REALTIME 256
 #define FUTEX_BITSET_ALL     0xffffffffu
 
-/* How long a waiter polls its word, when nothing else could run, before it
- * sleeps. */
+/*
+ * How long a waiter polls its word, when nothing else could run, before it
+ * sleeps.
+ */
 #define HRT_FUTEX_SPIN_US 50
 #define HRT_FUTEX_BUCKETS 64
 

@@ -13,7 +13,7 @@
 struct hrt_dtr {
 	u16 limit;
 	u64 base;
-} __attribute__((packed));
+} __packed;
 
 /*
  * Per CPU: GDT and TSS.  They sit in .bss.hrt_prot, pages that every
@@ -26,8 +26,8 @@ struct hrt_cpu_tables {
 	struct hrt_tss tss __aligned(16);
 };
 
-static struct hrt_cpu_tables hrt_cpu_tables[HRT_MAX_CPUS]
-	__attribute__((section(".bss.hrt_prot"), aligned(16)));
+static struct hrt_cpu_tables
+	hrt_cpu_tables[HRT_MAX_CPUS] __section(".bss.hrt_prot") __aligned(16);
 
 void hrt_gdt_fill(struct hrt_cpu *c)
 {

@@ -7,11 +7,11 @@
 #include "idt.h"
 #include "types.h"
 
-_Static_assert(HRT_VEC_RESCHED < HVM_HRT_VEC_PING_DOORBELL &&
-		       HRT_VEC_CALL < HVM_HRT_VEC_PING_DOORBELL &&
-		       HRT_VEC_STOP < HVM_HRT_VEC_PING_DOORBELL &&
-		       HVM_HRT_VEC_DEBUG_CRASH < HRT_VEC_SPURIOUS &&
-		       HVM_HRT_VEC_CHAN < HRT_VEC_SPURIOUS,
+_Static_assert((HRT_VEC_RESCHED < HVM_HRT_VEC_PING_DOORBELL) &&
+		       (HRT_VEC_CALL < HVM_HRT_VEC_PING_DOORBELL) &&
+		       (HRT_VEC_STOP < HVM_HRT_VEC_PING_DOORBELL) &&
+		       (HVM_HRT_VEC_DEBUG_CRASH < HRT_VEC_SPURIOUS) &&
+		       (HVM_HRT_VEC_CHAN < HRT_VEC_SPURIOUS),
 	       "HRT vectors collide with hvm.ko's");
 
 /*

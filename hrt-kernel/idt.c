@@ -24,7 +24,7 @@ struct hrt_idt_entry {
 	u16 off1;
 	u32 off2;
 	u32 zero;
-} __attribute__((packed));
+} __packed;
 
 extern char hrt_isr_stubs[]; /* 256 stubs, 16 bytes apart (entry.S) */
 static hrt_irq_handler hrt_handlers[256];
@@ -33,8 +33,8 @@ static hrt_irq_handler hrt_handlers[256];
  * its TSS).  Written once, by the boot CPU before it loads it; afterwards
  * its page is read-only in every mapping (mm.c).
  */
-static struct hrt_idt_entry hrt_idt[256]
-	__attribute__((section(".bss.hrt_prot"), aligned(4096)));
+static struct hrt_idt_entry hrt_idt[256] __section(".bss.hrt_prot")
+	__aligned(4096);
 
 static const char *const hrt_exc_names[32] = {
 	"#DE divide error",
@@ -121,7 +121,7 @@ void hrt_idt_init_cpu(void)
 	struct {
 		u16 limit;
 		u64 base;
-	} __attribute__((packed)) d;
+	} __packed d;
 	const struct hrt_idt_entry *g;
 
 	d.limit = sizeof(hrt_idt) - 1;

@@ -3,56 +3,12 @@
 #ifndef HRT_IDT_H
 #define HRT_IDT_H
 
-#ifdef __ASSEMBLER__
-/* Assembler macros, not C: clang-format must leave them alone. */
-/* clang-format off */
-
-/*
- * The general registers of a struct hrt_regs, for entry.S and usercall.S:
- * pushed in this order they lie in memory as the struct declares them.
- */
-.macro SAVE_REGS
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
-.endm
-
-.macro RESTORE_REGS
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
-.endm
-
-/* clang-format on */
-#else /* !__ASSEMBLER__ */
-
 #include "types.h"
 
-/* Saved by SAVE_REGS after the vector/error words, lowest address first. */
+/*
+ * Saved by SAVE_REGS (regs.inc) after the vector/error words, lowest
+ * address first.
+ */
 struct hrt_regs {
 	u64 r15, r14, r13, r12, r11, r10, r9, r8;
 	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
@@ -85,5 +41,4 @@ void hrt_dump_regs(struct hrt_regs *r);
 void hrt_exception(struct hrt_regs *r);
 void hrt_irq(struct hrt_regs *r);
 
-#endif /* __ASSEMBLER__ */
 #endif /* HRT_IDT_H */

@@ -6,10 +6,8 @@
 #include "types.h"
 
 int hrt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int hrt_snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-int hrt_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-__noreturn void hrt_panic(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+int hrt_snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
+int hrt_printf(const char *fmt, ...) __printf(1, 2);
+__noreturn void hrt_panic(const char *fmt, ...) __printf(1, 2);
 
 #endif /* HRT_LOG_H */

@@ -93,9 +93,9 @@ void *hrt_mm_table_alloc(void)
 	if (i < hrt_arena_pages)
 		return hrt_phys_to_virt(hrt_arena_phys + (u64)i * PAGE_SIZE);
 	if (!__atomic_exchange_n(&hrt_arena_full_said, true, __ATOMIC_RELAXED))
-		hrt_printf("hrt: page-table arena of %u pages used up: later "
-			   "tables are not write-protected\n",
-			   hrt_arena_pages);
+		hrt_printf(
+			"hrt: page-table arena of %u pages used up: later tables are not write-protected\n",
+			hrt_arena_pages);
 	return hrt_pages_zalloc(0);
 }
 

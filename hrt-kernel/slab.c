@@ -154,7 +154,7 @@ void hrt_free(void *p)
 		int order = hrt_pages_order_of(p);
 
 		if (order < 0)
-			hrt_panic("hrt_free: %p is not an allocation\n", p);
+			hrt_panic("%s: %p is not an allocation\n", __func__, p);
 		hrt_pages_free(p, order);
 		hrt_mstat(-(int64_t)(PAGE_SIZE << order), -(1ll << order),
 			  false);
@@ -162,7 +162,7 @@ void hrt_free(void *p)
 	}
 	s = (struct hrt_slab *)ALIGN_DOWN((u64)p, PAGE_SIZE);
 	if (s->magic != HRT_SLAB_MAGIC || s->cls >= HRT_SLAB_CLASSES)
-		hrt_panic("hrt_free: %p is not a slab object\n", p);
+		hrt_panic("%s: %p is not a slab object\n", __func__, p);
 	c = &hrt_classes[s->cls];
 	hrt_spin_lock(&c->lock);
 	*(void **)p = s->freelist;

@@ -190,9 +190,9 @@ bool hrt_smp_boot_aps(u64 tramp_phys, u64 low_cr3, u64 cr3)
 		return true;
 	/* The trampoline loads low_cr3 while still in 32-bit mode. */
 	if ((low_cr3 >> 32) || (low_cr3 & 0xfff) || !low_cr3) {
-		hrt_printf("hrt: no page tables below 4 GiB for the AP "
-			   "trampoline (cr3 %lx): cannot start APs\n",
-			   low_cr3);
+		hrt_printf(
+			"hrt: no page tables below 4 GiB for the AP trampoline (cr3 %lx): cannot start APs\n",
+			low_cr3);
 		return false;
 	}
 	memcpy(page, hrt_tramp_start, hrt_tramp_end - hrt_tramp_start);
@@ -229,9 +229,9 @@ bool hrt_smp_boot_aps(u64 tramp_phys, u64 low_cr3, u64 cr3)
 		if (!hrt_gdt_tss_ok(c) ||
 		    !hrt_tramp_ok(page, tramp_phys, low_cr3, cr3,
 				  efer | (1u << 8), c)) {
-			hrt_printf("hrt: cpu %u not started: its TSS or "
-				   "start-up code is wrong\n",
-				   i);
+			hrt_printf(
+				"hrt: cpu %u not started: its TSS or start-up code is wrong\n",
+				i);
 			all = false;
 			break;
 		}

@@ -27,7 +27,7 @@ struct hrt_tss {
 	u64 reserved2;
 	u16 reserved3;
 	u16 iomap_base;
-} __attribute__((packed));
+} __packed;
 
 struct hrt_thread;
 

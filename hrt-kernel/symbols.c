@@ -9,9 +9,9 @@ struct hrt_sym {
 };
 
 /* Weak: the first link pass has no table yet. */
-extern const struct hrt_sym hrt_symtab[] __attribute__((weak));
-extern const u64 hrt_symtab_count __attribute__((weak));
-extern const char hrt_symtab_names[] __attribute__((weak));
+extern const struct hrt_sym hrt_symtab[] __weak;
+extern const u64 hrt_symtab_count __weak;
+extern const char hrt_symtab_names[] __weak;
 extern char hrt_text_start[];
 
 u64 hrt_symbol_count(void)

@@ -30,8 +30,10 @@
 /* sizeof(struct robust_list_head): Linux refuses any other length. */
 #define ROBUST_HEAD_LEN	     24
 
-/* Entry of a cloned thread: its kernel stack gets the frames, then process
- * code. */
+/*
+ * Entry of a cloned thread: its kernel stack gets the frames, then process
+ * code.
+ */
 static long hrt_uthread_clone_main(void *arg)
 {
 	struct hrt_uthread *u = arg;
@@ -75,8 +77,10 @@ static s64 hrt_uthread_clone(struct hrt_uthread *u, const struct hrt_regs *r,
 	s64 ret;
 
 	if (flags & CLONE_THREAD) {
-		/* Everything the HRT needs first: a partner we cannot match is
-		 * worse. */
+		/*
+		 * Everything the HRT needs first: a partner we cannot match is
+		 * worse.
+		 */
 		nu = hrt_zalloc(sizeof(*nu));
 		if (nu)
 			t = hrt_thread_create(hrt_uthread_clone_main, nu,
@@ -97,8 +101,10 @@ static s64 hrt_uthread_clone(struct hrt_uthread *u, const struct hrt_regs *r,
 		nu->regs.rax = 0;
 		if (sp)
 			nu->regs.rsp = sp;
-		/* The child starts with a copy of our FP/SIMD state, as on
-		 * Linux. */
+		/*
+		 * The child starts with a copy of our FP/SIMD state, as on
+		 * Linux.
+		 */
 		hrt_fpu_save(t->fpu);
 	}
 	memset(&c->fault, 0, sizeof(c->fault));
@@ -134,6 +140,34 @@ static s64 hrt_uthread_clone(struct hrt_uthread *u, const struct hrt_regs *r,
 	t->u = nu;
 	HRT_COUNT(threads_created);
 	hrt_thread_start_new(t);
+	return ret;
+}
+
+/*
+ * A call Linux executes: forwarded to the partner; after those that may add
+ * a top-level entry, the context's root is re-read.
+ */
+static s64 hrt_syscall_forward(struct hrt_uthread *u, u64 nr, const u64 *a)
+{
+	s64 ret = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, nr, a);
+
+	if (ret == HRT_FWD_ABORTED)
+		hrt_uthread_abort(u, -ECANCELED);
+	switch (nr) {
+	case HVM_SYS_mmap:
+	case HVM_SYS_brk:
+	case HVM_SYS_mremap:
+		/*
+		 * A new top-level entry is only in Linux's root.  No CR3 load:
+		 * entries that were not present are not in any TLB, and
+		 * whatever Linux removed or changed went through hvm.ko's
+		 * mmu_notifier, whose flush request hrt_uthread_wait_reply()
+		 * has applied (munmap, mprotect, madvise need nothing more).
+		 */
+		hrt_cli();
+		hrt_uctx_resync(u->ctx, false);
+		break;
+	}
 	return ret;
 }
 
@@ -180,8 +214,10 @@ void hrt_uthread_syscall(struct hrt_regs *r)
 		break;
 	case HVM_SYS_set_robust_list:
 		/* A worker's list is its caller's: Linux keeps that one. */
-		if (u->worker)
-			goto forward;
+		if (u->worker) {
+			ret = hrt_syscall_forward(u, nr, a);
+			break;
+		}
 		/*
 		 * Kept here, registered by the partner right before its exit
 		 * (hrt_uthread_end): Linux reads the head only at thread death.
@@ -210,26 +246,7 @@ void hrt_uthread_syscall(struct hrt_regs *r)
 		}
 		/* fall through */
 	default:
-	forward:
-		ret = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, nr, a);
-		if (ret == HRT_FWD_ABORTED)
-			hrt_uthread_abort(u, -ECANCELED);
-		switch (nr) {
-		case HVM_SYS_mmap:
-		case HVM_SYS_brk:
-		case HVM_SYS_mremap:
-			/*
-			 * A new top-level entry is only in Linux's root.  No
-			 * CR3 load: entries that were not present are not in
-			 * any TLB, and whatever Linux removed or changed went
-			 * through hvm.ko's mmu_notifier, whose flush request
-			 * hrt_uthread_wait_reply() has applied (munmap,
-			 * mprotect, madvise need nothing more).
-			 */
-			hrt_cli();
-			hrt_uctx_resync(u->ctx, false);
-			break;
-		}
+		ret = hrt_syscall_forward(u, nr, a);
 	}
 	hrt_cli();
 	r->rax = (u64)ret;

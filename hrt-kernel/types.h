@@ -38,15 +38,17 @@ typedef int64_t s64;
 #define unlikely(x)	 __builtin_expect(!!(x), 0)
 #define container_of(ptr, type, member)                                        \
 	((type *)((char *)(ptr)-offsetof(type, member)))
-#define __noreturn   __attribute__((noreturn))
-#define __aligned(n) __attribute__((aligned(n)))
-#define __section(s) __attribute__((section(s)))
-#define __used	     __attribute__((used))
-#define __unused     __attribute__((unused))
+/* The attribute names of Linux's compiler_attributes.h, which we lack. */
+#define __noreturn     __attribute__((noreturn))
+#define __aligned(n)   __attribute__((aligned(n)))
+#define __section(s)   __attribute__((section(s)))
+#define __used	       __attribute__((used))
+#define __packed       __attribute__((packed))
+#define __weak	       __attribute__((weak))
+#define __printf(f, a) __attribute__((format(printf, f, a)))
 
 #define READ_ONCE(x)	 (*(volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
-#define barrier()	 __asm__ volatile("" ::: "memory")
 
 #define PAGE_SIZE  4096ul
 #define PAGE_SHIFT 12

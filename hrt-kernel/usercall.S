@@ -2,7 +2,7 @@
 /* usercall.S - entering process code in ring 0, leaving it (return, abort, fault), and the syscall entry. */
 #include "cpu_off.h"
 #include "gdt.h"
-#include "idt.h"
+#include "regs.inc"
 
 	.text
 

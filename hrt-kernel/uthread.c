@@ -23,8 +23,10 @@
 
 /* The same fault served this often without effect is a real fault. */
 #define HRT_FAULT_REPEAT 4
-/* A forwarded call's waiter spins this long (if nothing else may run), then
- * sleeps. */
+/*
+ * A forwarded call's waiter spins this long (if nothing else may run), then
+ * sleeps.
+ */
 #define HRT_FWD_SPIN_US	 200
 
 struct hrt_ucall_ret {
@@ -77,8 +79,10 @@ void hrt_uthread_init_cpu(void)
 	hrt_wrmsr(MSR_EFER, hrt_rdmsr(MSR_EFER) | EFER_SCE);
 	hrt_wrmsr(MSR_STAR, (u64)HRT_KCODE << 32);
 	hrt_wrmsr(MSR_LSTAR, (u64)hrt_syscall_entry);
-	/* IF, TF, DF, AC off on entry: the stack switch must not be
-	 * interrupted. */
+	/*
+	 * IF, TF, DF, AC off on entry: the stack switch must not be
+	 * interrupted.
+	 */
 	hrt_wrmsr(MSR_FMASK, (1u << 9) | (1u << 8) | (1u << 10) | (1u << 18));
 }
 
@@ -397,8 +401,8 @@ void hrt_uthread_trap(struct hrt_regs *r)
 	s64 rep;
 
 	if (!u) {
-		hrt_printf("hrt: exception at a process address outside "
-			   "process code\n");
+		hrt_printf(
+			"hrt: exception at a process address outside process code\n");
 		hrt_dump_regs(r);
 		hrt_crash();
 	}
@@ -409,9 +413,9 @@ void hrt_uthread_trap(struct hrt_regs *r)
 						       : 0;
 		u->last_fault = key;
 		if (u->fault_repeat >= HRT_FAULT_REPEAT)
-			hrt_printf("hrt: chan %u ctx %u: %lx still faults "
-				   "after Linux populated it %u times\n",
-				   u->chan, u->ctx, cr2, HRT_FAULT_REPEAT);
+			hrt_printf(
+				"hrt: chan %u ctx %u: %lx still faults after Linux populated it %u times\n",
+				u->chan, u->ctx, cr2, HRT_FAULT_REPEAT);
 		if (u->fault_repeat < HRT_FAULT_REPEAT) {
 			args[0] = cr2;
 			args[1] = r->error;
@@ -421,12 +425,14 @@ void hrt_uthread_trap(struct hrt_regs *r)
 			if (rep == HRT_FWD_ABORTED)
 				hrt_uthread_abort(u, -ECANCELED);
 			if (rep)
-				hrt_printf("hrt: chan %u ctx %u: Linux could "
-					   "not populate %lx: %ld\n",
-					   u->chan, u->ctx, cr2, rep);
+				hrt_printf(
+					"hrt: chan %u ctx %u: Linux could not populate %lx: %ld\n",
+					u->chan, u->ctx, cr2, rep);
 			if (rep == 0) {
-				/* A new top-level entry is only in Linux's
-				 * root. */
+				/*
+				 * A new top-level entry is only in Linux's
+				 * root.
+				 */
 				if (hrt_uctx_missing(u->ctx, cr2))
 					hrt_uctx_resync(u->ctx, true);
 				else
@@ -454,9 +460,9 @@ void hrt_uthread_fatal(struct hrt_uthread *u, struct hrt_regs *r, u32 vector,
 	f->error_code = error;
 	f->address = addr;
 	hrt_uthread_fill_regs(f, r);
-	hrt_printf("hrt: cpu %u: process code faulted: vector %u error %x "
-		   "rip %lx addr %lx (channel %u)\n",
-		   hrt_cpu_id(), vector, error, r->rip, addr, u->chan);
+	hrt_printf(
+		"hrt: cpu %u: process code faulted: vector %u error %x rip %lx addr %lx (channel %u)\n",
+		hrt_cpu_id(), vector, error, r->rip, addr, u->chan);
 	if (u->worker)
 		hrt_uthread_abort(u, -EFAULT);
 	hrt_uthread_exit(u, 0, (u64)hvm_fault_signal(vector));

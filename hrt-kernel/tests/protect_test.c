@@ -8,7 +8,7 @@
 struct hrt_dt {
 	u16 limit;
 	u64 base;
-} __attribute__((packed));
+} __packed;
 
 /* Rewrites one byte with its own value: harmless if it ever succeeds. */
 static long hrt_poke(void *arg)

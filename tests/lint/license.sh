@@ -16,7 +16,7 @@ expected() {
 }
 
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-	mapfile -t files < <(git ls-files '*.c' '*.h' '*.S' '*.cpp' '*.ld' \
+	mapfile -t files < <(git ls-files '*.c' '*.h' '*.S' '*.inc' '*.cpp' '*.ld' \
 		'*.sh' '*.mk' '*.py' 'Makefile' '*/Kbuild' 'tests/run' '.ci/run' \
 		'tools/hvm-plot')
 else
