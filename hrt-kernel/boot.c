@@ -6,8 +6,10 @@
 #include "bench.h"
 #include "buddy.h"
 #include "chan.h"
+#include "cmdline.h"
 #include "console.h"
 #include "fpu.h"
+#include "health.h"
 #include "hvmipi.h"
 #include "idt.h"
 #include "log.h"
@@ -36,7 +38,6 @@ static struct hvm_bootinfo hrt_bi_copy;
 static struct hvm_bootinfo *hrt_bi_live; /* the driver's record (HVM mode) */
 /* Entry page tables: the APs' trampoline uses them in long mode. */
 static u64 hrt_boot_cr3;
-static volatile bool hrt_ready;
 
 /* PVH start_info (xen/include/public/arch-x86/hvm/start_info.h). */
 struct hrt_pvh_start_info {
@@ -106,96 +107,6 @@ int hrt_bootinfo_check(const struct hvm_bootinfo *bi, char *why, size_t n)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-const char *hrt_cmdline_get(const char *key, char *buf, size_t n)
-{
-	const char *p = hrt_bootinfo ? hrt_bootinfo->cmdline : "";
-	size_t kl = strlen(key);
-
-	while (*p) {
-		const char *tok = p, *e;
-
-		while (*p && *p != ' ')
-			p++;
-		e = p;
-		while (*p == ' ')
-			p++;
-		if ((size_t)(e - tok) < kl || strncmp(tok, key, kl))
-			continue;
-		if (tok + kl == e) {
-			hrt_strlcpy(buf, "", n);
-			return buf;
-		}
-		if (tok[kl] != '=')
-			continue;
-		tok += kl + 1;
-		if ((size_t)(e - tok) + 1 < n)
-			n = e - tok + 1;
-		hrt_strlcpy(buf, tok, n);
-		return buf;
-	}
-	return NULL;
-}
-
-bool hrt_cmdline_has(const char *key)
-{
-	char buf[32];
-	const char *v = hrt_cmdline_get(key, buf, sizeof(buf));
-
-	return v && strcmp(v, "0");
-}
-
-static void hrt_doorbell(u32 vector)
-{
-	hrt_hvm_doorbell(HVM_PEER_HOST, vector);
-}
-
-void hrt_boot_heartbeat(u32 cpu)
-{
-	volatile u64 *hb;
-
-	/*
-	 * Every tick of every core (10 ms): each word has one writer, its
-	 * core, so a plain add is enough.  hvm.ko judges each online core's.
-	 */
-	if (!hrt_hvm_mode || !hrt_ready || cpu >= HVM_MAX_HRT_CPUS)
-		return;
-	hb = &hrt_shm->hrt_core_heartbeat[cpu];
-	__atomic_store_n(hb, *hb + 1, __ATOMIC_RELEASE);
-	if (cpu == 0)
-		__atomic_store_n(&hrt_shm->hrt_heartbeat,
-				 hrt_shm->hrt_heartbeat + 1, __ATOMIC_RELEASE);
-}
-
-__noreturn void hrt_exit(int code)
-{
-	if (!hrt_hvm_mode) {
-		hrt_outl(0xf4, code);  /* isa-debug-exit, when QEMU has one */
-		hrt_outb(0x501, code); /* some setups use the 0x501 port */
-	}
-	hrt_halt_forever();
-}
-
-__noreturn void hrt_crash(void)
-{
-	static volatile int crashing;
-	u32 i;
-
-	hrt_cli();
-	if (__atomic_exchange_n(&crashing, 1, __ATOMIC_SEQ_CST))
-		hrt_halt_forever(); /* another CPU is already reporting */
-	if (hrt_hvm_mode && hrt_shm) {
-		__atomic_store_n(&hrt_shm->hrt_state, HVM_HRT_CRASHED,
-				 __ATOMIC_RELEASE);
-		hrt_doorbell(HVM_VEC_HRT_STATE);
-	}
-	/* Stop the other cores so they cannot scribble on the evidence. */
-	for (i = 0; i < hrt_ncpus; i++)
-		if (hrt_cpus[i].online && &hrt_cpus[i] != hrt_this_cpu())
-			hrt_apic_send_ipi(hrt_cpus[i].apic_id, HRT_VEC_STOP);
-	hrt_printf("hrt: crashed, halting\n");
-	hrt_exit(HRT_EXIT_CRASH);
 }
 
 static long hrt_main_thread(void *arg)
@@ -287,11 +198,7 @@ static __noreturn void hrt_kmain(void)
 				online |= 1ull << i;
 		__atomic_store_n(&hrt_shm->hrt_cpus_online, online,
 				 __ATOMIC_RELEASE);
-		hrt_shm->hrt_ready_tsc = hrt_rdtsc();
-		hrt_ready = true;
-		__atomic_store_n(&hrt_shm->hrt_state, HVM_HRT_READY,
-				 __ATOMIC_RELEASE);
-		hrt_doorbell(HVM_VEC_HRT_STATE);
+		hrt_health_ready();
 	}
 	hrt_printf("hrt: ready\n");
 	if (!hrt_thread_create(hrt_main_thread, NULL, "main", 0, 0))

@@ -26,13 +26,5 @@ extern struct hvm_shm_header *hrt_shm; /* HVM mode only */
 
 /* 0 when the record is usable; else -EINVAL and a reason in why. */
 int hrt_bootinfo_check(const struct hvm_bootinfo *bi, char *why, size_t n);
-/* Value of key=value on the command line, "" for a bare key, NULL if absent. */
-const char *hrt_cmdline_get(const char *key, char *buf, size_t n);
-bool hrt_cmdline_has(const char *key);
-
-/* One timer tick of HRT core (cpu): its heartbeat word in the header. */
-void hrt_boot_heartbeat(u32 cpu);
-__noreturn void hrt_crash(void);
-__noreturn void hrt_exit(int code);
 
 #endif /* HRT_BOOT_H */

@@ -4,6 +4,7 @@
 #include "apic.h"
 #include "boot.h"
 #include "gdt.h"
+#include "health.h"
 #include "log.h"
 #include "mm.h"
 #include "sched.h"

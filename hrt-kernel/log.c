@@ -3,6 +3,7 @@
 #include "log.h"
 #include "boot.h"
 #include "console.h"
+#include "health.h"
 #include "smp.h"
 #include "string.h"
 #include "sync.h"

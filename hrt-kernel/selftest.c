@@ -2,6 +2,7 @@
 /* selftest.c - runs the registered self-tests, one fault-isolated thread each. */
 #include "selftest.h"
 #include "boot.h"
+#include "cmdline.h"
 #include "slab.h"
 #include "smp.h"
 #include "thread.h"

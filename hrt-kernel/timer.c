@@ -3,6 +3,7 @@
 #include "timer.h"
 #include "apic.h"
 #include "boot.h"
+#include "health.h"
 #include "idt.h"
 #include "log.h"
 #include "sched.h"
@@ -70,7 +71,7 @@ static void hrt_timer_irq(struct hrt_regs *r)
 	if (c->id == 0)
 		hrt_jiffies++;
 	/* Every core's own: a core that stops ticking is seen hung. */
-	hrt_boot_heartbeat(c->id);
+	hrt_health_tick(c->id);
 	hrt_sched_tick();
 }
 

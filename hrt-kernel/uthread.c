@@ -5,6 +5,7 @@
 #include "chan.h"
 #include "futex.h"
 #include "gdt.h"
+#include "health.h"
 #include "hvm_chan.h"
 #include "hvmipi.h"
 #include "log.h"
