@@ -43,6 +43,7 @@ include hvm/build.mk
 include hrt-kernel/build.mk
 include ros-driver/build.mk
 include libhvm/build.mk
+include tests/vm/build.mk
 include hrt-exec/build.mk
 include tools/build.mk
 include benchmarks/build.mk

@@ -2,7 +2,7 @@
 # benchmarks/build.mk - hosted benchmark programs (the VM ones are scripts).
 
 # The Linux futex hand-off that chan-bench, hvm-invoke-bench and hvm-demo
-# (libhvm/build.mk) measure against.
+# (tools/build.mk) measure against.
 DEPS += $(O)/benchmarks/baseline.d
 
 $(O)/benchmarks/baseline.o: benchmarks/baseline.c
@@ -56,3 +56,16 @@ $(EXEC_OMP): benchmarks/exec-omp.c
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)
 	$(Q)$(CC) $(HOST_CFLAGS) -MF $@.d -fopenmp $< -o $@
+
+# hvm-invoke-bench (benchmarks/invoke.sh): invoke round trips against the
+# in-VM floor and Linux hand-offs, linked statically with libhvm.a.
+INVOKE_BENCH := $(O)/guest/usr/bin/hvm-invoke-bench
+ALL_TARGETS += $(INVOKE_BENCH)
+DEPS += $(LIBHVM_OUT)/invoke-bench.d
+
+$(O)/guest/usr/bin/hvm-invoke-bench: benchmarks/invoke-bench.c $(O)/benchmarks/baseline.o \
+				     $(LIBHVM_A) libhvm/hvm.h
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(LIBHVM_OUT)/invoke-bench.d -Ilibhvm -Ibenchmarks -pthread $< \
+		$(O)/benchmarks/baseline.o -o $@ $(LIBHVM_A) -lm

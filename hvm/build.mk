@@ -28,14 +28,3 @@ $(O)/hvm/hvm-run: $(HVM_OBJS)
 $(O)/hvm/hvm-init: $(INIT_OBJS)
 	$(call quiet,LD,$@)
 	$(Q)$(CC) $(HOST_LDFLAGS) -static $^ -o $@
-
-# The demo's partition report, run inside the ROS (dynamic on purpose: the
-# initramfs composer brings its shared libraries along).
-ALL_TARGETS += $(O)/guest/usr/bin/hvm-partition
-DEPS += $(O)/tools/hvm-partition.d
-
-$(O)/guest/usr/bin/hvm-partition: tools/hvm-partition.c $(O)/hvm/pcidev.o
-	@mkdir -p $(@D) $(O)/tools
-	$(call quiet,CC,$@)
-	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/tools/hvm-partition.d -Ihvm $< \
-		$(O)/hvm/pcidev.o -o $@

@@ -23,11 +23,6 @@ $(O)/tests/unit/hvm-unit: $(UNIT_OBJS) $(UNIT_HVM_OBJS)
 	$(call quiet,LD,$@)
 	$(Q)$(CC) $(HOST_LDFLAGS) $^ -o $@ $(HVM_LIBS) -lcmocka -lm
 
-$(O)/tools/%.o: tools/%.c
-	@mkdir -p $(@D)
-	$(call quiet,CC,$@)
-	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
-
 .PHONY: unit-test vm-test
 unit-test: $(O)/tests/unit/hvm-unit
 	$(Q)$<

@@ -33,3 +33,32 @@ ALL_TARGETS += $(HVM_PROF)
 DEPS += $(O)/tools/hvm-prof.d $(O)/tools/prof_file.d
 # One VM boot: workloads, a real program, trace/CSV/JSON and hvm-plot.
 TEST_SUITES += tests/vm/prof.sh
+
+# Objects of the tools' shared sources (stats, profile, prof_file).
+$(O)/tools/%.o: tools/%.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+# The `make run` demo: linked against libhvm.so on purpose, so hvm-run's
+# initramfs composer resolves a project library from the guest tree.
+$(O)/guest/usr/bin/hvm-demo: tools/hvm-demo.c $(O)/tools/stats.o $(O)/benchmarks/baseline.o \
+			      $(LIBHVM_SO) libhvm/hvm.h
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/tools/hvm-demo.d -Ilibhvm -Itools -Ibenchmarks -pthread $< \
+		$(O)/tools/stats.o $(O)/benchmarks/baseline.o -o $@ -L$(LIBHVM_OUT) -lhvm \
+		$(LIBHVM_RPATH)
+ALL_TARGETS += $(O)/guest/usr/bin/hvm-demo
+DEPS += $(O)/tools/hvm-demo.d
+
+# The demo's partition report, run inside the ROS (dynamic on purpose: the
+# initramfs composer brings its shared libraries along).
+ALL_TARGETS += $(O)/guest/usr/bin/hvm-partition
+DEPS += $(O)/tools/hvm-partition.d
+
+$(O)/guest/usr/bin/hvm-partition: tools/hvm-partition.c $(O)/hvm/pcidev.o
+	@mkdir -p $(@D) $(O)/tools
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/tools/hvm-partition.d -Ihvm $< \
+		$(O)/hvm/pcidev.o -o $@
