@@ -10,11 +10,6 @@
 #define HRT_GDT_CODE64 0x00af9b000000ffffull
 #define HRT_GDT_DATA   0x00cf93000000ffffull
 
-struct hrt_dtr {
-	u16 limit;
-	u64 base;
-} __packed;
-
 /*
  * Per CPU: GDT and TSS.  They sit in .bss.hrt_prot, pages that every
  * mapping shows read-only (mm.c), so a stray write from offloaded code
@@ -23,7 +18,7 @@ struct hrt_dtr {
  */
 struct hrt_cpu_tables {
 	u64 gdt[7];
-	struct hrt_tss tss __aligned(16);
+	struct hvm_tss64 tss __aligned(16);
 };
 
 static struct hrt_cpu_tables
@@ -70,7 +65,7 @@ u64 *hrt_gdt_of(struct hrt_cpu *c, u16 *limit)
 bool hrt_gdt_tss_ok(struct hrt_cpu *c)
 {
 	const struct hrt_cpu_tables *t = &hrt_cpu_tables[c->id];
-	const struct hrt_tss *tss = &t->tss;
+	const struct hvm_tss64 *tss = &t->tss;
 	u64 base, lim;
 	int i;
 
@@ -94,7 +89,7 @@ bool hrt_gdt_tss_ok(struct hrt_cpu *c)
 
 void hrt_gdt_load(struct hrt_cpu *c)
 {
-	struct hrt_dtr d;
+	struct hvm_dtr d;
 	struct hrt_wp wp;
 	u16 tr, lim;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* idt.c - per-CPU IDTs (every vector on an IST stack), exception reports, IRQ dispatch. */
 #include "idt.h"
+#include "hvm_x86.h"
 #include "apic.h"
 #include "boot.h"
 #include "gdt.h"
@@ -17,16 +18,6 @@
 #include "uthread.h"
 #include "x86.h"
 
-struct hrt_idt_entry {
-	u16 off0;
-	u16 sel;
-	u8 ist;
-	u8 type;
-	u16 off1;
-	u32 off2;
-	u32 zero;
-} __packed;
-
 extern char hrt_isr_stubs[]; /* 256 stubs, 16 bytes apart (entry.S) */
 static hrt_irq_handler hrt_handlers[256];
 /*
@@ -34,7 +25,7 @@ static hrt_irq_handler hrt_handlers[256];
  * its TSS).  Written once, by the boot CPU before it loads it; afterwards
  * its page is read-only in every mapping (mm.c).
  */
-static struct hrt_idt_entry hrt_idt[256] __section(".bss.hrt_prot")
+static struct hvm_idt_gate hrt_idt[256] __section(".bss.hrt_prot")
 	__aligned(4096);
 
 static const char *const hrt_exc_names[32] = {
@@ -83,20 +74,14 @@ static u8 hrt_ist_for(int v)
 
 void hrt_idt_init(void)
 {
-	struct hrt_idt_entry *idt = hrt_idt;
+	struct hvm_idt_gate *idt = hrt_idt;
 	struct hrt_wp wp = hrt_wp_begin();
 	int v;
 
 	for (v = 0; v < 256; v++) {
 		u64 h = (u64)hrt_isr_stubs + 16 * v;
 
-		idt[v].off0 = h & 0xffff;
-		idt[v].sel = HRT_KCODE;
-		idt[v].ist = hrt_ist_for(v);
-		idt[v].type = 0x8e; /* present, DPL0, interrupt gate: IF off */
-		idt[v].off1 = (h >> 16) & 0xffff;
-		idt[v].off2 = h >> 32;
-		idt[v].zero = 0;
+		idt[v] = hvm_idt_gate(h, HRT_KCODE, (u8)hrt_ist_for(v));
 	}
 	hrt_wp_end(wp);
 	/* Loaded broken, it would turn the next fault into a triple fault. */
@@ -104,7 +89,8 @@ void hrt_idt_init(void)
 		u64 h = (u64)hrt_isr_stubs + 16 * v;
 
 		if (idt[v].off0 != (h & 0xffff) || idt[v].sel != HRT_KCODE ||
-		    idt[v].ist != hrt_ist_for(v) || idt[v].type != 0x8e ||
+		    idt[v].ist != hrt_ist_for(v) ||
+		    idt[v].type != HVM_IDT_INTR_GATE ||
 		    idt[v].off1 != ((h >> 16) & 0xffff) ||
 		    idt[v].off2 != (u32)(h >> 32))
 			hrt_panic("IDT entry %d built wrong\n", v);
@@ -123,7 +109,7 @@ void hrt_idt_init_cpu(void)
 		u16 limit;
 		u64 base;
 	} __packed d;
-	const struct hrt_idt_entry *g;
+	const struct hvm_idt_gate *g;
 
 	d.limit = sizeof(hrt_idt) - 1;
 	d.base = (u64)hrt_idt;
@@ -132,7 +118,7 @@ void hrt_idt_init_cpu(void)
 	 * loading it would make the next fault a triple fault.  Fault now
 	 * instead, while the IDT that is loaded can still report it.
 	 */
-	g = (const struct hrt_idt_entry *)d.base;
+	g = (const struct hvm_idt_gate *)d.base;
 	if (d.limit != 0xfff || (d.base & 0xfff) || g[14].type != 0x8e ||
 	    g[8].ist != HRT_IST_DF)
 		__builtin_trap();

@@ -6,6 +6,7 @@
 #include "boot.h"
 #include "cpu_off.h"
 #include "hvm_abi.h"
+#include "hvm_x86.h"
 #include "sched.h"
 #include "types.h"
 
@@ -18,16 +19,6 @@
 #define HRT_IST_DF    4
 #define HRT_IST_MC    5
 #define HRT_IST_STACK 8192
-
-struct hrt_tss {
-	u32 reserved0;
-	u64 rsp[3];
-	u64 reserved1;
-	u64 ist[7];
-	u64 reserved2;
-	u16 reserved3;
-	u16 iomap_base;
-} __packed;
 
 struct hrt_thread;
 

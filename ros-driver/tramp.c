@@ -5,6 +5,7 @@
 #include <linux/sizes.h>
 #include <asm/e820/api.h>
 
+#include "hvm_x86.h"
 #include "ros.h"
 
 /* Mirrors the data block at the end of trampoline.S. */
@@ -41,31 +42,6 @@ struct ros_tramp_report {
 #define ROS_TRAMP_IST_TOP   0x1000
 #define ROS_TRAMP_VECTORS   32
 
-struct ros_idt_gate {
-	u16 off0;
-	u16 sel;
-	u8 ist;
-	u8 type;
-	u16 off1;
-	u32 off2;
-	u32 zero;
-} __packed;
-
-struct ros_tss {
-	u32 reserved0;
-	u64 rsp[3];
-	u64 reserved1;
-	u64 ist[7];
-	u64 reserved2;
-	u16 reserved3;
-	u16 iomap_base;
-} __packed;
-
-struct ros_dtr {
-	u16 limit;
-	u64 base;
-} __packed;
-
 /* Offset of trampoline.S symbol sym in the page, and its address there. */
 #define TRAMP_OFF(sym) ((sym)-ros_trampoline_start)
 #define TRAMP_PA(sym)  (ros_trampoline_phys + TRAMP_OFF(sym))
@@ -78,9 +54,9 @@ struct ros_dtr {
  */
 static void ros_boot_idt(struct ros_dev *rd, struct ros_tramp_data *d)
 {
-	struct ros_idt_gate *idt = rd->tramp + TRAMP_OFF(ros_tramp_idt);
-	struct ros_tss *tss = rd->tramp + TRAMP_OFF(ros_tramp_tss);
-	struct ros_dtr *dt = rd->tramp + TRAMP_OFF(ros_tramp_idt_desc);
+	struct hvm_idt_gate *idt = rd->tramp + TRAMP_OFF(ros_tramp_idt);
+	struct hvm_tss64 *tss = rd->tramp + TRAMP_OFF(ros_tramp_tss);
+	struct hvm_dtr *dt = rd->tramp + TRAMP_OFF(ros_tramp_idt_desc);
 	u64 *desc = rd->tramp + TRAMP_OFF(ros_tramp_tss_desc);
 	u64 base = TRAMP_PA(ros_tramp_tss), lim = sizeof(*tss) - 1;
 	unsigned int v;
@@ -88,14 +64,7 @@ static void ros_boot_idt(struct ros_dev *rd, struct ros_tramp_data *d)
 	for (v = 0; v < ROS_TRAMP_VECTORS; v++) {
 		u64 h = TRAMP_PA(ros_tramp_stubs) + 16 * v;
 
-		idt[v] = (struct ros_idt_gate){
-			.off0 = h & 0xffff,
-			.sel = 0x08,
-			.ist = 1,
-			.type = 0x8e,
-			.off1 = (h >> 16) & 0xffff,
-			.off2 = h >> 32,
-		};
+		idt[v] = hvm_idt_gate(h, 0x08, 1);
 	}
 	dt->limit = ROS_TRAMP_VECTORS * sizeof(*idt) - 1;
 	dt->base = TRAMP_PA(ros_tramp_idt);
@@ -160,7 +129,7 @@ int ros_tramp_init(struct ros_dev *rd)
 	phys_addr_t tp = ros_trampoline_phys;
 
 	BUILD_BUG_ON(sizeof(struct ros_tramp_data) != 56);
-	BUILD_BUG_ON(sizeof(struct ros_tss) != 104);
+	BUILD_BUG_ON(sizeof(struct hvm_tss64) != 104);
 	if ((tp & ~PAGE_MASK) || tp == 0 || tp >= SZ_1M) {
 		dev_err(dev, "trampoline=%#llx must be a page below 1 MiB\n",
 			(u64)tp);
