@@ -196,8 +196,9 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c,
 		hrt_chan_notify(c);
 		return;
 	}
-	__atomic_store_n(&c->state, HVM_CHAN_RUNNING, __ATOMIC_RELEASE);
-	/* The caller's rounding and exception masks; nothing else carries over.
+	/*
+	 * The state is RUNNING since the claim above.  The caller's rounding
+	 * and exception masks go in; nothing else carries over.
 	 */
 	hrt_fpu_reset(READ_ONCE(c->mxcsr), (u16)READ_ONCE(c->fcw));
 	hrt_cli();
