@@ -48,7 +48,7 @@ DEPS += $(HRT_EXEC_OUT)/launcher.d $(HRT_EXEC_OUT)/runtime.d $(HRT_EXEC_OUT)/run
 # libhvm), reached in the guest through --host-root.  exec-static is built
 # twice: plain -static (hrt-exec refuses it) and linked with libhrt-exec.a.
 HRT_EXEC_T := $(HRT_EXEC_OUT)/tests
-HRT_EXEC_T_C := $(addprefix $(HRT_EXEC_T)/exec-,chain die null proc sig)
+HRT_EXEC_T_C := $(addprefix $(HRT_EXEC_T)/exec-,chain die mem null proc sig)
 HRT_EXEC_TESTS := $(HRT_EXEC_T_C) $(HRT_EXEC_T)/exec-omp $(HRT_EXEC_T)/exec-cxx \
 		  $(HRT_EXEC_T)/exec-static $(HRT_EXEC_T)/exec-static-hrt
 

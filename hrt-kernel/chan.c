@@ -185,7 +185,8 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c,
 	u->fs = READ_ONCE(c->fs_base);
 	u->last_fault = ~0ull;
 	u->sys_nr = ~0ull;
-	u->fault_repeat = 0;
+	u->fault_spurious = 0;
+	u->fault_unseen = 0;
 	hrt_futex_invoke(u->ctx, READ_ONCE(c->flags));
 	/* A signal posted for an earlier call was raised again on the ROS. */
 	WRITE_ONCE(c->sig_ack, __atomic_load_n(&c->sig_seq, __ATOMIC_ACQUIRE));

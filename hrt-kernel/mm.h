@@ -23,6 +23,12 @@
 #define PTE_NX	 (1ull << 63)
 #define PTE_ADDR HVM_PTE_ADDR
 
+/* #PF error code bits (SDM vol. 3, 4.7). */
+#define PF_PRESENT (1ull << 0)
+#define PF_WRITE   (1ull << 1)
+#define PF_RSVD	   (1ull << 3)
+#define PF_INSTR   (1ull << 4)
+
 extern char hrt_image_start[], hrt_text_end[], hrt_rodata_end[];
 extern char hrt_image_end[], hrt_bss_end[];
 /* Pages of the IDT, GDTs and TSSs (.bss.hrt_prot): read-only once written. */

@@ -154,7 +154,7 @@ void hrt_signal_deliver(struct hrt_uthread *u, struct hrt_regs *r)
 	    hrt_signal_put(u, fp, u->t->fpu, hrt_fpu_size) ||
 	    hrt_signal_put(u, sp, &fr, sizeof(fr)))
 		/* As Linux: a frame that cannot be written is a SIGSEGV. */
-		hrt_uthread_fatal(u, r, 14, 2, sp);
+		hrt_uthread_fatal(u, r, 14, 2, sp, 11);
 
 	r->rip = d.handler;
 	r->rsp = sp;
@@ -168,8 +168,7 @@ void hrt_signal_deliver(struct hrt_uthread *u, struct hrt_regs *r)
 	HRT_COUNT(signals);
 }
 
-/* si_code for exception (vector), as Linux's trap handlers choose it. */
-static u64 hrt_signal_code(const struct hrt_regs *r)
+s32 hrt_signal_code(const struct hrt_regs *r)
 {
 	switch (r->vector) {
 	case 0:
@@ -178,8 +177,6 @@ static u64 hrt_signal_code(const struct hrt_regs *r)
 		return 1; /* TRAP_BRKPT */
 	case 6:
 		return 2; /* ILL_ILLOPN */
-	case 14:
-		return (r->error & 1) ? 2 : 1; /* SEGV_ACCERR : SEGV_MAPERR */
 	case 17:
 		return 1; /* BUS_ADRALN */
 	default:
@@ -187,18 +184,11 @@ static u64 hrt_signal_code(const struct hrt_regs *r)
 	}
 }
 
-bool hrt_signal_fault(struct hrt_uthread *u, struct hrt_regs *r, u64 addr)
+bool hrt_signal_fault(struct hrt_uthread *u, int sig, s32 code, u64 addr)
 {
-	u64 args[6] = { (u64)hvm_fault_signal((u32)r->vector),
-			hrt_signal_code(r),
-			0,
-			0,
-			0,
-			0 };
+	u64 args[6] = { (u64)sig, (u64)(s64)code, addr, 0, 0, 0 };
 	s64 rep;
 
-	/* Linux reports the faulting instruction for all but #PF and #GP. */
-	args[2] = r->vector == 14 ? addr : r->vector == 13 ? 0 : r->rip;
 	hrt_sti();
 	rep = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, HVM_NR_SIGNAL, args);
 	hrt_cli();
@@ -217,7 +207,7 @@ void hrt_signal_return(struct hrt_uthread *u, struct hrt_regs *r)
 	    (mc->fpstate &&
 	     hrt_signal_get(u->t->fpu, mc->fpstate, hrt_fpu_size))) {
 		hrt_cli();
-		hrt_uthread_fatal(u, r, 14, 0, uc);
+		hrt_uthread_fatal(u, r, 14, 0, uc, 11);
 	}
 	/* Linux restores the mask first: a signal it unblocks comes next. */
 	args[1] = uc + offsetof(struct hrt_ucontext, sigmask);

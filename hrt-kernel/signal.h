@@ -24,12 +24,14 @@ bool hrt_signal_pending(struct hrt_uthread *u);
  */
 void hrt_signal_deliver(struct hrt_uthread *u, struct hrt_regs *r);
 /*
- * Process code at (r) took exception r->vector (at (addr) for a #PF) that
- * Linux would answer with a signal: true when the process has a handler
+ * Process code took an exception that Linux answers with signal (sig),
+ * si_code (code) and si_addr (addr): true when the process has a handler
  * that may run now (it is then pending); false: the thread dies of it.
  * Interrupts off.
  */
-bool hrt_signal_fault(struct hrt_uthread *u, struct hrt_regs *r, u64 addr);
+bool hrt_signal_fault(struct hrt_uthread *u, int sig, s32 code, u64 addr);
+/* si_code for exception r->vector other than a #PF, as Linux's traps choose it. */
+s32 hrt_signal_code(const struct hrt_regs *r);
 /*
  * rt_sigreturn from process code at (r) (interrupts on; returns with them
  * off): restores the registers, FP state and signal mask of the frame.

@@ -187,9 +187,16 @@ void hrt_uctx_resync(u32 idx, bool reload)
 	}
 }
 
-bool hrt_uctx_missing(u32 idx, u64 va)
+bool hrt_uctx_top_stale(u32 idx, u64 va)
 {
 	u64 *root = idx < HVM_CTX_MAX ? hrt_uctx_roots[idx] : NULL;
+	u64 pgd =
+		READ_ONCE(hrt_area->ctx[idx < HVM_CTX_MAX ? idx : 0].pgd_phys);
+	const u64 *src;
 
-	return root && !(root[(va >> 39) & 511] & PTE_P);
+	if (!root || !pgd || (pgd & 0xfff) ||
+	    pgd + PAGE_SIZE > hrt_direct_map_bytes || !hrt_user_addr(va))
+		return false;
+	src = hrt_phys_to_virt(pgd);
+	return READ_ONCE(src[HVM_PML4_INDEX(va)]) != root[HVM_PML4_INDEX(va)];
 }

@@ -45,7 +45,12 @@ bool hrt_uctx_check(u32 idx);
 void hrt_uctx_resync(u32 idx, bool reload);
 /* Is slot (idx) bound to a live process? */
 bool hrt_uctx_alive(u32 idx);
-/* Does the loaded root lack the top-level entry covering (va)? */
-bool hrt_uctx_missing(u32 idx, u64 va);
+/*
+ * Does context (idx)'s root differ from Linux's in the top-level entry
+ * covering user address (va)?  Linux adds such entries without telling
+ * anyone (a fault, a populate); it removes them only in free_pgtables(),
+ * whose TLB flush reaches hvm.ko's notifier (docs/libhvm.md).
+ */
+bool hrt_uctx_top_stale(u32 idx, u64 va);
 
 #endif /* HRT_UCTX_H */

@@ -9,6 +9,7 @@
 #include "hvm_chan.h"
 #include "hvmipi.h"
 #include "log.h"
+#include "mm.h"
 #include "sched.h"
 #include "signal.h"
 #include "slab.h"
@@ -22,13 +23,18 @@
 #define MSR_FMASK 0xc0000084
 #define EFER_SCE  (1u << 0)
 
-/* The same fault served this often without effect is a real fault. */
-#define HRT_FAULT_REPEAT 4
+/*
+ * Bounds of hrt_uthread_page_fault() for one page and access: faults on
+ * an entry that already allows it, and pages Linux populated that the
+ * HRT's view did not show.
+ */
+#define HRT_FAULT_SPURIOUS_MAX 64
+#define HRT_FAULT_UNSEEN_MAX   1024
 /*
  * A forwarded call's waiter spins this long (if nothing else may run), then
  * sleeps.
  */
-#define HRT_FWD_SPIN_US	 200
+#define HRT_FWD_SPIN_US	       200
 
 struct hrt_ucall_ret {
 	long result;
@@ -395,11 +401,112 @@ void hrt_uthread_fill_regs(struct hvm_fault *f, const struct hrt_regs *r)
 	f->regs[15] = r->r15;
 }
 
+/* Does the loaded root let process code make access (error) at (va)? */
+static bool hrt_uthread_allows(u64 va, u64 error)
+{
+	u64 e = hrt_mm_lookup(va, NULL);
+
+	if (!(e & PTE_P))
+		return false;
+	if ((error & PF_WRITE) && !(e & PTE_W))
+		return false;
+	return !((error & PF_INSTR) && (e & PTE_NX));
+}
+
+/*
+ * Makes the HRT's view of (va) Linux's again after Linux changed it:
+ * a top-level entry is a copy (re-read it, and load the root, since the
+ * old one may be cached), the levels below are Linux's own tables (only
+ * this core's TLB entry for va can be stale).
+ */
+static void hrt_uthread_refresh(struct hrt_uthread *u, u64 va)
+{
+	if (hrt_uctx_top_stale(u->ctx, va))
+		hrt_uctx_resync(u->ctx, true);
+	else
+		hrt_uthread_invlpg(va);
+}
+
+/*
+ * A #PF of process code at user address (va): returns 0 when the access
+ * is to be made again, else the signal Linux would send for it, with its
+ * si_code in (*code).  Linux decides; the HRT only checks, after Linux
+ * populated the page, that its own view now allows the access, which
+ * tells a served fault from a page another thread has unmapped again
+ * meanwhile (served again) and from an access the VMA forbids although
+ * the page is there (an instruction fetch from a page without exec).
+ * Nothing here counts faults per address: the same page faulting again
+ * after a munmap and mmap is an ordinary new fault (mmap_loop.c).
+ */
+static int hrt_uthread_page_fault(struct hrt_uthread *u, struct hrt_regs *r,
+				  u64 va, s32 *code)
+{
+	u64 key = (va & ~0xfffull) | (r->error & 0xfff), args[6] = { 0 };
+	s64 rep;
+
+	if (key != u->last_fault) {
+		u->last_fault = key;
+		u->fault_spurious = 0;
+		u->fault_unseen = 0;
+	}
+	/*
+	 * Already allowed: a TLB entry older than a widening Linux makes
+	 * without a flush (write access after a copy-on-write break or an
+	 * mprotect), or a top-level entry Linux added.  The fault dropped the
+	 * entry; refreshing costs no round trip.  Bounded: hardware that
+	 * keeps faulting on an entry that allows the access (a reserved bit)
+	 * must not spin here.
+	 */
+	if (hrt_uctx_top_stale(u->ctx, va)) {
+		hrt_uctx_resync(u->ctx, true);
+		return 0;
+	}
+	if (hrt_uthread_allows(va, r->error) && !(r->error & PF_RSVD) &&
+	    ++u->fault_spurious < HRT_FAULT_SPURIOUS_MAX) {
+		hrt_uthread_invlpg(va);
+		return 0;
+	}
+	args[0] = va;
+	args[1] = r->error;
+	hrt_sti();
+	rep = hrt_uthread_forward(u, HVM_CHAN_FAULT, 0, args);
+	hrt_cli();
+	if (rep == HRT_FWD_ABORTED)
+		hrt_uthread_abort(u, -ECANCELED);
+	if (rep == HVM_FAULT_AGAIN)
+		return 0;
+	if (rep)
+		return hvm_fault_reply_signal(rep, code);
+	hrt_uthread_refresh(u, va);
+	if (hrt_uthread_allows(va, r->error)) {
+		u->fault_unseen = 0;
+		return 0;
+	}
+	/* Present, but not executable: Linux's VMA has no PROT_EXEC. */
+	if ((r->error & PF_INSTR) && (hrt_mm_lookup(va, NULL) & PTE_P)) {
+		*code = 2; /* SEGV_ACCERR */
+		return 11;
+	}
+	/*
+	 * Gone again before we looked (another thread unmapped or protected
+	 * it): serve the new fault.  A view that never follows Linux would be
+	 * a coherence bug; it ends as a fault, not a hang.
+	 */
+	if (++u->fault_unseen < HRT_FAULT_UNSEEN_MAX)
+		return 0;
+	hrt_printf(
+		"hrt: chan %u ctx %u: Linux populated %lx %u times but the HRT never saw it\n",
+		u->chan, u->ctx, va, HRT_FAULT_UNSEEN_MAX);
+	*code = 2;
+	return 11;
+}
+
 void hrt_uthread_trap(struct hrt_regs *r)
 {
 	struct hrt_uthread *u = hrt_uthread_current();
-	u64 cr2 = hrt_read_cr2(), key, args[6] = { 0 };
-	s64 rep;
+	u64 cr2 = hrt_read_cr2(), addr = 0;
+	s32 code = 0;
+	int sig;
 
 	if (!u) {
 		hrt_printf(
@@ -407,53 +514,30 @@ void hrt_uthread_trap(struct hrt_regs *r)
 		hrt_dump_regs(r);
 		hrt_crash();
 	}
-	/* A page Linux has not populated (or made copy-on-write): let it. */
 	if (r->vector == 14 && hrt_user_addr(cr2)) {
-		key = (cr2 & ~0xfffull) | (r->error & 0xfff);
-		u->fault_repeat = key == u->last_fault ? u->fault_repeat + 1
-						       : 0;
-		u->last_fault = key;
-		if (u->fault_repeat >= HRT_FAULT_REPEAT)
-			hrt_printf(
-				"hrt: chan %u ctx %u: %lx still faults after Linux populated it %u times\n",
-				u->chan, u->ctx, cr2, HRT_FAULT_REPEAT);
-		if (u->fault_repeat < HRT_FAULT_REPEAT) {
-			args[0] = cr2;
-			args[1] = r->error;
-			hrt_sti();
-			rep = hrt_uthread_forward(u, HVM_CHAN_FAULT, 0, args);
-			hrt_cli();
-			if (rep == HRT_FWD_ABORTED)
-				hrt_uthread_abort(u, -ECANCELED);
-			if (rep)
-				hrt_printf(
-					"hrt: chan %u ctx %u: Linux could not populate %lx: %ld\n",
-					u->chan, u->ctx, cr2, rep);
-			if (rep == 0) {
-				/*
-				 * A new top-level entry is only in Linux's
-				 * root.
-				 */
-				if (hrt_uctx_missing(u->ctx, cr2))
-					hrt_uctx_resync(u->ctx, true);
-				else
-					hrt_uthread_invlpg(cr2);
-				hrt_uthread_return(r);
-				return; /* retry the access */
-			}
+		sig = hrt_uthread_page_fault(u, r, cr2, &code);
+		if (!sig) {
+			hrt_uthread_return(r);
+			return; /* make the access again */
 		}
+		addr = cr2;
+	} else {
+		sig = hvm_fault_signal((u32)r->vector);
+		code = hrt_signal_code(r);
+		/* Linux reports the instruction for all but #PF and #GP. */
+		addr = r->vector == 14 ? cr2 : r->vector == 13 ? 0 : r->rip;
 	}
 	/* A handler the process installed for it runs (signal.c). */
-	if (hrt_signal_fault(u, r, r->vector == 14 ? cr2 : 0)) {
+	if (hrt_signal_fault(u, sig, code, addr)) {
 		hrt_uthread_return(r);
 		return;
 	}
 	hrt_uthread_fatal(u, r, (u32)r->vector, (u32)r->error,
-			  r->vector == 14 ? cr2 : 0);
+			  r->vector == 14 ? cr2 : 0, sig);
 }
 
 void hrt_uthread_fatal(struct hrt_uthread *u, struct hrt_regs *r, u32 vector,
-		       u32 error, u64 addr)
+		       u32 error, u64 addr, int sig)
 {
 	struct hvm_fault *f = &hrt_uthread_chan(u)->fault;
 
@@ -466,7 +550,7 @@ void hrt_uthread_fatal(struct hrt_uthread *u, struct hrt_regs *r, u32 vector,
 		hrt_cpu_id(), vector, error, r->rip, addr, u->chan);
 	if (u->worker)
 		hrt_uthread_abort(u, -EFAULT);
-	hrt_uthread_exit(u, 0, (u64)hvm_fault_signal(vector));
+	hrt_uthread_exit(u, 0, (u64)sig);
 }
 
 int hrt_uthread_populate(struct hrt_uthread *u, u64 addr, u64 len)
@@ -485,12 +569,13 @@ int hrt_uthread_populate(struct hrt_uthread *u, u64 addr, u64 len)
 		hrt_cli();
 		if (rep == HRT_FWD_ABORTED)
 			hrt_uthread_abort(u, -ECANCELED);
+		if (rep == HVM_FAULT_AGAIN) {
+			p -= 4096; /* the same page again */
+			continue;
+		}
 		if (rep)
 			return -EFAULT;
-		if (hrt_uctx_missing(u->ctx, p))
-			hrt_uctx_resync(u->ctx, true);
-		else
-			hrt_uthread_invlpg(p);
+		hrt_uthread_refresh(u, p);
 	}
 	return 0;
 }

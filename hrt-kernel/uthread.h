@@ -27,8 +27,9 @@ struct hrt_uthread {
 	u64 clear_tid; /* CLONE_CHILD_CLEARTID word, or 0 */
 	u64 robust;    /* set_robust_list head (cloned thread), or 0 */
 	u64 robust_len;
-	u64 last_fault; /* page | error code of the last forwarded fault */
-	int fault_repeat;
+	u64 last_fault;	    /* page | #PF error code of the last fault */
+	u32 fault_spurious; /* faults at it on an entry that allowed it */
+	u32 fault_unseen;   /* populations of it the HRT's view missed */
 	u64 sys_nr; /* the system call it is in, or ~0 (signal restarts) */
 	struct hrt_regs regs; /* cloned thread: registers of its first entry */
 };
@@ -78,10 +79,11 @@ int hrt_uthread_populate(struct hrt_uthread *u, u64 addr, u64 len);
 /*
  * Process code (u) at (r) dies of exception (vector) (error code, address
  * for a #PF): an invocation ends with -EFAULT and the fault record, a
- * cloned thread takes its process down with the signal Linux would send.
+ * cloned thread takes its process down with signal (sig), the one Linux
+ * would send.
  */
 __noreturn void hrt_uthread_fatal(struct hrt_uthread *u, struct hrt_regs *r,
-				  u32 vector, u32 error, u64 addr);
+				  u32 vector, u32 error, u64 addr, int sig);
 /* Is (u)'s process bound and the HRT serving? */
 bool hrt_uthread_alive(struct hrt_uthread *u);
 /* Must (u) leave what it waits for: process gone, or an abort request? */

@@ -17,7 +17,7 @@
 #include "hvm_layout.h"
 
 /* Bumped on any incompatible change to anything in this file or hvm_layout.h. */
-#define HVM_ABI_VERSION 4u
+#define HVM_ABI_VERSION 5u
 
 /* "HVMSHRD1" read as a little-endian u64: first word of the shared region. */
 #define HVM_ABI_MAGIC 0x31445248534d5648ull
@@ -119,7 +119,8 @@ enum hvm_hrt_state {
 	HVM_HRT_BOOTING = 2, /* SIPI sent, waiting for ready */
 	HVM_HRT_READY = 3,   /* HRT serves; every core's heartbeat advances */
 	HVM_HRT_CRASHED = 4, /* HRT's own code faulted */
-	HVM_HRT_HUNG = 5,    /* a core's heartbeat stopped (set by hvm.ko) */
+	HVM_HRT_HUNG = 5,    /* a core's heartbeat stopped, or it did not flush
+			      * its TLB in time and was stopped (set by hvm.ko) */
 	HVM_HRT_FAILED = 6,  /* boot failed; see hrt_error */
 };
 
@@ -480,6 +481,49 @@ static inline int hvm_fault_signal(uint32_t vector)
 		return 7; /* SIGBUS */
 	default:
 		return 11; /* SIGSEGV */
+	}
+}
+
+/*
+ * The reply to an HVM_CHAN_FAULT: HVM_FAULT_OK when Linux populated the
+ * page, else what Linux itself would do to the thread that made the
+ * access, which the HRT then does to the HRT thread (a negative errno, so
+ * a reply stays "0 or -errno" like every other):
+ *   HVM_FAULT_MAPERR  no mapping there: SIGSEGV, SEGV_MAPERR
+ *   HVM_FAULT_ACCERR  the mapping forbids the access: SIGSEGV, SEGV_ACCERR
+ *   HVM_FAULT_BUS     the mapping has no page there (past the end of its
+ *                     file, a truncated shmem): SIGBUS, BUS_ADRERR
+ *   HVM_FAULT_POISON  a poisoned page: SIGBUS, BUS_MCEERR_AR
+ *   HVM_FAULT_AGAIN   interrupted before it was done: try the access again
+ */
+enum hvm_fault_reply {
+	HVM_FAULT_OK = 0,
+	HVM_FAULT_AGAIN = -4,	 /* -EINTR */
+	HVM_FAULT_MAPERR = -12,	 /* -ENOMEM */
+	HVM_FAULT_ACCERR = -13,	 /* -EACCES */
+	HVM_FAULT_BUS = -14,	 /* -EFAULT */
+	HVM_FAULT_POISON = -133, /* -EHWPOISON */
+};
+
+/*
+ * The signal for a refused fault (reply), and its si_code in (*code):
+ * Linux's numbers (asm-generic/siginfo.h).
+ */
+static inline int hvm_fault_reply_signal(int64_t reply, int32_t *code)
+{
+	switch (reply) {
+	case HVM_FAULT_MAPERR:
+		*code = 1; /* SEGV_MAPERR */
+		return 11;
+	case HVM_FAULT_BUS:
+		*code = 2; /* BUS_ADRERR */
+		return 7;
+	case HVM_FAULT_POISON:
+		*code = 4; /* BUS_MCEERR_AR */
+		return 7;
+	default:
+		*code = 2; /* SEGV_ACCERR */
+		return 11;
 	}
 }
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* forward.c - serving HRT code's forwarded calls and faults, process clones and forks. */
 #include <errno.h>
+#include <linux/futex.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "forward.h"
 #include "partner.h"
@@ -35,18 +38,66 @@ static bool hvm_sys_refused(uint64_t nr)
 HVM_FWD_TABLE(HVM_FWD_CHECK)
 #undef HVM_FWD_CHECK
 
-/* A page fault of HRT code: let Linux populate the page, or -EFAULT. */
+/*
+ * Makes Linux take the fault at (addr) as its own fault handler would for
+ * this thread, without a signal: a futex operation on the word faults the
+ * page in through fixup_user_fault(), which grows a stack VMA, serves
+ * PFN and I/O mappings and checks the VMA's protection like a real access.
+ * A write is an atomic add of 0 (FUTEX_WAKE_OP; it wakes nobody): the
+ * contents stay whatever other threads make them.  A read is a wait with
+ * a zero timeout that returns at once.  Returns 0 or -EFAULT.
+ */
+static long hvm_fault_touch(uint64_t addr, bool write)
+{
+	static const struct timespec zero;
+	uint64_t w = addr & ~3ull;
+	long r;
+
+	if (write)
+		r = hvm_sys(SYS_futex, (long)w, FUTEX_WAKE_OP_PRIVATE, 0, 0,
+			    (long)w,
+			    FUTEX_OP(FUTEX_OP_ADD, 0, FUTEX_OP_CMP_EQ, 0));
+	else
+		r = hvm_sys(SYS_futex, (long)w, FUTEX_WAIT_PRIVATE, 0,
+			    (long)&zero, 0, 0);
+	return r == -EFAULT ? -EFAULT : 0;
+}
+
+/*
+ * A page fault of HRT code at (c->args[0]) with #PF error code
+ * (c->args[1]): Linux populates the page, or says which signal its own
+ * fault handler would send (enum hvm_fault_reply).  MADV_POPULATE_* does
+ * the common case in one call and never raises a signal; what it refuses
+ * with -EINVAL (a protection the VMA lacks, VM_IO/VM_PFNMAP mappings) or
+ * -ENOMEM (no VMA, or a stack that would grow) gets the exact answer from
+ * hvm_fault_touch.
+ */
 static long hvm_forward_fault(const struct hvm_chan *c)
 {
 	uint64_t addr = c->args[0] & ~4095ull, err = c->args[1];
+	bool write = err & 2;
 	long r;
 
 	if (addr >= HVM_USER_TOP)
-		return -EFAULT;
+		return HVM_FAULT_MAPERR;
 	r = hvm_sys(SYS_madvise, (long)addr, 4096,
-		    (err & 2) ? MADV_POPULATE_WRITE : MADV_POPULATE_READ, 0, 0,
-		    0);
-	return r ? -EFAULT : 0;
+		    write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ, 0, 0, 0);
+	switch (r) {
+	case 0:
+		return HVM_FAULT_OK;
+	case -EINTR:
+		return HVM_FAULT_AGAIN;
+	case -EHWPOISON:
+		return HVM_FAULT_POISON;
+	case -EFAULT: /* the fault handler's VM_FAULT_SIGBUS (or SIGSEGV) */
+		return HVM_FAULT_BUS;
+	case -EINVAL:
+		return hvm_fault_touch(c->args[0], write) ? HVM_FAULT_ACCERR
+							  : HVM_FAULT_OK;
+	default: /* -ENOMEM: no VMA there, unless a stack grows */
+		return hvm_fault_touch(c->args[0], write) ? HVM_FAULT_MAPERR
+							  : HVM_FAULT_OK;
+	}
 }
 
 /* What a native child of HRT code resumes with (offsets used below). */

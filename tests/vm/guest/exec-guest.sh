@@ -449,6 +449,22 @@ want_grep "^term-wait: handler cpl 0; exiting 0$" "$W/sig-term-wait.out"
 verdict "signal handler, SIGTERM from outside while spinning on the HRT: handler at CPL 0, exit 0" \
 	"$W/sig-term-wait.out" "$W/sig-term-wait.err"
 
+# ---- 13. memory under change (exec-mem; ../shared/repro): the HRT sees
+# exactly Linux's address space, faults become Linux's signals
+for c in "mmap-loop 200 10" "mmap-loop 50 4194304" "fault-codes" "cow" \
+	"munmap-race 200 1" "munmap-race 100 3"; do
+	n=mem-${c%% *}
+	run $n-native 120 "$BIN/exec-mem" $c
+	rc_native=$RC
+	run $n-hrt 120 hrt-exec "$BIN/exec-mem" $c
+	begin
+	want_rc 0 "$rc_native" "native exit"
+	want_rc 0 "$RC"
+	want_same "$W/$n-native.out" "$W/$n-hrt.out"
+	verdict "memory: exec-mem $c: the same as natively ($(head -1 "$W/$n-hrt.out"))" \
+		"$W/$n-hrt.out" "$W/$n-hrt.err" "$W/$n-native.out"
+done
+
 # ---- the end: the HRT still runs programs; the ROS kernel is clean
 i0=$(hrt_invocations)
 run final 60 hrt-exec sh -c 'echo still alive'
