@@ -11,8 +11,13 @@
 
 #include "ros.h"
 
-/* How long Linux waits for HRT cores to flush before it goes on anyway. */
-#define ROS_FLUSH_TIMEOUT_NS (100 * NSEC_PER_MSEC)
+/*
+ * How long Linux waits for an HRT core to flush.  A core that has not
+ * answered by then (interrupts off that long: an HRT bug, or a host that
+ * did not run its vCPU) may still hold translations of the pages Linux
+ * frees when we return, so it is stopped, not trusted (ros_ctx_flush).
+ */
+#define ROS_FLUSH_TIMEOUT_NS (1000 * NSEC_PER_MSEC)
 
 struct ros_bind {
 	struct ros_dev *rd;
@@ -37,15 +42,28 @@ static struct hvm_ctx *ros_ctx(struct ros_dev *rd, unsigned int idx)
 }
 
 /*
+ * Can HRT cores run process code in state (s)?  READY and HUNG (a hung
+ * core may resume).  CRASHED cores halt themselves (hrt_crash stops the
+ * others); the other states follow an INIT of every core.
+ */
+static bool ros_cores_may_run(u32 s)
+{
+	return s == HVM_HRT_READY || s == HVM_HRT_HUNG;
+}
+
+/*
  * Makes every HRT core that has context (idx) loaded flush its TLB, and
- * waits until each has acknowledged or left the context.  Busy-waits: it
- * runs from invalidate_range, under page-table locks, where sleeping is not
+ * waits until each has acknowledged or left the context: the HRT walks
+ * Linux's own page tables below the top level (docs/libhvm.md, "Coherence
+ * with Linux"), so nothing Linux unmapped or freed may stay reachable
+ * from an HRT core once this returns.  Busy-waits: it runs from
+ * invalidate_range, under page-table locks, where sleeping is not
  * allowed; but with interrupts on (the lock is only taken in process
  * context), so a slow HRT costs this CPU time, not its interrupts.
- * Bounded: a hung HRT must not hang Linux's memory management.  Cores that
- * were reset (reboot, stop) are not asked: ros_chan_reset cleared their
- * bits.  (dead) additionally ends invocations: the HRT sees state DEAD and
- * leaves.
+ * Bounded: a core that does not answer in ROS_FLUSH_TIMEOUT_NS is stopped
+ * with an INIT and the HRT marked hung, so Linux's memory management
+ * never hangs and no core keeps a stale translation.  (dead) additionally
+ * ends invocations: the HRT sees state DEAD and leaves.
  */
 static int ros_ctx_flush(struct ros_bind *b, bool dead)
 {
@@ -63,8 +81,8 @@ static int ros_ctx_flush(struct ros_bind *b, bool dead)
 	/* Order the PTE change and flush_seq before reading who is active. */
 	smp_mb();
 	mask = READ_ONCE(c->hrt_active);
-	if (ros_state(rd) != HVM_HRT_READY)
-		mask = 0; /* nobody will answer; the next boot starts clean */
+	if (!ros_cores_may_run(ros_state(rd)))
+		mask = 0; /* nobody runs; the next boot starts clean */
 	pending = 0;
 	for (i = 0; i < rd->ncpus; i++) {
 		if (!(mask & BIT_ULL(i)))
@@ -85,14 +103,25 @@ static int ros_ctx_flush(struct ros_bind *b, bool dead)
 		}
 		if (!pending)
 			break;
-		if (ros_state(rd) != HVM_HRT_READY)
+		if (!ros_cores_may_run(ros_state(rd)))
 			break; /* stopped or crashed: its cores run nothing */
 		if (ktime_get_ns() > deadline) {
 			atomic64_inc(&rd->flush_timeouts);
-			dev_warn_ratelimited(
+			for (i = 0; i < rd->ncpus; i++)
+				if (pending & BIT_ULL(i))
+					ros_halt_core(rd, i);
+			/*
+			 * Hung, as the heartbeat watch would say: the core
+			 * stopped answering.  It cannot beat again, so the
+			 * HRT stays hung until a reboot.
+			 */
+			ros_set_state(rd, HVM_HRT_HUNG);
+			ros_event(rd);
+			dev_err_ratelimited(
 				&rd->pdev->dev,
-				"ctx %u: HRT cores %llx did not %s in 100 ms\n",
-				b->idx, pending, dead ? "leave" : "flush");
+				"ctx %u: HRT cores %llx did not %s in %ld ms: stopped\n",
+				b->idx, pending, dead ? "leave" : "flush",
+				(long)(ROS_FLUSH_TIMEOUT_NS / NSEC_PER_MSEC));
 			ret = -ETIMEDOUT;
 			break;
 		}

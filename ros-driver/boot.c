@@ -219,6 +219,16 @@ int ros_send_ipi(struct ros_dev *rd, unsigned int idx, u32 vector)
 	return 0;
 }
 
+void ros_halt_core(struct ros_dev *rd, unsigned int idx)
+{
+	if (idx >= rd->ncpus)
+		return;
+	/* The trampoline page's halt (ros_reset_cores) is not needed: no SIPI is pending. */
+	ros_icr(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT,
+		rd->apic_ids[idx]);
+	ros_icr(APIC_INT_LEVELTRIG | APIC_DM_INIT, rd->apic_ids[idx]);
+}
+
 /*
  * INIT is not maskable: it stops an HRT core whatever it does (busy,
  * spinning with interrupts off, halted after a crash) and leaves it waiting

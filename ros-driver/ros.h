@@ -159,6 +159,11 @@ int ros_boot(struct ros_dev *rd, u64 flags, const char *cmdline,
 void ros_stop(struct ros_dev *rd);
 void ros_boot_poll(struct ros_dev *rd);
 int ros_send_ipi(struct ros_dev *rd, unsigned int idx, u32 vector);
+/*
+ * Stops HRT core (idx) at once with an INIT, from any context (no sleep):
+ * for a core that must not run on (it did not flush its TLB in time).
+ */
+void ros_halt_core(struct ros_dev *rd, unsigned int idx);
 int ros_image_store(struct ros_dev *rd, const void *img, u64 len);
 
 /* tramp.c */
