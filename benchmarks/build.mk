@@ -69,3 +69,14 @@ $(O)/guest/usr/bin/hvm-invoke-bench: benchmarks/invoke-bench.c $(O)/benchmarks/b
 	$(call quiet,CC,$@)
 	$(Q)$(CC) $(HOST_CFLAGS) -MF $(LIBHVM_OUT)/invoke-bench.d -Ilibhvm -Ibenchmarks -pthread $< \
 		$(O)/benchmarks/baseline.o -o $@ $(LIBHVM_A) -lm
+
+# mem-ops (benchmarks/mem.sh): munmap, mprotect and first-touch fault costs,
+# an ordinary host-built program run natively and under hrt-exec.
+MEM_OPS := $(O)/benchmarks/mem-ops
+ALL_TARGETS += $(MEM_OPS)
+DEPS += $(MEM_OPS).d
+
+$(MEM_OPS): benchmarks/mem-ops.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $@.d $< -o $@

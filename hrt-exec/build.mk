@@ -49,13 +49,20 @@ DEPS += $(HRT_EXEC_OUT)/launcher.d $(HRT_EXEC_OUT)/runtime.d $(HRT_EXEC_OUT)/run
 # twice: plain -static (hrt-exec refuses it) and linked with libhrt-exec.a.
 HRT_EXEC_T := $(HRT_EXEC_OUT)/tests
 HRT_EXEC_T_C := $(addprefix $(HRT_EXEC_T)/exec-,chain die mem null proc sig)
-HRT_EXEC_TESTS := $(HRT_EXEC_T_C) $(HRT_EXEC_T)/exec-omp $(HRT_EXEC_T)/exec-cxx \
+HRT_EXEC_TESTS_MEMDIFF := $(HRT_EXEC_T)/memdiff
+HRT_EXEC_TESTS := $(HRT_EXEC_T_C) $(HRT_EXEC_TESTS_MEMDIFF) $(HRT_EXEC_T)/exec-omp $(HRT_EXEC_T)/exec-cxx \
 		  $(HRT_EXEC_T)/exec-static $(HRT_EXEC_T)/exec-static-hrt
 
 $(HRT_EXEC_T_C): $(HRT_EXEC_T)/exec-%: tests/vm/guest/exec-%.c
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)
 	$(Q)$(CC) $(HOST_CFLAGS) -MF $@.d $< -o $@
+
+# The differential memory campaign (exec.sh, make stress).
+$(HRT_EXEC_TESTS_MEMDIFF): tests/vm/guest/memdiff.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $@.d -pthread $< -o $@
 
 $(HRT_EXEC_T)/exec-omp: tests/vm/guest/exec-omp.c
 	@mkdir -p $(@D)
