@@ -131,6 +131,33 @@ static long f_time(void *arg, unsigned int i)
 	return 0;
 }
 
+/*
+ * ../shared/repro/mmap_loop.c inside an offloaded function: the same
+ * address mapped, faulted and unmapped again (arg) times, shared and
+ * private.  Returns the iterations done, or -1 on wrong contents.
+ */
+static long f_mmap_loop(void *arg, unsigned int i)
+{
+	long n = (long)arg, k;
+
+	(void)i;
+	for (k = 0; k < 2 * n; k++) {
+		char *p =
+			mmap(NULL, 10, PROT_READ | PROT_WRITE,
+			     (k < n ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS,
+			     -1, 0);
+
+		if (p == MAP_FAILED)
+			return -2;
+		memcpy(p, "0123456789", 10);
+		memmove(p + 1, p, 9);
+		if (p[0] != '0' || p[1] != '0')
+			return -1;
+		munmap(p, 10);
+	}
+	return k;
+}
+
 static long f_touch(void *arg, unsigned int i)
 {
 	volatile char *p = arg;
@@ -452,6 +479,10 @@ GUEST_TEST(memory)
 	      "rc %d vector %u addr %lx err %x val %ld", rc, fault.vector,
 	      (unsigned long)fault.address, fault.error_code, *(long *)p);
 	munmap(p, 4096);
+	rc = hrt_invoke(f_mmap_loop, (void *)50l, &r);
+	check(rc == 0 && r == 100,
+	      "mmap, write, munmap of the same address 50 times shared, 50 private, offloaded",
+	      "rc %d r %ld", rc, r);
 	return 0;
 }
 
