@@ -189,11 +189,13 @@ void hrt_uctx_resync(u32 idx, bool reload)
 
 bool hrt_uctx_top_stale(u32 idx, u64 va)
 {
-	u64 *root = idx < HVM_CTX_MAX ? hrt_uctx_roots[idx] : NULL;
-	u64 pgd =
-		READ_ONCE(hrt_area->ctx[idx < HVM_CTX_MAX ? idx : 0].pgd_phys);
-	const u64 *src;
+	const u64 *src, *root;
+	u64 pgd;
 
+	if (idx >= HVM_CTX_MAX)
+		return false;
+	root = hrt_uctx_roots[idx];
+	pgd = READ_ONCE(hrt_area->ctx[idx].pgd_phys);
 	if (!root || !pgd || (pgd & 0xfff) ||
 	    pgd + PAGE_SIZE > hrt_direct_map_bytes || !hrt_user_addr(va))
 		return false;

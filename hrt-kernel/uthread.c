@@ -479,14 +479,13 @@ static int hrt_uthread_page_fault(struct hrt_uthread *u, struct hrt_regs *r,
 		return hvm_fault_reply_signal(rep, code);
 	hrt_uthread_refresh(u, va);
 	if (hrt_uthread_allows(va, r->error)) {
+		u->fault_spurious = 0;
 		u->fault_unseen = 0;
 		return 0;
 	}
 	/* Present, but not executable: Linux's VMA has no PROT_EXEC. */
-	if ((r->error & PF_INSTR) && (hrt_mm_lookup(va, NULL) & PTE_P)) {
-		*code = 2; /* SEGV_ACCERR */
-		return 11;
-	}
+	if ((r->error & PF_INSTR) && (hrt_mm_lookup(va, NULL) & PTE_P))
+		return hvm_fault_reply_signal(HVM_FAULT_ACCERR, code);
 	/*
 	 * Gone again before we looked (another thread unmapped or protected
 	 * it): serve the new fault.  A view that never follows Linux would be
@@ -497,8 +496,7 @@ static int hrt_uthread_page_fault(struct hrt_uthread *u, struct hrt_regs *r,
 	hrt_printf(
 		"hrt: chan %u ctx %u: Linux populated %lx %u times but the HRT never saw it\n",
 		u->chan, u->ctx, va, HRT_FAULT_UNSEEN_MAX);
-	*code = 2;
-	return 11;
+	return hvm_fault_reply_signal(HVM_FAULT_ACCERR, code);
 }
 
 void hrt_uthread_trap(struct hrt_regs *r)
