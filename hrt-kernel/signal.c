@@ -192,7 +192,9 @@ bool hrt_signal_fault(struct hrt_uthread *u, int sig, s32 code, u64 addr)
 	hrt_sti();
 	rep = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, HVM_NR_SIGNAL, args);
 	hrt_cli();
-	return rep == 1 && hrt_signal_pending(u);
+	/* Caught, or another signal first (the fault comes back after it). */
+	return (rep == HVM_SIGNAL_CAUGHT || rep == HVM_SIGNAL_RETRY) &&
+	       hrt_signal_pending(u);
 }
 
 void hrt_signal_return(struct hrt_uthread *u, struct hrt_regs *r)

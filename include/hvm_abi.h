@@ -436,10 +436,16 @@ enum hvm_chan_state {
 /*
  * A fault of HRT code that Linux would turn into a signal (nr =
  * HVM_NR_SIGNAL, args[0] = signal, args[1] = si_code, args[2] = si_addr):
- * the ROS answers 1 when the process has a handler for it that may run
- * now and has posted the signal (sig_seq), 0 when the thread dies of it.
+ * the ROS answers HVM_SIGNAL_CAUGHT when the process has a handler for it
+ * that may run now and has posted the signal (sig_seq), HVM_SIGNAL_FATAL
+ * when the thread dies of it, HVM_SIGNAL_RETRY when another signal took
+ * the channel's record first: it is posted, the HRT delivers it, and the
+ * faulting instruction runs again after its handler.
  */
-#define HVM_NR_SIGNAL 1024u
+#define HVM_NR_SIGNAL	  1024u
+#define HVM_SIGNAL_FATAL  0
+#define HVM_SIGNAL_CAUGHT 1
+#define HVM_SIGNAL_RETRY  2
 
 /* hvm_chan.flags */
 #define HVM_CHAN_F_NOTIFY    (1u << 0) /* interrupt the ROS on every event */

@@ -45,6 +45,8 @@ enum hvm_fwd_policy {
 	X(12, brk, HVM_FWD_RESYNC, "Linux may have added top-level entries")             \
 	X(13, rt_sigaction, HVM_FWD_LIBHVM,                                              \
 	  "libhvm keeps the handlers and delivers signals to HRT code")                  \
+	X(14, rt_sigprocmask, HVM_FWD_LIBHVM,                                            \
+	  "libhvm keeps the signals it holds back out of the mask HRT code sees")        \
 	X(15, rt_sigreturn, HVM_FWD_HRT,                                                 \
 	  "returns from the HRT thread's own signal frame")                              \
 	X(25, mremap, HVM_FWD_RESYNC,                                                    \

@@ -208,7 +208,9 @@ uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted,
 		   uint64_t *t_reply)
 {
 	uint64_t nr = c->nr;
+	int idx = (int)(c - hvm_area->chan);
 	int64_t chan = -1;
+	bool replay = false;
 	long r;
 
 	if (state == HVM_CHAN_FAULT) {
@@ -216,6 +218,16 @@ uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted,
 		r = aborted ? -ECANCELED : hvm_forward_fault(c);
 	} else if (aborted) {
 		r = -ECANCELED;
+	} else if (nr != HVM_NR_SIGNAL && nr != HVM_SYS_rt_sigprocmask &&
+		   hvm_sig_unhold(idx)) {
+		/*
+		 * A held signal came first: its handler runs before the call,
+		 * which is then made again (it may block, and would not see
+		 * the signal).  rt_sigprocmask, which the HRT's sigreturn uses
+		 * too, runs and the signal follows it.
+		 */
+		r = -EINTR;
+		replay = true;
 	} else if (nr == HVM_NR_CLONE) {
 		if (c->args[0] & CLONE_THREAD)
 			r = hvm_clone_thread(c->args[0], c->args[2], c->args[3],
@@ -226,19 +238,22 @@ uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted,
 					      c->args[2], c->args[3],
 					      c->args[4]);
 	} else if (nr == HVM_NR_SIGNAL) {
-		r = hvm_sig_fault((int)(c - hvm_area->chan), c->args[0],
-				  c->args[1], c->args[2]);
+		r = hvm_sig_fault(idx, c->args[0], c->args[1], c->args[2]);
 	} else if (hvm_sys_refused(nr)) {
 		r = -ENOSYS;
 	} else if (nr == HVM_SYS_rt_sigaction) {
 		r = hvm_sig_action(c->args[0], c->args[1], c->args[2],
 				   c->args[3]);
+	} else if (nr == HVM_SYS_rt_sigprocmask) {
+		hvm_sig_unhold(idx);
+		r = hvm_sig_procmask(idx, c->args[0], c->args[1], c->args[2],
+				     c->args[3]);
 	} else {
 		r = hvm_sys((long)nr, c->args[0], c->args[1], c->args[2],
 			    c->args[3], c->args[4], c->args[5]);
 	}
 	/* A signal caught meanwhile is delivered as this call returns. */
-	hvm_sig_post((int)(c - hvm_area->chan), nr, r);
+	hvm_sig_post(idx, nr, r, replay);
 	hvm_chan_reply2(c, r, chan);
 	/* The call ends here for the profile, whatever waking it takes. */
 	if (t_reply)

@@ -33,6 +33,15 @@ static int hvm_sig_lock;
 /* Per channel: the record the HRT reads, and its state. */
 static struct hvm_sigdesc hvm_sigdesc[HVM_CHAN_MAX];
 static uint8_t hvm_sig_state[HVM_CHAN_MAX];
+/*
+ * Per channel: signals the trap found while the record was in use.  Each
+ * was queued again to the thread (rt_tgsigqueueinfo: a real-time one keeps
+ * its place and its info, a standard one coalesces as Linux's would) and
+ * blocked, by us, until the record is free (hvm_sig_unhold).  Changed only
+ * by the thread that serves the channel, in the trap or with the trap
+ * unable to run, so plain atomics suffice.
+ */
+static uint64_t hvm_sig_held[HVM_CHAN_MAX];
 
 /*
  * The channel this thread serves, or -1.  Initial-exec: read in signal
@@ -71,6 +80,26 @@ static long hvm_sig_copy(void *local, uint64_t remote, size_t len, bool out)
 			 pid, (long)&l, 1, (long)&r, 1, 0);
 
 	return n == (long)len ? 0 : -EFAULT;
+}
+
+static uint64_t hvm_sig_bit(int sig)
+{
+	return 1ull << (sig - 1);
+}
+
+/*
+ * The mask a handler of (a) for (sig) runs with, given the mask (old) it
+ * interrupted: as Linux's signal delivery computes it (sa_mask, the signal
+ * itself unless SA_NODEFER; SIGKILL and SIGSTOP never blocked).
+ */
+static uint64_t hvm_sig_handler_mask(int sig, const struct hvm_ksigaction *a,
+				     uint64_t old)
+{
+	uint64_t m = old | a->mask;
+
+	if (!(a->flags & SA_NODEFER))
+		m |= hvm_sig_bit(sig);
+	return m & ~(hvm_sig_bit(SIGKILL) | hvm_sig_bit(SIGSTOP));
 }
 
 /* A handler of (a) run here, natively: this thread serves no HRT code. */
@@ -120,77 +149,165 @@ static void hvm_sig_record(int idx, int sig, const struct hvm_ksigaction *a,
 	d->ss_flags = (uint32_t)ss.ss_flags;
 	memcpy(d->info, info, sizeof(d->info));
 	if (a->flags & SA_RESETHAND) {
-		/* Linux resets its action for the trap; the fault path asks. */
-		struct hvm_ksigaction dfl = { 0, 0, 0, 0 };
+		/*
+		 * Linux resets only the handler (flags, mask and restorer stay,
+		 * as sigaction reads them back): so do we, in our table and in
+		 * Linux's (the trap had it reset there, the fault path not).
+		 */
+		struct hvm_ksigaction dfl = *a;
 
+		dfl.handler = 0;
 		hvm_uact_ours[sig] = false;
-		memset(&hvm_uact[sig], 0, sizeof(hvm_uact[sig]));
+		hvm_uact[sig] = dfl;
 		hvm_sys(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
 	}
 }
 
 /*
+ * The record of channel (idx) is in use: queues (sig) with its info (si)
+ * again to this thread and has the trap's return block it, until
+ * hvm_sig_unhold.  tgsigqueueinfo refuses kernel codes for a thread that
+ * is not the leader: tgkill then (the signal stays, its info is ours).
+ */
+static void hvm_sig_hold(int idx, int sig, siginfo_t *si, ucontext_t *uc)
+{
+	long pid = hvm_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	long tid = hvm_sys(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	uint64_t mask;
+
+	__atomic_or_fetch(&hvm_sig_held[idx], hvm_sig_bit(sig),
+			  __ATOMIC_SEQ_CST);
+	memcpy(&mask, &uc->uc_sigmask, 8);
+	mask |= hvm_sig_bit(sig);
+	memcpy(&uc->uc_sigmask, &mask, 8);
+	if (hvm_sys(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)si, 0, 0))
+		hvm_sys(SYS_tgkill, pid, tid, sig, 0, 0, 0);
+}
+
+/*
  * What Linux runs for a signal whose handler HRT code installed: it
- * records the signal for the channel this thread serves and leaves every
- * signal blocked on return (uc_sigmask), so one record per channel is
- * enough; the HRT's rt_sigreturn restores the thread's own mask.
+ * records the signal for the channel this thread serves, and returns with
+ * the mask the handler runs with on the HRT (Linux's rules), so that a
+ * handler that siglongjmps without restoring the mask leaves what Linux
+ * would.  A signal that finds the record in use is held (hvm_sig_hold).
  */
 static void hvm_sig_trap(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 	struct hvm_ksigaction a = hvm_uact[sig];
 	int idx = hvm_sig_chan;
-	uint64_t mask;
+	uint64_t mask, held;
 
 	if (idx < 0 || !hvm_area) {
 		hvm_sig_native(sig, si, ucv, &a);
 		return;
 	}
 	if (hvm_sig_busy(idx)) {
-		/* The record is taken: again later, when the mask allows. */
-		memset(&uc->uc_sigmask, 0xff, 8);
-		hvm_sys(SYS_tgkill, hvm_sys(SYS_getpid, 0, 0, 0, 0, 0, 0),
-			hvm_sys(SYS_gettid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0);
+		hvm_sig_hold(idx, sig, si, uc);
 		return;
 	}
 	if (a.handler <= 1)
 		return; /* reset meanwhile */
+	/* What HRT code sees of its mask: without the bits we hold. */
+	held = __atomic_load_n(&hvm_sig_held[idx], __ATOMIC_SEQ_CST);
 	memcpy(&mask, &uc->uc_sigmask, 8);
+	mask &= ~held;
 	hvm_sig_record(idx, sig, &a, mask, si);
-	memset(&uc->uc_sigmask, 0xff, 8);
+	mask = hvm_sig_handler_mask(sig, &a, mask) | held;
+	memcpy(&uc->uc_sigmask, &mask, 8);
 	__atomic_store_n(&hvm_sig_state[idx], HVM_SIG_CAUGHT, __ATOMIC_RELEASE);
 }
 
 long hvm_sig_fault(int idx, uint64_t sig, uint64_t code, uint64_t addr)
 {
-	uint64_t all = ~0ull, mask = 0;
+	uint64_t all = ~0ull, mask = 0, held;
 	struct hvm_ksigaction a;
 	siginfo_t si;
 
 	if (sig < 1 || sig >= HVM_NSIG)
-		return 0;
+		return HVM_SIGNAL_FATAL;
 	/* Blocked all around: the trap must not take the record meanwhile. */
 	hvm_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&mask, 8, 0,
 		0);
 	a = hvm_uact[sig];
-	if (!hvm_uact_ours[sig] || (mask & (1ull << (sig - 1))) ||
-	    hvm_sig_busy(idx)) {
+	held = __atomic_load_n(&hvm_sig_held[idx], __ATOMIC_SEQ_CST);
+	if (!hvm_uact_ours[sig] || (mask & ~held & hvm_sig_bit((int)sig))) {
 		/* As Linux: a blocked or unhandled fault signal kills. */
 		hvm_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8, 0,
 			0);
-		return 0;
+		return HVM_SIGNAL_FATAL;
+	}
+	if (hvm_sig_busy(idx)) {
+		/*
+		 * Another signal has the record: it is delivered first (posted
+		 * with this reply), and the instruction, run again after its
+		 * handler, faults again for this one.
+		 */
+		hvm_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8, 0,
+			0);
+		return HVM_SIGNAL_RETRY;
 	}
 	memset(&si, 0, sizeof(si));
 	si.si_signo = (int)sig;
 	si.si_code = (int)code;
 	si.si_addr = (void *)addr;
+	mask &= ~held;
 	hvm_sig_record(idx, (int)sig, &a, mask, &si);
 	/*
-	 * hvm_serve posts it with the reply; all stays blocked until the
-	 * handler's rt_sigreturn, as after the trap.
+	 * hvm_serve posts it with the reply.  The thread's mask becomes the
+	 * handler's, as Linux's delivery would make it: a handler that
+	 * siglongjmps out without restoring the mask leaves it so.
 	 */
 	__atomic_store_n(&hvm_sig_state[idx], HVM_SIG_CAUGHT, __ATOMIC_RELEASE);
-	return 1;
+	mask = hvm_sig_handler_mask((int)sig, &a, mask) | held;
+	hvm_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8, 0, 0);
+	return HVM_SIGNAL_CAUGHT;
+}
+
+bool hvm_sig_unhold(int idx)
+{
+	uint64_t held = __atomic_load_n(&hvm_sig_held[idx], __ATOMIC_SEQ_CST);
+
+	if (!held || hvm_sig_busy(idx))
+		return false;
+	/* Unblocked, the first comes to the trap at once and takes the record. */
+	__atomic_and_fetch(&hvm_sig_held[idx], ~held, __ATOMIC_SEQ_CST);
+	hvm_sys(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&held, 0, 8, 0, 0);
+	return __atomic_load_n(&hvm_sig_state[idx], __ATOMIC_ACQUIRE) ==
+	       HVM_SIG_CAUGHT;
+}
+
+long hvm_sig_procmask(int idx, uint64_t how, uint64_t set, uint64_t oset,
+		      uint64_t size)
+{
+	uint64_t held = __atomic_load_n(&hvm_sig_held[idx], __ATOMIC_SEQ_CST);
+	uint64_t s = 0, o;
+	long r;
+
+	if (held && size == 8 && set && hvm_sig_copy(&s, set, 8, false))
+		return -EFAULT;
+	if (held && size == 8 && set) {
+		/*
+		 * Before the call: bits it names become the code's own (blocked
+		 * by it, or unblocked and delivered); with SIG_SETMASK, all.
+		 * Cleared after, a bit the trap holds again would be lost.
+		 */
+		if (how == SIG_SETMASK)
+			s = ~0ull;
+		if (how == SIG_SETMASK || how == SIG_BLOCK ||
+		    how == SIG_UNBLOCK)
+			__atomic_and_fetch(&hvm_sig_held[idx], ~s,
+					   __ATOMIC_SEQ_CST);
+	}
+	r = hvm_sys(SYS_rt_sigprocmask, (long)how, (long)set, (long)oset,
+		    (long)size, 0, 0);
+	/* The old mask as the code knows it: without what we held. */
+	if (r == 0 && held && oset && size == 8 &&
+	    hvm_sig_copy(&o, oset, 8, false) == 0) {
+		o &= ~held;
+		hvm_sig_copy(&o, oset, 8, true);
+	}
+	return r;
 }
 
 /* Calls Linux restarts after a handler with SA_RESTART (-ERESTARTSYS). */
@@ -230,7 +347,7 @@ static bool hvm_sig_restartable(uint64_t nr)
 	}
 }
 
-bool hvm_sig_post(int idx, uint64_t nr, long r)
+bool hvm_sig_post(int idx, uint64_t nr, long r, bool replay)
 {
 	struct hvm_chan *c = &hvm_area->chan[idx];
 	struct hvm_sigdesc *d = &hvm_sigdesc[idx];
@@ -238,8 +355,8 @@ bool hvm_sig_post(int idx, uint64_t nr, long r)
 	if (__atomic_load_n(&hvm_sig_state[idx], __ATOMIC_ACQUIRE) !=
 	    HVM_SIG_CAUGHT)
 		return false;
-	d->restart = r == -EINTR && (d->flags & SA_RESTART) &&
-		     hvm_sig_restartable(nr);
+	d->restart = replay || (r == -EINTR && (d->flags & SA_RESTART) &&
+				hvm_sig_restartable(nr));
 	hvm_sig_state[idx] = HVM_SIG_POSTED;
 	c->sig_desc = (uint64_t)d;
 	__atomic_store_n(&c->sig_seq, c->sig_seq + 1, __ATOMIC_RELEASE);
@@ -251,7 +368,7 @@ void hvm_sig_interrupt(int idx)
 	struct hvm_chan *c = &hvm_area->chan[idx];
 	struct hvm_kick k = { .core = c->core };
 
-	if (!hvm_sig_post(idx, ~0ull, 0))
+	if (!hvm_sig_post(idx, ~0ull, 0, false))
 		return;
 	/* The code may be running: an interrupt's return path delivers. */
 	hvm_chan_kick(hvm_area, c->core);
@@ -310,23 +427,54 @@ void hvm_sig_unserve(int idx)
 {
 	struct hvm_sigdesc *d = &hvm_sigdesc[idx];
 	bool busy = hvm_sig_busy(idx);
+	uint64_t held =
+		__atomic_exchange_n(&hvm_sig_held[idx], 0, __ATOMIC_SEQ_CST);
+	long pid = hvm_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	long tid = hvm_sys(SYS_gettid, 0, 0, 0, 0, 0, 0);
 
+	/* From here the trap runs handlers natively. */
 	hvm_sig_chan = -1;
 	hvm_sig_state[idx] = HVM_SIG_FREE;
-	if (!busy)
+	if (!busy) {
+		/* What we held comes now, pending in Linux all along. */
+		if (held)
+			hvm_sys(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&held, 0,
+				8, 0, 0);
 		return;
+	}
 	/*
 	 * Caught, or posted and never taken (the HRT drops it when the
-	 * channel's next call starts): raise it again, here, and restore the
-	 * mask the trap blocked.
+	 * channel's next call starts): queue it again, here, and restore the
+	 * mask it interrupted (which has none of the held bits).
 	 */
-	hvm_sys(SYS_tgkill, hvm_sys(SYS_getpid, 0, 0, 0, 0, 0, 0),
-		hvm_sys(SYS_gettid, 0, 0, 0, 0, 0, 0), d->signo, 0, 0, 0);
+	if (hvm_sys(SYS_rt_tgsigqueueinfo, pid, tid, d->signo, (long)d->info, 0,
+		    0))
+		hvm_sys(SYS_tgkill, pid, tid, d->signo, 0, 0, 0);
 	hvm_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&d->mask, 0, 8, 0, 0);
 }
 
 void hvm_sig_forget(void)
 {
+	int idx = hvm_sig_chan, sig;
+
+	/*
+	 * The child runs natively: it gets the actions HRT code installed,
+	 * as a native fork would have them, not our trap (which ran them
+	 * with every signal blocked and without SA_ONSTACK or SA_RESTART).
+	 */
+	for (sig = 1; sig < HVM_NSIG; sig++) {
+		if (!hvm_uact_ours[sig])
+			continue;
+		hvm_sys(SYS_rt_sigaction, sig, (long)&hvm_uact[sig], 0, 8, 0,
+			0);
+		hvm_uact_ours[sig] = false;
+	}
+	/* It inherited the mask, with what we held blocked in it. */
+	if (idx >= 0 && hvm_sig_held[idx])
+		hvm_sys(SYS_rt_sigprocmask, SIG_UNBLOCK,
+			(long)&hvm_sig_held[idx], 0, 8, 0, 0);
 	hvm_sig_chan = -1;
+	hvm_sig_lock = 0;
 	memset(hvm_sig_state, 0, sizeof(hvm_sig_state));
+	memset(hvm_sig_held, 0, sizeof(hvm_sig_held));
 }

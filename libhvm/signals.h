@@ -22,16 +22,31 @@ extern __thread int hvm_sig_chan __attribute__((tls_model("initial-exec")));
 long hvm_sig_action(uint64_t sig, uint64_t act, uint64_t oact, uint64_t size);
 /*
  * HRT code on channel (idx) faulted; Linux would send (sig) with (code)
- * and (addr): records it for delivery (1) when the process has a handler
- * and the signal is not blocked, else 0 (the thread dies of it).
+ * and (addr): records it for delivery (HVM_SIGNAL_CAUGHT) when the process
+ * has a handler and the signal is not blocked, HVM_SIGNAL_RETRY when
+ * another signal holds the record, else HVM_SIGNAL_FATAL.
  */
 long hvm_sig_fault(int idx, uint64_t sig, uint64_t code, uint64_t addr);
 /*
+ * Before a forwarded call on channel (idx): signals held while the record
+ * was in use are unblocked if it is free now.  True if one was caught:
+ * the call should not run but be replayed after its handler.
+ */
+bool hvm_sig_unhold(int idx);
+/*
+ * rt_sigprocmask(how, set, oset, size) made by HRT code on (idx): as
+ * Linux's, with the signals we hold kept out of what it reads and given
+ * to the code where it names them.
+ */
+long hvm_sig_procmask(int idx, uint64_t how, uint64_t set, uint64_t oset,
+		      uint64_t size);
+/*
  * After a forwarded call (nr) returned (r) on channel (idx): posts a
  * signal the trap caught meanwhile, to be delivered as the call returns
- * (restarted after the handler if SA_RESTART says so).  True if posted.
+ * (restarted after the handler if SA_RESTART says so, or always if
+ * (replay): the call never ran).  True if posted.
  */
-bool hvm_sig_post(int idx, uint64_t nr, long r);
+bool hvm_sig_post(int idx, uint64_t nr, long r, bool replay);
 /* While HRT code runs on (idx): posts a caught signal and interrupts it. */
 void hvm_sig_interrupt(int idx);
 /*
@@ -39,7 +54,10 @@ void hvm_sig_interrupt(int idx);
  * code did not get is raised again here, for a native handler.
  */
 void hvm_sig_unserve(int idx);
-/* A forked child (no HRT code of its own): no channel, no records. */
+/*
+ * A forked child (no HRT code of its own): no channel, no records, and
+ * the actions HRT code installed given to Linux as they are.
+ */
 void hvm_sig_forget(void);
 
 #endif /* HVM_SIGNALS_H */

@@ -420,7 +420,8 @@ verdict "after the killed programs: a new hrt-exec run works, HRT ready" \
 	"$W/after.out" "$W/after.err"
 
 # ---- 10. signals with handlers (exec-sig): on the HRT at CPL 0
-for c in alarm pause term-self restart altstack; do
+for c in alarm pause term-self restart altstack resethand longjmp queue \
+	flood flood-exec storm; do
 	run sig-native 30 "$BIN/exec-sig" "$c"
 	rc_native=$RC
 	native_as_hrt "$W/sig-native.out" "$W/sig-want"
@@ -463,6 +464,29 @@ for c in "mmap-loop 200 10" "mmap-loop 50 4194304" "fault-codes" "cow" \
 	want_same "$W/$n-native.out" "$W/$n-hrt.out"
 	verdict "memory: exec-mem $c: the same as natively ($(head -1 "$W/$n-hrt.out"))" \
 		"$W/$n-hrt.out" "$W/$n-hrt.err" "$W/$n-native.out"
+done
+
+# ---- 14. the differential memory campaign (memdiff), short form: the same
+# seeds natively and on the HRT (1 and 2 cores, 1-4 threads, under memory
+# pressure too) check every page against the model; the runs must agree
+for c in "1 1 400" "2 1 400 --cores 1" "3 4 150" "4 2 200 --cores 1" \
+	"5 2 200 --pressure" "6 3 150"; do
+	read -r seed thr ops opt val <<<"$c"
+	args="--seed $seed --threads $thr --ops $ops --dir $W"
+	[ "${opt:-}" = --pressure ] && args="$args --pressure"
+	cores=
+	[ "${opt:-}" = --cores ] && cores="--cores $val"
+	run memdiff-native 180 "$BIN/memdiff" $args
+	rc_native=$RC
+	run memdiff-hrt 180 hrt-exec $cores "$BIN/memdiff" $args
+	begin
+	want_rc 0 "$rc_native" "native exit"
+	want_grep " mismatches 0 " "$W/memdiff-native.out"
+	want_rc 0 "$RC"
+	want_grep " mismatches 0 " "$W/memdiff-hrt.out"
+	want_same_lines '^memdiff digest: ' "$W/memdiff-native.out" "$W/memdiff-hrt.out"
+	verdict "memory: memdiff $c: 0 mismatches, digest as natively ($(grep -o 'checks .*' "$W/memdiff-hrt.out" | head -1))" \
+		"$W/memdiff-hrt.out" "$W/memdiff-hrt.err" "$W/memdiff-native.out"
 done
 
 # ---- the end: the HRT still runs programs; the ROS kernel is clean
