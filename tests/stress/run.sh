@@ -3,7 +3,8 @@
 # run.sh - the reliability campaigns (make stress): hvm-stress in a VM per campaign, one summary line each, "N passed, N failed".
 #
 # usage: tests/stress/run.sh [--one-vm] [--known FILE] [CAMPAIGN...]
-#   CAMPAIGN   faults reboots kills fuzz images unpriv load (default: all)
+#   CAMPAIGN   faults reboots kills fuzz images unpriv load memdiff
+#              (default: all)
 #   --one-vm   every campaign in one boot (the short suite in make test)
 #   --known F  extended regexps, one a line, of check names that fail
 #              because of a known defect: their "not ok" lines get
@@ -14,6 +15,9 @@
 #   STRESS_FUZZ_REBOOTS=1 (0: the fuzzer's valid HVM_IOC_REBOOTs are turned away)
 #   STRESS_IMAGES=200 ("fixed": two mutants with known outcomes)
 #   STRESS_LOAD=4,4 (processes,threads) STRESS_LOAD_SECS=180
+#   STRESS_MEMDIFF_RUNS=64 STRESS_MEMDIFF_OPS=16000 (memdiff: seeds, each
+#   natively and under hrt-exec in one --host-root VM of 1G:256M; operations
+#   per run, 64 x 16000 > 10^6)
 #   STRESS_SEED (default: random, printed; every campaign derives its own
 #   from it)  STRESS_CORES=1:2  STRESS_MEM=512M:64M
 #   STRESS_VM_TIMEOUT (seconds per VM; default from the sizes)
@@ -21,7 +25,7 @@
 #
 # Each campaign prints "NAME: attempted A survived S lost L oopses O
 # stuck K" (attempted counts its operations: invocations, reboots, kills,
-# fuzz operations, images, access checks).  A VM that dies counts as a
+# fuzz operations, images, access checks, memdiff runs).  A VM that dies counts as a
 # failed check; one that never ends counts as stuck.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -39,6 +43,8 @@ LOAD=${STRESS_LOAD:-4,4}
 LOAD_SECS=${STRESS_LOAD_SECS:-180}
 CORES=${STRESS_CORES:-1:2}
 MEM=${STRESS_MEM:-512M:64M}
+MEMDIFF_RUNS=${STRESS_MEMDIFF_RUNS:-64}
+MEMDIFF_OPS=${STRESS_MEMDIFF_OPS:-16000}
 SEED=${STRESS_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 
 ONE_VM=0
@@ -48,13 +54,13 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--one-vm) ONE_VM=1 ;;
 	--known) KNOWN=$2; shift ;;
-	faults | reboots | kills | fuzz | images | unpriv | load) CAMPAIGNS+=("$1") ;;
-	*) echo "usage: $0 [--one-vm] [--known FILE] [faults|reboots|kills|fuzz|images|unpriv|load]..." >&2
+	faults | reboots | kills | fuzz | images | unpriv | load | memdiff) CAMPAIGNS+=("$1") ;;
+	*) echo "usage: $0 [--one-vm] [--known FILE] [faults|reboots|kills|fuzz|images|unpriv|load|memdiff]..." >&2
 	   exit 2 ;;
 	esac
 	shift
 done
-[ ${#CAMPAIGNS[@]} -gt 0 ] || CAMPAIGNS=(faults reboots kills fuzz unpriv load images)
+[ ${#CAMPAIGNS[@]} -gt 0 ] || CAMPAIGNS=(faults reboots kills fuzz unpriv load images memdiff)
 
 PASS=0
 FAIL=0
@@ -112,6 +118,7 @@ budget() {
 	images) if [ "$IMAGES" = fixed ]; then echo 90; else echo $((60 + IMAGES * 15)); fi ;;
 	unpriv) echo 90 ;;
 	load) echo $((120 + LOAD_SECS * 2)) ;;
+	memdiff) echo $((120 + MEMDIFF_RUNS * MEMDIFF_OPS / 400)) ;;
 	esac
 }
 
@@ -129,6 +136,22 @@ vm_run() {
 	echo "# $tag: hvm-run --cores $CORES --mem $MEM -- hvm-stress --seed $SEED $*"
 	timeout -k 10 $((t + 120)) "$HVM_RUN" --cores "$CORES" --mem "$MEM" --timeout "$t" \
 		--hrt "$HRT" "${ADDS[@]}" -- hvm-stress --seed "$SEED" "$@" >"$OUT" 2>"$ERR"
+	RC=$?
+}
+
+# memdiff: the differential memory campaign, natively and under hrt-exec
+# in one VM that sees the host's root (tests/stress/memdiff-guest.sh).
+memdiff_run() {
+	local t
+	t=${STRESS_VM_TIMEOUT:-$(budget memdiff)}
+	OUT=$TMP/memdiff.out
+	ERR=$TMP/memdiff.err
+	echo "# memdiff: hvm-run --cores $CORES --mem 1G:256M --host-root -- memdiff-guest.sh (seed $SEED, $MEMDIFF_RUNS runs of $MEMDIFF_OPS operations)"
+	timeout -k 10 $((t + 120)) "$HVM_RUN" --cores "$CORES" --mem 1G:256M --timeout "$t" \
+		--hrt "$HRT" --host-root --share "$PWD:/run/hvm-src" \
+		--share "$(cd "$O" && pwd):/run/hvm-out" -- \
+		bash /run/hvm-src/tests/stress/memdiff-guest.sh /run/hvm-out/hrt-exec/tests \
+		"$SEED" "$MEMDIFF_RUNS" "$MEMDIFF_OPS" >"$OUT" 2>"$ERR"
 	RC=$?
 }
 
@@ -232,7 +255,7 @@ start=$(date +%s)
 echo "# hvm stress: $(date -u '+%Y-%m-%d %H:%M UTC'), host $(nproc) CPU(s): $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
 echo "# $(qemu-system-x86_64 --version 2>/dev/null | head -1); VM --cores $CORES --mem $MEM"
 echo "# seed $SEED (STRESS_SEED=$SEED reproduces the operation sequences)"
-echo "# sizes: faults $FAULTS, reboots $REBOOTS, kills $KILLS, fuzz $FUZZ_OPS, images $IMAGES, load $LOAD x ${LOAD_SECS} s"
+echo "# sizes: faults $FAULTS, reboots $REBOOTS, kills $KILLS, fuzz $FUZZ_OPS, images $IMAGES, load $LOAD x ${LOAD_SECS} s, memdiff $MEMDIFF_RUNS x $MEMDIFF_OPS"
 
 if [ $ONE_VM = 1 ]; then
 	# One boot; random image mutants (which may end the VM) get their own.
@@ -240,6 +263,7 @@ if [ $ONE_VM = 1 ]; then
 	t=0
 	for c in "${CAMPAIGNS[@]}"; do
 		[ "$c" = images ] && [ "$IMAGES" != fixed ] && continue
+		[ "$c" = memdiff ] && continue
 		args+=("$(arg_of "$c")")
 		t=$((t + $(budget "$c")))
 	done
@@ -255,6 +279,11 @@ if [ $ONE_VM = 1 ]; then
 		[ "$IMAGES" != fixed ] && images_run "$IMAGES"
 		images_summary
 	fi
+	if [[ " ${CAMPAIGNS[*]} " = *" memdiff "* ]]; then
+		memdiff_run
+		relay "$OUT"
+		vm_verdict memdiff
+	fi
 else
 	for c in "${CAMPAIGNS[@]}"; do
 		echo "=== $c"
@@ -262,6 +291,13 @@ else
 		if [ "$c" = images ]; then
 			if [ "$IMAGES" = fixed ]; then images_run 2; else images_run "$IMAGES"; fi
 			images_summary
+		elif [ "$c" = memdiff ]; then
+			memdiff_run
+			relay "$OUT"
+			if ! vm_verdict memdiff && ! grep -q "^memdiff: attempted" "$OUT"; then
+				SUMMARIES+=("memdiff: attempted $MEMDIFF_RUNS survived ? lost ? oopses $(console_oopses) stuck $([ "$RC" = 124 ] && echo 1 || echo 0) (the VM did not finish)")
+				echo "${SUMMARIES[-1]}"
+			fi
 		else
 			vm_run "$c" "${STRESS_VM_TIMEOUT:-$(budget "$c")}" "$(arg_of "$c")"
 			relay "$OUT"
