@@ -87,4 +87,4 @@ $(HRT_EXEC_T)/exec-static-hrt: tests/vm/guest/exec-static.c $(HRT_EXEC_A)
 
 ALL_TARGETS += $(HRT_EXEC_TESTS)
 DEPS += $(HRT_EXEC_TESTS:=.d)
-TEST_SUITES += tests/vm/exec.sh
+TEST_SUITES += tests/vm/exec.sh tests/vm/peer.sh
