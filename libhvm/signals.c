@@ -164,15 +164,25 @@ static void hvm_sig_record(int idx, int sig, const struct hvm_ksigaction *a,
 }
 
 /*
- * The record of channel (idx) is in use: queues (sig) with its info (si)
- * again to this thread and has the trap's return block it, until
- * hvm_sig_unhold.  tgsigqueueinfo refuses kernel codes for a thread that
- * is not the leader: tgkill then (the signal stays, its info is ours).
+ * Queues (sig) with its info (info) again to the calling thread.
+ * tgsigqueueinfo refuses kernel codes for a thread that is not the
+ * leader: tgkill then (the signal stays, its info is ours).
  */
-static void hvm_sig_hold(int idx, int sig, siginfo_t *si, ucontext_t *uc)
+static void hvm_sig_requeue(int sig, const void *info)
 {
 	long pid = hvm_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	long tid = hvm_sys(SYS_gettid, 0, 0, 0, 0, 0, 0);
+
+	if (hvm_sys(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)info, 0, 0))
+		hvm_sys(SYS_tgkill, pid, tid, sig, 0, 0, 0);
+}
+
+/*
+ * The record of channel (idx) is in use: queues (sig) with its info (si)
+ * again and has the trap's return block it, until hvm_sig_unhold.
+ */
+static void hvm_sig_hold(int idx, int sig, siginfo_t *si, ucontext_t *uc)
+{
 	uint64_t mask;
 
 	__atomic_or_fetch(&hvm_sig_held[idx], hvm_sig_bit(sig),
@@ -180,8 +190,7 @@ static void hvm_sig_hold(int idx, int sig, siginfo_t *si, ucontext_t *uc)
 	memcpy(&mask, &uc->uc_sigmask, 8);
 	mask |= hvm_sig_bit(sig);
 	memcpy(&uc->uc_sigmask, &mask, 8);
-	if (hvm_sys(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)si, 0, 0))
-		hvm_sys(SYS_tgkill, pid, tid, sig, 0, 0, 0);
+	hvm_sig_requeue(sig, si);
 }
 
 /*
@@ -284,18 +293,18 @@ long hvm_sig_procmask(int idx, uint64_t how, uint64_t set, uint64_t oset,
 	uint64_t s = 0, o;
 	long r;
 
-	if (held && size == 8 && set && hvm_sig_copy(&s, set, 8, false))
-		return -EFAULT;
 	if (held && size == 8 && set) {
+		if (hvm_sig_copy(&s, set, 8, false))
+			return -EFAULT;
 		/*
 		 * Before the call: bits it names become the code's own (blocked
 		 * by it, or unblocked and delivered); with SIG_SETMASK, all.
-		 * Cleared after, a bit the trap holds again would be lost.
+		 * Cleared after, a bit the trap holds again would be lost.  A
+		 * bad (how) changes nothing: Linux refuses it.
 		 */
 		if (how == SIG_SETMASK)
 			s = ~0ull;
-		if (how == SIG_SETMASK || how == SIG_BLOCK ||
-		    how == SIG_UNBLOCK)
+		if (how <= SIG_SETMASK)
 			__atomic_and_fetch(&hvm_sig_held[idx], ~s,
 					   __ATOMIC_SEQ_CST);
 	}
@@ -429,8 +438,6 @@ void hvm_sig_unserve(int idx)
 	bool busy = hvm_sig_busy(idx);
 	uint64_t held =
 		__atomic_exchange_n(&hvm_sig_held[idx], 0, __ATOMIC_SEQ_CST);
-	long pid = hvm_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	long tid = hvm_sys(SYS_gettid, 0, 0, 0, 0, 0, 0);
 
 	/* From here the trap runs handlers natively. */
 	hvm_sig_chan = -1;
@@ -447,9 +454,7 @@ void hvm_sig_unserve(int idx)
 	 * channel's next call starts): queue it again, here, and restore the
 	 * mask it interrupted (which has none of the held bits).
 	 */
-	if (hvm_sys(SYS_rt_tgsigqueueinfo, pid, tid, d->signo, (long)d->info, 0,
-		    0))
-		hvm_sys(SYS_tgkill, pid, tid, d->signo, 0, 0, 0);
+	hvm_sig_requeue((int)d->signo, d->info);
 	hvm_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&d->mask, 0, 8, 0, 0);
 }
 
