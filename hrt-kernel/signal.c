@@ -4,6 +4,7 @@
 #include "boot.h"
 #include "fpu.h"
 #include "hvm_chan.h"
+#include "log.h"
 #include "string.h"
 #include "thread.h"
 #include "uctx.h"
@@ -20,6 +21,8 @@
 #define NR_RT_SIGPROCMASK 14
 #define SIG_SETMASK	  2
 #define RED_ZONE	  128
+/* hrt_signal_put: populate-and-copy rounds before it gives up. */
+#define HRT_SIGNAL_PUT_TRIES 1024
 
 struct hrt_sigcontext {
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
@@ -59,17 +62,31 @@ bool hrt_signal_pending(struct hrt_uthread *u)
 	       READ_ONCE(c->sig_ack);
 }
 
-/* Copies to process memory, having Linux populate it if need be. */
+/*
+ * Copies to process memory, having Linux populate it if need be.  Linux
+ * may take the pages away again before the copy (another thread's fork
+ * write-protects them, its munmap or madvise drops them): populated and
+ * still refused, it is tried again, as Linux's own frame write would
+ * fault again; bounded, so a view that never follows ends as a fault.
+ */
 static int hrt_signal_put(struct hrt_uthread *u, u64 dst, const void *src,
 			  u64 len)
 {
+	unsigned int i;
+
 	if (!hrt_user_addr(dst) || !hrt_user_addr(dst + len - 1))
 		return -EFAULT;
-	if (!hrt_copy_user((void *)dst, src, len))
-		return 0;
-	if (hrt_uthread_populate(u, dst, len))
-		return -EFAULT;
-	return hrt_copy_user((void *)dst, src, len);
+	for (i = 0; i < HRT_SIGNAL_PUT_TRIES; i++) {
+		if (!hrt_copy_user((void *)dst, src, len))
+			return 0;
+		/* Linux refused: its delivery would end in a SIGSEGV too. */
+		if (hrt_uthread_populate(u, dst, len))
+			return -EFAULT;
+	}
+	hrt_printf(
+		"hrt: chan %u: Linux populated the signal frame at %lx %u times but the HRT never saw it\n",
+		u->chan, dst, HRT_SIGNAL_PUT_TRIES);
+	return -EFAULT;
 }
 
 static int hrt_signal_get(void *dst, u64 src, u64 len)

@@ -24,10 +24,14 @@
  *   storm      8 children each queue 200 SIGRTMIN and raise SIGUSR1 200
  *              times at the parent while it runs: every SIGRTMIN arrives,
  *              SIGUSR1 at least once
+ *   forkfault  1000 faults caught (SA_ONSTACK, a malloc'd sigaltstack,
+ *              siglongjmp out) while another thread forks all along: each
+ *              fork write-protects the pages the next frame goes to
  * Prints one line per case with the CPL (from %cs) the handler ran at
  * (CPL 3 natively; the HRT's CPL 0 under hrt-exec) and what main saw.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -444,6 +448,59 @@ static int storm_case(void)
 	return 0;
 }
 
+static volatile int forkfault_done;
+
+/* Forks until told to stop: each fork makes the parent's pages CoW. */
+static void *forkfault_forker(void *arg)
+{
+	int *forks = arg;
+	pid_t pid;
+
+	while (!forkfault_done) {
+		pid = fork();
+		if (pid == 0)
+			_exit(0);
+		if (pid > 0 && waitpid(pid, NULL, 0) == pid)
+			++*forks;
+	}
+	return NULL;
+}
+
+static int forkfault_case(void)
+{
+	volatile char *page =
+		mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	stack_t ss = { .ss_sp = malloc(ALT_SIZE), .ss_size = ALT_SIZE };
+	struct sigaction sa;
+	pthread_t t;
+	int forks = 0;
+	volatile int i;
+
+	if (page == MAP_FAILED || !ss.ss_sp || sigaltstack(&ss, NULL)) {
+		perror("exec-sig: forkfault setup");
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = segv_handler;
+	sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+	sigaction(SIGSEGV, &sa, NULL);
+	faults = 0;
+	if (pthread_create(&t, NULL, forkfault_forker, &forks)) {
+		fprintf(stderr, "exec-sig: pthread_create failed\n");
+		return 1;
+	}
+	for (i = 0; i < 1000; i++)
+		if (sigsetjmp(jb, 0) == 0)
+			(void)page[0];
+	forkfault_done = 1;
+	pthread_join(t, NULL);
+	fprintf(stderr, "forkfault: %d forks beside\n", forks);
+	printf("forkfault: handler cpl %d; %d of 1000 faults caught, "
+	       "forks beside: %s\n",
+	       (int)handler_cpl, faults, forks > 0 ? "yes" : "no");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -497,10 +554,12 @@ int main(int argc, char **argv)
 		return flood_child(&wait_mask, true);
 	} else if (!strcmp(c, "storm")) {
 		return storm_case();
+	} else if (!strcmp(c, "forkfault")) {
+		return forkfault_case();
 	} else {
 		fprintf(stderr, "usage: exec-sig alarm|pause|term-self|"
 				"term-wait|restart|altstack|resethand|"
-				"longjmp|queue|flood|flood-exec|storm\n");
+				"longjmp|queue|flood|flood-exec|storm|forkfault\n");
 		return 2;
 	}
 	return 0;
