@@ -34,6 +34,14 @@ struct hrt_ucall_ret hrt_user_call(u64 fn, u64 arg, u64 core_index,
  */
 static struct hrt_uthread *hrt_chan_owner[HVM_CHAN_MAX];
 static struct hrt_uthread *hrt_chan_worker[HVM_CHAN_MAX];
+/*
+ * Taken to change an owner and by a scan while it uses one: an owner ends
+ * (hrt_uthread_end) by clearing itself here and then freeing itself, so a
+ * scan on another core, or one preempted on this core, must not keep the
+ * pointer past the lock (it once woke a freed thread: a #PF in hrt_wake).
+ * Workers are never freed.
+ */
+static struct hrt_spinlock hrt_chan_owner_lock = HRT_SPINLOCK_INIT;
 /* Per core: the service thread while it sleeps in the scheduler. */
 static struct hrt_thread *hrt_chan_sleeper[HRT_MAX_CPUS];
 /* Per core: the service thread yielded and waits in the run queue. */
@@ -80,7 +88,9 @@ bool hrt_chan_others_runnable(u32 me)
 
 void hrt_chan_set_owner(u32 idx, struct hrt_uthread *u)
 {
+	hrt_spin_lock(&hrt_chan_owner_lock);
 	__atomic_store_n(&hrt_chan_owner[idx], u, __ATOMIC_RELEASE);
+	hrt_spin_unlock(&hrt_chan_owner_lock);
 }
 
 static struct hrt_uthread *hrt_chan_server(u32 idx)
@@ -353,16 +363,24 @@ static bool hrt_chan_scan(u32 me, bool create, bool *orphan)
 
 		if (READ_ONCE(c->core) != me)
 			continue;
+		hrt_spin_lock(&hrt_chan_owner_lock);
 		u = hrt_chan_server(i);
 		if (__atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE) ==
 		    READ_ONCE(hrt_chan_last[i])) {
 			if (u && READ_ONCE(c->hrt_sleeping) &&
 			    !hrt_uctx_alive(u->ctx))
 				hrt_wake(u->t);
+			hrt_spin_unlock(&hrt_chan_owner_lock);
 			continue;
 		}
 		any = true;
-		if (!u && create)
+		if (u)
+			hrt_wake(u->t);
+		hrt_spin_unlock(&hrt_chan_owner_lock);
+		if (u)
+			continue;
+		/* Not under the lock: it allocates; a worker lives for ever. */
+		if (create)
 			u = hrt_chan_worker_new(i, me);
 		if (u)
 			hrt_wake(u->t);

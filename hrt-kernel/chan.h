@@ -11,7 +11,7 @@ struct hrt_uthread;
 void hrt_chan_start(void);
 /*
  * Makes (u) the thread that serves channel (idx) (NULL: the channel's
- * invocation worker again).  Interrupts off or on the channel's core.
+ * invocation worker again).  Takes the owner lock (interrupts off).
  */
 void hrt_chan_set_owner(u32 idx, struct hrt_uthread *u);
 /*
