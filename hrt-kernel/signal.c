@@ -12,15 +12,14 @@
 #include "x86.h"
 
 /* Linux x86-64 signal ABI (arch/x86/include/uapi/asm/sigcontext.h). */
-#define SA_ONSTACK	  0x08000000ull
-#define SA_RESTORER	  0x04000000ull
-#define SS_ONSTACK	  1u
-#define SS_DISABLE	  2u
-#define EFLAGS_USER	  0x40dd5ull /* AC OF DF SF ZF AF PF CF */
-#define EFLAGS_DF_TF	  0x500ull
-#define NR_RT_SIGPROCMASK 14
-#define SIG_SETMASK	  2
-#define RED_ZONE	  128
+#define SA_ONSTACK	     0x08000000ull
+#define SA_RESTORER	     0x04000000ull
+#define SS_ONSTACK	     1u
+#define SS_DISABLE	     2u
+#define EFLAGS_USER	     0x40dd5ull /* AC OF DF SF ZF AF PF CF */
+#define EFLAGS_DF_TF	     0x500ull
+#define SIG_SETMASK	     2
+#define RED_ZONE	     128
 /* hrt_signal_put: populate-and-copy rounds before it gives up. */
 #define HRT_SIGNAL_PUT_TRIES 1024
 
@@ -230,7 +229,7 @@ void hrt_signal_return(struct hrt_uthread *u, struct hrt_regs *r)
 	}
 	/* Linux restores the mask first: a signal it unblocks comes next. */
 	args[1] = uc + offsetof(struct hrt_ucontext, sigmask);
-	rep = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, NR_RT_SIGPROCMASK, args);
+	rep = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, HVM_NR_SIGRETURN, args);
 	hrt_cli();
 	if (rep == HRT_FWD_ABORTED)
 		return; /* the return path ends the code */

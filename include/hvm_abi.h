@@ -17,7 +17,7 @@
 #include "hvm_layout.h"
 
 /* Bumped on any incompatible change to anything in this file or hvm_layout.h. */
-#define HVM_ABI_VERSION 5u
+#define HVM_ABI_VERSION 6u
 
 /* "HVMSHRD1" read as a little-endian u64: first word of the shared region. */
 #define HVM_ABI_MAGIC 0x31445248534d5648ull
@@ -446,6 +446,18 @@ enum hvm_chan_state {
 #define HVM_SIGNAL_FATAL  0
 #define HVM_SIGNAL_CAUGHT 1
 #define HVM_SIGNAL_RETRY  2
+
+/*
+ * The mask restore of rt_sigreturn on the HRT (nr = HVM_NR_SIGRETURN,
+ * args[1] = the frame's saved mask, 8 bytes): rt_sigprocmask(SIG_SETMASK,
+ * args[1], NULL, 8), after which a signal already posted for the channel
+ * saves and restores that mask, as Linux delivers pending signals after
+ * sigreturn's.  Any other call that finds a signal posted and not yet
+ * delivered is not made: the ROS answers -EINTR with the record's restart
+ * set, and the call is made again after the handler (Linux would have
+ * delivered the signal before the call).
+ */
+#define HVM_NR_SIGRETURN 1025u
 
 /* hvm_chan.flags */
 #define HVM_CHAN_F_NOTIFY    (1u << 0) /* interrupt the ROS on every event */

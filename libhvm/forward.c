@@ -218,13 +218,26 @@ uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted,
 		r = aborted ? -ECANCELED : hvm_forward_fault(c);
 	} else if (aborted) {
 		r = -ECANCELED;
+	} else if (nr == HVM_NR_SIGRETURN) {
+		r = hvm_sig_return(idx, c->args[1]);
+		hvm_sig_unhold(idx);
+	} else if (nr != HVM_NR_SIGNAL && nr != HVM_SYS_rt_sigprocmask &&
+		   hvm_sig_first(idx)) {
+		/*
+		 * A signal posted while the code ran (hvm_sig_interrupt) that
+		 * it has not taken yet: Linux would deliver it before this
+		 * call, whose effects (a mask change above all) its handler's
+		 * frame must not miss.  The call is made after the handler.
+		 */
+		r = -EINTR;
+		replay = true;
 	} else if (nr != HVM_NR_SIGNAL && nr != HVM_SYS_rt_sigprocmask &&
 		   hvm_sig_unhold(idx)) {
 		/*
 		 * A held signal came first: its handler runs before the call,
 		 * which is then made again (it may block, and would not see
 		 * the signal).  rt_sigprocmask, which the HRT's sigreturn uses
-		 * too, runs and the signal follows it.
+		 * too, runs first and the signal follows it (below).
 		 */
 		r = -EINTR;
 		replay = true;
@@ -245,9 +258,18 @@ uint64_t hvm_serve(struct hvm_chan *c, uint32_t state, bool aborted,
 		r = hvm_sig_action(c->args[0], c->args[1], c->args[2],
 				   c->args[3]);
 	} else if (nr == HVM_SYS_rt_sigprocmask) {
-		hvm_sig_unhold(idx);
+		/*
+		 * The mask first, then what we held: a held signal's handler
+		 * must save and restore the mask this call sets (the HRT's
+		 * sigreturn restores through it), as Linux delivers pending
+		 * signals after sigreturn's mask.  Unheld first, its record
+		 * kept the returning handler's mask, and a later sigreturn put
+		 * that handler's signal back in the mask for good.
+		 */
 		r = hvm_sig_procmask(idx, c->args[0], c->args[1], c->args[2],
-				     c->args[3]);
+				     c->args[3], &replay);
+		if (!replay)
+			hvm_sig_unhold(idx);
 	} else {
 		r = hvm_sys((long)nr, c->args[0], c->args[1], c->args[2],
 			    c->args[3], c->args[4], c->args[5]);

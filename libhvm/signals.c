@@ -286,37 +286,87 @@ bool hvm_sig_unhold(int idx)
 	       HVM_SIG_CAUGHT;
 }
 
-long hvm_sig_procmask(int idx, uint64_t how, uint64_t set, uint64_t oset,
-		      uint64_t size)
+/*
+ * A mask change of HRT code on (idx), made with every signal blocked so
+ * that the trap runs only at its end, with the new mask: a signal that came
+ * during it is delivered after it, saving the new mask, as Linux's would.
+ * (ret): rt_sigreturn's restore, which a signal posted before it follows
+ * (it saves the restored mask); otherwise such a signal comes first and
+ * the call is answered -EINTR with (*replay) set.  Bits the trap holds
+ * are kept out of the old mask the code reads; bits the call names
+ * become the code's own (SIG_SETMASK: all).
+ */
+static long hvm_sig_mask_call(int idx, uint64_t how, uint64_t set,
+			      uint64_t oset, uint64_t size, bool ret,
+			      bool *replay)
 {
-	uint64_t held = __atomic_load_n(&hvm_sig_held[idx], __ATOMIC_SEQ_CST);
-	uint64_t s = 0, o;
-	long r;
+	struct hvm_sigdesc *d = &hvm_sigdesc[idx];
+	uint64_t all = ~0ull, old, s = 0, held, nmask, o;
+	struct hvm_ksigaction a;
+	bool busy;
 
-	if (held && size == 8 && set) {
-		if (hvm_sig_copy(&s, set, 8, false))
-			return -EFAULT;
+	if (size != 8)
+		return -EINVAL;
+	if (set && how > SIG_SETMASK)
+		return -EINVAL;
+	if (set && hvm_sig_copy(&s, set, 8, false))
+		return -EFAULT;
+	hvm_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0,
+		0);
+	busy = hvm_sig_busy(idx);
+	if (busy && !ret) {
+		hvm_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0,
+			0);
+		*replay = true;
+		return -EINTR;
+	}
+	held = __atomic_load_n(&hvm_sig_held[idx], __ATOMIC_SEQ_CST);
+	o = old & ~held;
+	if (oset && hvm_sig_copy(&o, oset, 8, true)) {
+		hvm_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0,
+			0);
+		return -EFAULT;
+	}
+	nmask = old;
+	if (set) {
+		nmask = how == SIG_BLOCK     ? o | s
+			: how == SIG_UNBLOCK ? o & ~s
+					     : s;
+		held &= how == SIG_SETMASK ? 0 : ~s;
+		__atomic_store_n(&hvm_sig_held[idx], held, __ATOMIC_SEQ_CST);
+		nmask |= held;
+	}
+	nmask &= ~(hvm_sig_bit(SIGKILL) | hvm_sig_bit(SIGSTOP));
+	if (busy) {
 		/*
-		 * Before the call: bits it names become the code's own (blocked
-		 * by it, or unblocked and delivered); with SIG_SETMASK, all.
-		 * Cleared after, a bit the trap holds again would be lost.  A
-		 * bad (how) changes nothing: Linux refuses it.
+		 * Posted before this restore (the trap ran while the returning
+		 * handler still ran): it saved that handler's mask, and its own
+		 * sigreturn would block that signal for good.  It saves the
+		 * restored mask instead and runs with its handler's on top.
 		 */
-		if (how == SIG_SETMASK)
-			s = ~0ull;
-		if (how <= SIG_SETMASK)
-			__atomic_and_fetch(&hvm_sig_held[idx], ~s,
-					   __ATOMIC_SEQ_CST);
+		a = hvm_uact[d->signo < HVM_NSIG ? d->signo : 0];
+		a.flags = d->flags;
+		d->mask = nmask & ~held;
+		nmask = hvm_sig_handler_mask((int)d->signo, &a, d->mask) | held;
 	}
-	r = hvm_sys(SYS_rt_sigprocmask, (long)how, (long)set, (long)oset,
-		    (long)size, 0, 0);
-	/* The old mask as the code knows it: without what we held. */
-	if (r == 0 && held && oset && size == 8 &&
-	    hvm_sig_copy(&o, oset, 8, false) == 0) {
-		o &= ~held;
-		hvm_sig_copy(&o, oset, 8, true);
-	}
-	return r;
+	hvm_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&nmask, 0, 8, 0, 0);
+	return 0;
+}
+
+long hvm_sig_procmask(int idx, uint64_t how, uint64_t set, uint64_t oset,
+		      uint64_t size, bool *replay)
+{
+	return hvm_sig_mask_call(idx, how, set, oset, size, false, replay);
+}
+
+bool hvm_sig_first(int idx)
+{
+	return hvm_sig_busy(idx);
+}
+
+long hvm_sig_return(int idx, uint64_t set)
+{
+	return hvm_sig_mask_call(idx, SIG_SETMASK, set, 0, 8, true, NULL);
 }
 
 /* Calls Linux restarts after a handler with SA_RESTART (-ERESTARTSYS). */
@@ -362,8 +412,16 @@ bool hvm_sig_post(int idx, uint64_t nr, long r, bool replay)
 	struct hvm_sigdesc *d = &hvm_sigdesc[idx];
 
 	if (__atomic_load_n(&hvm_sig_state[idx], __ATOMIC_ACQUIRE) !=
-	    HVM_SIG_CAUGHT)
+	    HVM_SIG_CAUGHT) {
+		/*
+		 * Posted before the call, which did not run: restarted after
+		 * the handler.  The HRT thread waits for this reply, so it
+		 * has not read the record yet.
+		 */
+		if (replay && hvm_sig_busy(idx))
+			d->restart = 1;
 		return false;
+	}
 	d->restart = replay || (r == -EINTR && (d->flags & SA_RESTART) &&
 				hvm_sig_restartable(nr));
 	hvm_sig_state[idx] = HVM_SIG_POSTED;

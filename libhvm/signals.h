@@ -36,10 +36,25 @@ bool hvm_sig_unhold(int idx);
 /*
  * rt_sigprocmask(how, set, oset, size) made by HRT code on (idx): as
  * Linux's, with the signals we hold kept out of what it reads and given
- * to the code where it names them.
+ * to the code where it names them; the trap runs only after the new mask
+ * is set.  A signal posted and not yet delivered comes first: -EINTR and
+ * (*replay) set, the call not made.
  */
 long hvm_sig_procmask(int idx, uint64_t how, uint64_t set, uint64_t oset,
-		      uint64_t size);
+		      uint64_t size, bool *replay);
+/*
+ * Before a forwarded call on channel (idx): true if a signal is caught or
+ * posted and not yet delivered, so the call must wait until after its
+ * handler (answered -EINTR and replayed: hvm_sig_post with replay).
+ */
+bool hvm_sig_first(int idx);
+/*
+ * rt_sigreturn's mask restore on the HRT (HVM_NR_SIGRETURN) to (set), on
+ * (idx): as rt_sigprocmask(SIG_SETMASK), and a signal posted meanwhile is
+ * given that mask to save and its handler's mask, as Linux's delivery
+ * after sigreturn would.  Returns what rt_sigprocmask would.
+ */
+long hvm_sig_return(int idx, uint64_t set);
 /*
  * After a forwarded call (nr) returned (r) on channel (idx): posts a
  * signal the trap caught meanwhile, to be delivered as the call returns

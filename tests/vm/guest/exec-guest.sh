@@ -421,7 +421,7 @@ verdict "after the killed programs: a new hrt-exec run works, HRT ready" \
 
 # ---- 10. signals with handlers (exec-sig): on the HRT at CPL 0
 for c in alarm pause term-self restart altstack resethand longjmp queue \
-	flood flood-exec storm forkfault; do
+	flood flood-exec storm itimer forkfault; do
 	run sig-native 30 "$BIN/exec-sig" "$c"
 	rc_native=$RC
 	native_as_hrt "$W/sig-native.out" "$W/sig-want"

@@ -24,6 +24,9 @@
  *   storm      8 children each queue 200 SIGRTMIN and raise SIGUSR1 200
  *              times at the parent while it runs: every SIGRTMIN arrives,
  *              SIGUSR1 at least once
+ *   itimer     200 rounds of a 1-11 us ITIMER_REAL and SIGUSR1 to itself,
+ *              each round waiting (nanosleep) for both handlers: none
+ *              lost, neither signal blocked after (Python's StressTest)
  *   forkfault  1000 faults caught (SA_ONSTACK, a malloc'd sigaltstack,
  *              siglongjmp out) while another thread forks all along: each
  *              fork write-protects the pages the next frame goes to
@@ -39,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -448,6 +452,51 @@ static int storm_case(void)
 	return 0;
 }
 
+static volatile sig_atomic_t usr1_got, alrm_got;
+
+static void itimer_handler(int sig)
+{
+	handler_cpl = cpl();
+	if (sig == SIGUSR1)
+		usr1_got++;
+	else
+		alrm_got++;
+}
+
+/* A timer signal meets SIGUSR1's handler; each round waits for both. */
+static int itimer_case(void)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 0 } };
+	struct timespec nap = { 0, 10000 };
+	int round, late = 0;
+	sigset_t now;
+	double t;
+
+	install_fn(SIGUSR1, itimer_handler, 0);
+	install_fn(SIGALRM, itimer_handler, 0);
+	srand(1);
+	for (round = 1; round <= 200; round++) {
+		it.it_value.tv_usec = 1 + rand() % 11;
+		setitimer(ITIMER_REAL, &it, NULL);
+		kill(getpid(), SIGUSR1);
+		t = now_s();
+		while ((usr1_got < round || alrm_got < round) &&
+		       now_s() - t < 5)
+			nanosleep(&nap, NULL);
+		if (usr1_got < round || alrm_got < round) {
+			late++;
+			usr1_got = alrm_got = round; /* go on counting */
+		}
+	}
+	sigprocmask(SIG_SETMASK, NULL, &now);
+	printf("itimer: handler cpl %d; 200 rounds, %d without both "
+	       "signals; blocked after: SIGUSR1 %s, SIGALRM %s\n",
+	       (int)handler_cpl, late,
+	       sigismember(&now, SIGUSR1) ? "yes" : "no",
+	       sigismember(&now, SIGALRM) ? "yes" : "no");
+	return 0;
+}
+
 static volatile int forkfault_done;
 
 /* Forks until told to stop: each fork makes the parent's pages CoW. */
@@ -554,12 +603,15 @@ int main(int argc, char **argv)
 		return flood_child(&wait_mask, true);
 	} else if (!strcmp(c, "storm")) {
 		return storm_case();
+	} else if (!strcmp(c, "itimer")) {
+		return itimer_case();
 	} else if (!strcmp(c, "forkfault")) {
 		return forkfault_case();
 	} else {
 		fprintf(stderr, "usage: exec-sig alarm|pause|term-self|"
 				"term-wait|restart|altstack|resethand|"
-				"longjmp|queue|flood|flood-exec|storm|forkfault\n");
+				"longjmp|queue|flood|flood-exec|storm|itimer|"
+				"forkfault\n");
 		return 2;
 	}
 	return 0;
