@@ -80,3 +80,15 @@ $(MEM_OPS): benchmarks/mem-ops.c
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)
 	$(Q)$(CC) $(HOST_CFLAGS) -MF $@.d $< -o $@
+
+# hvm-api-bench (benchmarks/api.sh): hrt.h's native threads, events and
+# barriers inside hrt_invoke against pthreads on the ROS cores.
+API_BENCH := $(O)/guest/usr/bin/hvm-api-bench
+ALL_TARGETS += $(API_BENCH)
+DEPS += $(O)/benchmarks/api-bench.d
+
+$(API_BENCH): benchmarks/api-bench.c $(LIBHVM_A) libhvm/hvm.h include/hrt.h
+	@mkdir -p $(@D) $(O)/benchmarks
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(O)/benchmarks/api-bench.d -Ilibhvm -pthread $< -o $@ \
+		$(LIBHVM_A)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* chan.c - the channel service: per-core scans, invocation workers. */
 #include "chan.h"
+#include "api.h"
 #include "boot.h"
 #include "fpu.h"
 #include "futex.h"
@@ -197,6 +198,7 @@ static void hrt_chan_invoke(struct hrt_uthread *u, struct hvm_chan *c,
 	u->sys_nr = ~0ull;
 	u->fault_spurious = 0;
 	u->fault_unseen = 0;
+	u->irq_limit_ns = 0; /* hrt_irq_limit() is per invocation */
 	hrt_futex_invoke(u->ctx, READ_ONCE(c->flags));
 	/* A signal posted for an earlier call was raised again on the ROS. */
 	WRITE_ONCE(c->sig_ack, __atomic_load_n(&c->sig_seq, __ATOMIC_ACQUIRE));
@@ -490,6 +492,13 @@ void hrt_chan_start(void)
 		return;
 	area = hrt_phys_to_virt(hrt_bootinfo->region_phys + HVM_CHAN_OFF);
 	memset(&hrt_shm->hrt_counters, 0, sizeof(hrt_shm->hrt_counters));
+	/* The aerokernel API's: nothing of an earlier boot is alive. */
+	memset(hrt_shm->hrt_irqoff_deadline, 0,
+	       sizeof(hrt_shm->hrt_irqoff_deadline));
+	hrt_shm->hrt_irqoff_ended = 0;
+	hrt_shm->hrt_api_objects = 0;
+	hrt_shm->hrt_native_live = 0;
+	hrt_api_irq_boot();
 	hrt_uctx_init(area);
 	hrt_futex_init();
 	hrt_poll_cycles = hrt_bootinfo->tsc_khz * HRT_CHAN_POLL_US / 1000;

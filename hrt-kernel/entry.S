@@ -72,7 +72,8 @@ hrt_isr_stubs:
 
 /*
  * Jumps to (target) when the interrupted %rip is process code: the user
- * half, or usercall.S's stub while it runs on the process's stack.  Such
+ * half, usercall.S's stub while it runs on the process's stack, or an
+ * aerokernel call's thunk before or after its stack switch (apistub.S).  Such
  * frames go to the thread's kernel stack at %gs:UCALL_RSP instead: entry
  * code never writes process memory, and a preempted thread's state stays in
  * HRT memory (valid whatever address space is loaded when it resumes).
@@ -88,6 +89,13 @@ hrt_isr_stubs:
 	cmpq \tmp, \rip
 	jb \target
 .Lnotproc\@:
+	leaq hrt_api_thunks(%rip), \tmp
+	cmpq \tmp, \rip
+	jb .Lnotapi\@
+	leaq hrt_api_thunks_end(%rip), \tmp
+	cmpq \tmp, \rip
+	jb \target
+.Lnotapi\@:
 .endm
 
 /*

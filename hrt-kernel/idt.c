@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* idt.c - per-CPU IDTs (every vector on an IST stack), exception reports, IRQ dispatch. */
 #include "idt.h"
+#include "api.h"
 #include "hvm_x86.h"
 #include "apic.h"
 #include "boot.h"
@@ -188,6 +189,9 @@ void hrt_exception(struct hrt_regs *r)
 		c->ufixup = 0;
 		return;
 	}
+	/* hvm.ko's watchdog, for an interrupt-off section held too long. */
+	if (r->vector == 2 && c && hrt_api_irq_nmi(r))
+		return;
 	if (r->vector == 3 || r->vector == 1) {
 		/* int3/debug: report and continue (handy for tests and gdb-less debugging). */
 		hrt_printf("hrt: trap %lu at %lx\n", r->vector, r->rip);

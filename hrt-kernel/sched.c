@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* sched.c - per-CPU round-robin run queues, wake-ups, migration and timer preemption. */
 #include "sched.h"
+#include "api.h"
 #include "apic.h"
 #include "boot.h"
 #include "chan.h"
@@ -199,6 +200,7 @@ void hrt_schedule(void)
 void hrt_sched_tick(void)
 {
 	hrt_futex_tick();
+	hrt_api_tick();
 }
 
 /* Interrupt exit: preempt the interrupted thread if something else is runnable. */

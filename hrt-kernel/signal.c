@@ -55,7 +55,12 @@ _Static_assert(sizeof(struct hrt_ucontext) == 304, "Linux ucontext");
 
 bool hrt_signal_pending(struct hrt_uthread *u)
 {
-	struct hvm_chan *c = hrt_uthread_chan(u);
+	struct hvm_chan *c;
+
+	/* No partner: Linux never chose it for a signal. */
+	if (u->chan == HRT_NO_CHAN)
+		return false;
+	c = hrt_uthread_chan(u);
 
 	return __atomic_load_n(&c->sig_seq, __ATOMIC_ACQUIRE) !=
 	       READ_ONCE(c->sig_ack);
@@ -205,6 +210,8 @@ bool hrt_signal_fault(struct hrt_uthread *u, int sig, s32 code, u64 addr)
 	u64 args[6] = { (u64)sig, (u64)(s64)code, addr, 0, 0, 0 };
 	s64 rep;
 
+	if (u->chan == HRT_NO_CHAN)
+		return false;
 	hrt_sti();
 	rep = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, HVM_NR_SIGNAL, args);
 	hrt_cli();

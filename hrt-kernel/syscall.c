@@ -182,6 +182,13 @@ void hrt_uthread_syscall(struct hrt_regs *r)
 		r->rax = (u64)-ENOSYS;
 		return;
 	}
+	/* A native thread made without a partner: only exit is served. */
+	if (u->chan == HRT_NO_CHAN) {
+		if (nr == HVM_SYS_exit)
+			hrt_uthread_exit(u, a[0], 0);
+		r->rax = (u64)-ENOSYS;
+		return;
+	}
 	u->sys_nr = nr;
 	hrt_sti();
 	switch (nr) {

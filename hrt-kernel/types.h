@@ -17,6 +17,7 @@ typedef int64_t s64;
 
 #define EPERM	  1
 #define ENOENT	  2
+#define ESRCH	  3
 #define ENOEXEC	  8
 #define EINTR	  4
 #define EAGAIN	  11
@@ -26,7 +27,10 @@ typedef int64_t s64;
 #define ENODEV	  19
 #define EINVAL	  22
 #define ENOSPC	  28
+#define EDEADLK	  35
 #define ENOSYS	  38
+#define ETIME	  62
+#define ENOTSUP	  95
 #define ETIMEDOUT 110
 #define ECANCELED 125
 

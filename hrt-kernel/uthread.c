@@ -44,6 +44,7 @@ struct hrt_ucall_ret {
 __noreturn void hrt_uthread_aborted(long status);
 extern char hrt_user_abort_landing[];
 extern char hrt_syscall_entry[], hrt_ustub_start[], hrt_ustub_end[];
+extern char hrt_api_thunks[], hrt_api_thunks_end[];
 
 u64 hrt_chan_last[HVM_CHAN_MAX];
 /* Per core: the FS base in the MSR (process code's; kernel code ignores it). */
@@ -68,7 +69,10 @@ static void hrt_uthread_invlpg(u64 va)
 bool hrt_regs_from_process(const struct hrt_regs *r)
 {
 	return hrt_user_addr(r->rip) ||
-	       (r->rip >= (u64)hrt_ustub_start && r->rip < (u64)hrt_ustub_end);
+	       (r->rip >= (u64)hrt_ustub_start &&
+		r->rip < (u64)hrt_ustub_end) ||
+	       (r->rip >= (u64)hrt_api_thunks &&
+		r->rip < (u64)hrt_api_thunks_end);
 }
 
 void hrt_chan_notify(struct hvm_chan *c)
@@ -317,6 +321,12 @@ __noreturn void hrt_uthread_exit(struct hrt_uthread *u, u64 code, u64 sig)
 {
 	struct hvm_chan *c = hrt_uthread_chan(u);
 
+	/* native.c ends it, after its hrt_user_call returns. */
+	if (u->native) {
+		u->exit_code = code;
+		u->exit_sig = sig;
+		hrt_user_abort_to(HRT_STATUS_EXITED);
+	}
 	if (!u->worker)
 		hrt_uthread_end(u, code, sig, true);
 	/* The invocation's waiter exits in its place (libhvm). */
@@ -350,6 +360,8 @@ bool hrt_uthread_stop(struct hrt_uthread *u)
 
 	if (!hrt_uthread_alive(u))
 		return true;
+	if (u->chan == HRT_NO_CHAN)
+		return false;
 	if (__atomic_load_n(&c->req_seq, __ATOMIC_ACQUIRE) ==
 	    hrt_chan_last[u->chan])
 		return false;
@@ -466,6 +478,9 @@ static int hrt_uthread_page_fault(struct hrt_uthread *u, struct hrt_regs *r,
 		hrt_uthread_invlpg(va);
 		return 0;
 	}
+	/* Nobody in Linux to populate it: the thread ends (hrt_thread_join). */
+	if (u->chan == HRT_NO_CHAN)
+		return hvm_fault_reply_signal(HVM_FAULT_MAPERR, code);
 	args[0] = va;
 	args[1] = r->error;
 	hrt_sti();
@@ -537,15 +552,20 @@ void hrt_uthread_trap(struct hrt_regs *r)
 void hrt_uthread_fatal(struct hrt_uthread *u, struct hrt_regs *r, u32 vector,
 		       u32 error, u64 addr, int sig)
 {
-	struct hvm_fault *f = &hrt_uthread_chan(u)->fault;
+	struct hvm_fault *f;
 
+	hrt_printf(
+		"hrt: cpu %u: process code faulted: vector %u error %x rip %lx addr %lx (channel %u%s)\n",
+		hrt_cpu_id(), vector, error, r->rip, addr, u->chan,
+		u->native ? ", native thread" : "");
+	/* A native thread's join reports it; its process goes on. */
+	if (u->native)
+		hrt_uthread_abort(u, -EFAULT);
+	f = &hrt_uthread_chan(u)->fault;
 	f->vector = vector;
 	f->error_code = error;
 	f->address = addr;
 	hrt_uthread_fill_regs(f, r);
-	hrt_printf(
-		"hrt: cpu %u: process code faulted: vector %u error %x rip %lx addr %lx (channel %u)\n",
-		hrt_cpu_id(), vector, error, r->rip, addr, u->chan);
 	if (u->worker)
 		hrt_uthread_abort(u, -EFAULT);
 	hrt_uthread_exit(u, 0, (u64)sig);

@@ -21,7 +21,8 @@ struct hrt_uthread {
 	struct hrt_thread *t;
 	u32 chan;      /* channel it serves */
 	u32 ctx;       /* context slot of its process */
-	bool worker;   /* invocation worker; else a cloned thread */
+	bool worker;   /* invocation worker; else a cloned or native thread */
+	bool native;   /* made by hrt_thread_create() (native.c) */
 	bool pending;  /* a posted call's reply has not been taken yet */
 	u64 fs;	       /* FS base of the process code */
 	u64 clear_tid; /* CLONE_CHILD_CLEARTID word, or 0 */
@@ -32,7 +33,16 @@ struct hrt_uthread {
 	u32 fault_unseen;   /* populations of it the HRT's view missed */
 	u64 sys_nr; /* the system call it is in, or ~0 (signal restarts) */
 	struct hrt_regs regs; /* cloned thread: registers of its first entry */
+	u64 irq_limit_ns;     /* interrupt-off section limit, 0: default */
+	u64 exit_code, exit_sig; /* native thread: how it ended itself */
+	u64 api_handle;		 /* native thread: its handle */
 };
+
+/*
+ * u->chan of a native thread made with HVM_API_THREAD_NOSYS: no channel,
+ * no partner; nothing it does may reach Linux.
+ */
+#define HRT_NO_CHAN HVM_CHAN_MAX
 
 /* hrt_user_call's status when the code ended its thread with exit(). */
 #define HRT_STATUS_EXITED (-0x10000l)

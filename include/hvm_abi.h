@@ -17,7 +17,7 @@
 #include "hvm_layout.h"
 
 /* Bumped on any incompatible change to anything in this file or hvm_layout.h. */
-#define HVM_ABI_VERSION 6u
+#define HVM_ABI_VERSION 7u
 
 /* "HVMSHRD1" read as a little-endian u64: first word of the shared region. */
 #define HVM_ABI_MAGIC 0x31445248534d5648ull
@@ -156,15 +156,15 @@ struct hvm_hrt_counters {
 	uint64_t tick_preempts; /* running threads preempted by the timer tick */
 	uint64_t futex_sleeps;	/* HRT futex waits that slept */
 	/* Since ABI 4: the HVM_EV_* events below, summed over all cores. */
-	uint64_t pml4_syncs;  /* HVM_EV_PML4_SYNCS */
-	uint64_t tlb_flushes; /* HVM_EV_TLB_FLUSHES */
-	uint64_t msr_writes;  /* HVM_EV_MSR_WRITES */
-	uint64_t irqs;	      /* HVM_EV_IRQS */
-	uint64_t kick_ipis;   /* HVM_EV_KICK_IPIS */
-	uint64_t ros_irqs;    /* HVM_EV_ROS_IRQS */
-	uint64_t fwd_calls;   /* HVM_EV_FWD_CALLS */
-	uint64_t fwd_faults;  /* HVM_EV_FWD_FAULTS */
-	uint64_t pad[1];
+	uint64_t pml4_syncs;	 /* HVM_EV_PML4_SYNCS */
+	uint64_t tlb_flushes;	 /* HVM_EV_TLB_FLUSHES */
+	uint64_t msr_writes;	 /* HVM_EV_MSR_WRITES */
+	uint64_t irqs;		 /* HVM_EV_IRQS */
+	uint64_t kick_ipis;	 /* HVM_EV_KICK_IPIS */
+	uint64_t ros_irqs;	 /* HVM_EV_ROS_IRQS */
+	uint64_t fwd_calls;	 /* HVM_EV_FWD_CALLS */
+	uint64_t fwd_faults;	 /* HVM_EV_FWD_FAULTS */
+	uint64_t native_threads; /* native threads made (ABI 7, hvm_api.h) */
 };
 
 /*
@@ -255,7 +255,24 @@ struct hvm_shm_header {
 	uint64_t hrt_cpus_online;
 	uint64_t hrt_core_heartbeat[HVM_MAX_HRT_CPUS];
 
-	uint8_t reserved[4096 - 1128];
+	/*
+	 * Interrupt-off sections of process code (ABI 7, hvm_api.h): the
+	 * TSC by which HRT core n's section must end, 0 when it has none
+	 * (written by the HRT).  hvm.ko's heartbeat watch sends an NMI to a
+	 * core past its deadline, which ends the section's thread: the core's
+	 * own timer cannot (its interrupts are off).
+	 */
+	uint64_t hrt_irqoff_deadline[HVM_MAX_HRT_CPUS];
+	/*
+	 * NMIs hvm.ko sent to core n for it, bumped before each: the HRT
+	 * takes an NMI as the watchdog's only when this moved.
+	 */
+	uint64_t hrt_irqoff_nmi[HVM_MAX_HRT_CPUS];
+	uint64_t hrt_irqoff_ended; /* sections the HRT ended (written by it) */
+	uint64_t hrt_api_objects;  /* threads, barriers, events in use */
+	uint64_t hrt_native_live;  /* native threads not yet ended */
+
+	uint8_t reserved[4096 - 2176];
 };
 
 /* One physical range of ROS RAM, for the HRT's direct map. */

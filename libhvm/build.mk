@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: MIT
-# libhvm/build.mk - libhvm.so/libhvm.a (exports only hvm.h), hvm.pc, the invoke tests and benchmark, staged into the guest.
+# libhvm/build.mk - libhvm.so/libhvm.a (exports only hvm.h and hrt.h), hvm.pc, the invoke tests and benchmark, staged into the guest.
 
 LIBHVM_OUT := $(O)/libhvm
 LIBHVM_SRCS := libhvm/session.c libhvm/invoke.c libhvm/async.c libhvm/forward.c \
-	       libhvm/partner.c libhvm/signals.c libhvm/prof.c
+	       libhvm/partner.c libhvm/signals.c libhvm/prof.c libhvm/hrt.c
 LIBHVM_OBJS := $(LIBHVM_SRCS:libhvm/%.c=$(LIBHVM_OUT)/%.o)
 LIBHVM_HDRS := libhvm/hvm.h libhvm/session.h libhvm/invoke.h libhvm/async.h \
 	       libhvm/forward.h libhvm/partner.h libhvm/signals.h libhvm/prof.h include/hvm_prof.h include/hvm_abi.h \
-	       include/hvm_chan.h include/hvm_uapi.h include/hvm_layout.h include/hvm_tsc.h
+	       include/hvm_chan.h include/hvm_uapi.h include/hvm_layout.h include/hvm_tsc.h \
+	       include/hrt.h include/hvm_api.h
 # No stack protector: partner threads run on HRT threads' TLS.
 LIBHVM_CFLAGS := $(HOST_CFLAGS) -Ilibhvm -fPIC -fvisibility=hidden -pthread \
 		 -fno-stack-protector

@@ -89,6 +89,14 @@ static int ros_ctx_flush(struct ros_bind *b, bool dead)
 			continue;
 		pending |= BIT_ULL(i);
 		ros_send_ipi(rd, i, HVM_HRT_VEC_CHAN);
+		/*
+		 * In an interrupt-off section it would not take the IPI before
+		 * the section ends: its NMI handler flushes (or, for a dead
+		 * context, ends the section).
+		 */
+		if (i < HVM_MAX_HRT_CPUS &&
+		    READ_ONCE(rd->hdr->hrt_irqoff_deadline[i]))
+			ros_irqoff_nmi(rd, i);
 	}
 	deadline = ktime_get_ns() + ROS_FLUSH_TIMEOUT_NS;
 	while (pending) {

@@ -219,10 +219,27 @@ int ros_send_ipi(struct ros_dev *rd, unsigned int idx, u32 vector)
 	return 0;
 }
 
+int ros_irqoff_nmi(struct ros_dev *rd, unsigned int idx)
+{
+	struct hvm_shm_header *h = rd->hdr;
+
+	if (idx >= rd->ncpus || idx >= HVM_MAX_HRT_CPUS)
+		return -EINVAL;
+	WRITE_ONCE(h->hrt_irqoff_nmi[idx],
+		   READ_ONCE(h->hrt_irqoff_nmi[idx]) + 1);
+	/* The count before the NMI: the HRT reads it in its handler. */
+	smp_wmb();
+	ros_icr(APIC_DM_NMI, rd->apic_ids[idx]);
+	return 0;
+}
+
 void ros_halt_core(struct ros_dev *rd, unsigned int idx)
 {
 	if (idx >= rd->ncpus)
 		return;
+	/* A stopped core ends no section: the watchdog must not NMI it. */
+	if (idx < HVM_MAX_HRT_CPUS)
+		WRITE_ONCE(rd->hdr->hrt_irqoff_deadline[idx], 0);
 	/* The trampoline page's halt (ros_reset_cores) is not needed: no SIPI is pending. */
 	ros_icr(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT,
 		rd->apic_ids[idx]);

@@ -273,6 +273,12 @@ static long ros_ioc_stats(struct ros_dev *rd, void __user *up)
 	st.heartbeat = READ_ONCE(rd->hdr->hrt_heartbeat);
 	/* The HRT counts on while we copy: each word is consistent, no more. */
 	st.hrt = rd->hdr->hrt_counters;
+	st.api_objects = READ_ONCE(rd->hdr->hrt_api_objects);
+	st.native_live = READ_ONCE(rd->hdr->hrt_native_live);
+	st.irqoff_ended = READ_ONCE(rd->hdr->hrt_irqoff_ended);
+	st.irqoff_nmis = 0;
+	for (i = 0; i < HVM_MAX_HRT_CPUS; i++)
+		st.irqoff_nmis += READ_ONCE(rd->hdr->hrt_irqoff_nmi[i]);
 	return copy_to_user(up, &st, sizeof(st)) ? -EFAULT : 0;
 }
 

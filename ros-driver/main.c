@@ -10,6 +10,7 @@
 #include <linux/jiffies.h>
 #include <asm/smp.h>
 
+#include "hvm_tsc.h"
 #include "ros.h"
 
 unsigned long ros_trampoline_phys = HVM_TRAMPOLINE_PHYS;
@@ -163,6 +164,38 @@ static int ros_hb_stalled(struct ros_dev *rd, u32 tmo)
 }
 
 /*
+ * The watchdog of interrupt-off sections (hvm_api.h): an HRT core past
+ * the deadline its section published gets an NMI, which the HRT takes as
+ * ours because hrt_irqoff_nmi[core] moved first.  Its timer does not tick
+ * in there, so only another CPU can end the section.  Returns whether a
+ * section is open (the watch then looks again sooner).
+ */
+static bool ros_irqoff_watch(struct ros_dev *rd)
+{
+	struct hvm_shm_header *h = rd->hdr;
+	u64 online = READ_ONCE(h->hrt_cpus_online), now = hvm_rdtsc(), d;
+	bool open = false;
+	unsigned int i;
+
+	for (i = 0; i < rd->ncpus && i < HVM_MAX_HRT_CPUS; i++) {
+		if (!(online & BIT_ULL(i)))
+			continue;
+		d = READ_ONCE(h->hrt_irqoff_deadline[i]);
+		if (!d)
+			continue;
+		open = true;
+		if (now < d)
+			continue;
+		ros_irqoff_nmi(rd, i);
+		dev_info_ratelimited(
+			&rd->pdev->dev,
+			"hrt core %u: interrupt-off section past its limit, NMI sent\n",
+			i);
+	}
+	return open;
+}
+
+/*
  * Watches the HRT's heartbeats and state.  Marks a ready HRT hung when the
  * heartbeat of any of its cores stops (a core spinning with interrupts
  * off: its timer no longer ticks), and back ready when every core beats
@@ -175,6 +208,7 @@ static void ros_hb_work(struct work_struct *w)
 	struct ros_dev *rd =
 		container_of(to_delayed_work(w), struct ros_dev, hb_work);
 	u32 s, tmo = READ_ONCE(ros_hung_timeout_ms);
+	bool irqoff = false;
 	int core;
 
 	if (READ_ONCE(rd->boot_bg)) {
@@ -187,6 +221,8 @@ static void ros_hb_work(struct work_struct *w)
 		goto again;
 	}
 	s = ros_state(rd);
+	if (s == HVM_HRT_READY)
+		irqoff = ros_irqoff_watch(rd);
 	if (s == HVM_HRT_READY && rd->hb_state != HVM_HRT_READY &&
 	    rd->hb_state != HVM_HRT_HUNG)
 		ros_hb_reset(rd);
@@ -235,7 +271,9 @@ static void ros_hb_work(struct work_struct *w)
 	rd->hb_state = s;
 	ros_note_crash(rd);
 again:
-	schedule_delayed_work(&rd->hb_work, msecs_to_jiffies(250));
+	/* An open interrupt-off section is watched at 10 ms, not 250. */
+	schedule_delayed_work(&rd->hb_work,
+			      msecs_to_jiffies(irqoff ? 10 : 250));
 }
 
 /* Only our region passes: anything else is another ivshmem user's device. */

@@ -158,6 +158,11 @@ int ros_boot(struct ros_dev *rd, u64 flags, const char *cmdline,
 	     unsigned int timeout_ms, u64 *boot_ns);
 void ros_stop(struct ros_dev *rd);
 void ros_boot_poll(struct ros_dev *rd);
+/*
+ * An NMI to HRT core (idx) for its interrupt-off section (hvm_api.h): past
+ * its limit, or in the way of a TLB flush or a context's end.
+ */
+int ros_irqoff_nmi(struct ros_dev *rd, unsigned int idx);
 int ros_send_ipi(struct ros_dev *rd, unsigned int idx, u32 vector);
 /*
  * Stops HRT core (idx) at once with an INIT, from any context (no sleep):

@@ -306,6 +306,11 @@ static int cmd_stats(int fd)
 	P(hrt.ros_irqs);
 	P(hrt.fwd_calls);
 	P(hrt.fwd_faults);
+	P(hrt.native_threads);
+	P(api_objects);
+	P(native_live);
+	P(irqoff_ended);
+	P(irqoff_nmis);
 #undef P
 	return EX_OK;
 }

@@ -6,7 +6,7 @@ STRESS_GUEST := $(O)/guest/usr/bin/hvm-stress
 STRESS_OUT := $(O)/tests/stress
 
 $(STRESS_GUEST): tests/stress/stress-guest.c $(LIBHVM_A) libhvm/hvm.h include/hvm_uapi.h \
-		 include/hvm_abi.h
+		 include/hvm_abi.h include/hrt.h
 	@mkdir -p $(@D) $(STRESS_OUT)
 	$(call quiet,CC,$@)
 	$(Q)$(CC) $(HOST_CFLAGS) -MF $(STRESS_OUT)/stress-guest.d -Ilibhvm -pthread $< -o $@ \

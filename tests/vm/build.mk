@@ -96,3 +96,18 @@ $(THREAD_TEST): tests/vm/guest/thread-test.c $(THREAD_TEST_CXX_O) $(LIBHVM_A) li
 DEPS += $(LIBHVM_OUT)/thread-test.d $(LIBHVM_OUT)/thread-test-cxx.d
 ALL_TARGETS += $(THREAD_TEST)
 TEST_SUITES += tests/vm/thread.sh
+
+# The aerokernel API suite (tests/vm/api.sh): hvm-api-test calls hrt.h
+# from offloaded functions, native threads and (under hrt-exec) a whole
+# program, and from Linux code.
+API_TEST := $(O)/guest/usr/bin/hvm-api-test
+
+$(API_TEST): tests/vm/guest/api-test.c $(LIBHVM_A) libhvm/hvm.h include/hrt.h
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MF $(LIBHVM_OUT)/api-test.d -Ilibhvm -pthread $< -o $@ \
+		$(LIBHVM_A)
+
+DEPS += $(LIBHVM_OUT)/api-test.d
+ALL_TARGETS += $(API_TEST)
+TEST_SUITES += tests/vm/api.sh

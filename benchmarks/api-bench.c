@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+/* api-bench.c - hrt.h's native threads, events and barriers on the HRT cores against pthreads on the ROS cores, in one VM run. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hrt.h"
+#include "hvm.h"
+
+#define REPS 5
+
+static long iters = 2000;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t median(uint64_t *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_u64);
+	return v[n / 2];
+}
+
+/* One counter of hvmctl stats. */
+static long stat_of(const char *name)
+{
+	char cmd[128], line[128];
+	long v = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "hvmctl stats | grep '^%s:'", name);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (fgets(line, sizeof(line), p))
+		sscanf(strchr(line, ':') + 1, "%ld", &v);
+	pclose(p);
+	return v;
+}
+
+static const char *const stat_names[] = { "hrt.resched_ipis", "hrt.cr3_loads",
+					  "hrt.irqs", "hrt.fwd_calls" };
+#define NSTATS 4
+
+static void stats_now(long *v)
+{
+	int i;
+
+	for (i = 0; i < NSTATS; i++)
+		v[i] = stat_of(stat_names[i]);
+}
+
+/* --- create + join ---------------------------------------------------- */
+
+static void *p_nop(void *arg)
+{
+	return arg;
+}
+
+static long h_nop(void *arg)
+{
+	return (long)arg;
+}
+
+static long run_pthread_create(void *arg)
+{
+	pthread_t t;
+	long i;
+
+	(void)arg;
+	for (i = 0; i < iters; i++) {
+		if (pthread_create(&t, NULL, p_nop, NULL))
+			return -1;
+		pthread_join(t, NULL);
+	}
+	return 0;
+}
+
+static long run_native_create(void *arg)
+{
+	struct hrt_thread *t;
+	long i, r;
+
+	(void)arg;
+	for (i = 0; i < iters; i++) {
+		if (hrt_thread_create(&t, h_nop, NULL, -1, HRT_THREAD_NOSYS))
+			return -1;
+		hrt_thread_join(t, &r);
+	}
+	return 0;
+}
+
+/* --- ping-pong ---------------------------------------------------------- */
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static long turn;
+
+static void *p_pong(void *arg)
+{
+	long i;
+
+	(void)arg;
+	for (i = 0; i < iters; i++) {
+		pthread_mutex_lock(&mu);
+		while (turn != 2 * i + 1)
+			pthread_cond_wait(&cv, &mu);
+		turn++;
+		pthread_cond_broadcast(&cv);
+		pthread_mutex_unlock(&mu);
+	}
+	return NULL;
+}
+
+static long run_condvar(void *arg)
+{
+	pthread_t t;
+	long i;
+
+	(void)arg;
+	turn = 0;
+	if (pthread_create(&t, NULL, p_pong, NULL))
+		return -1;
+	for (i = 0; i < iters; i++) {
+		pthread_mutex_lock(&mu);
+		turn++;
+		pthread_cond_broadcast(&cv);
+		while (turn != 2 * i + 2)
+			pthread_cond_wait(&cv, &mu);
+		pthread_mutex_unlock(&mu);
+	}
+	pthread_join(t, NULL);
+	return 0;
+}
+
+static struct hrt_event *ping, *pong;
+
+static long h_pong(void *arg)
+{
+	long i;
+
+	(void)arg;
+	for (i = 0; i < iters; i++) {
+		if (hrt_event_wait(ping, (uint64_t)i, HRT_FOREVER) < 0)
+			return -1;
+		hrt_event_notify(pong);
+	}
+	return 0;
+}
+
+static long run_events(void *arg)
+{
+	struct hrt_thread *t;
+	long i, r;
+	int other = (hrt_core() + 1) % hrt_ncores();
+
+	(void)arg;
+	if (hrt_event_create(&ping) || hrt_event_create(&pong))
+		return -1;
+	if (hrt_thread_create(&t, h_pong, NULL, other, HRT_THREAD_NOSYS))
+		return -2;
+	for (i = 0; i < iters; i++) {
+		hrt_event_notify(ping);
+		if (hrt_event_wait(pong, (uint64_t)i, HRT_FOREVER) < 0)
+			break;
+	}
+	hrt_thread_join(t, &r);
+	hrt_event_destroy(ping);
+	hrt_event_destroy(pong);
+	return i == iters ? 0 : -3;
+}
+
+/* --- barrier ------------------------------------------------------------ */
+
+static pthread_barrier_t pb;
+static struct hrt_barrier *hb;
+
+static void *p_bar(void *arg)
+{
+	long i;
+
+	(void)arg;
+	for (i = 0; i < iters; i++)
+		pthread_barrier_wait(&pb);
+	return NULL;
+}
+
+static long run_pbarrier(void *arg)
+{
+	pthread_t t;
+
+	(void)arg;
+	pthread_barrier_init(&pb, NULL, 2);
+	if (pthread_create(&t, NULL, p_bar, NULL))
+		return -1;
+	p_bar(NULL);
+	pthread_join(t, NULL);
+	pthread_barrier_destroy(&pb);
+	return 0;
+}
+
+static long h_bar(void *arg)
+{
+	long i;
+
+	(void)arg;
+	for (i = 0; i < iters; i++)
+		if (hrt_barrier_wait(hb) < 0)
+			return -1;
+	return 0;
+}
+
+static long run_hbarrier(void *arg)
+{
+	struct hrt_thread *t;
+	long r;
+	int other = (hrt_core() + 1) % hrt_ncores();
+
+	(void)arg;
+	if (hrt_barrier_create(&hb, 2))
+		return -1;
+	if (hrt_thread_create(&t, h_bar, NULL, other, HRT_THREAD_NOSYS))
+		return -2;
+	r = h_bar(NULL);
+	hrt_thread_join(t, &r);
+	hrt_barrier_destroy(hb);
+	return r;
+}
+
+/* Median ns per iteration of (fn) natively or (on_hrt) through hrt_invoke. */
+static double measure(long (*fn)(void *), int on_hrt, long *ev)
+{
+	uint64_t t[REPS], t0;
+	long before[NSTATS], after[NSTATS], r = 0;
+	int i, k;
+
+	if (on_hrt)
+		stats_now(before);
+	for (i = 0; i < REPS; i++) {
+		t0 = now_ns();
+		if (on_hrt) {
+			if (hrt_invoke((hrt_fn)(void *)fn, NULL, &r) || r) {
+				fprintf(stderr,
+					"api-bench: invoke failed (%ld)\n", r);
+				exit(1);
+			}
+		} else if (fn(NULL)) {
+			fprintf(stderr, "api-bench: native run failed\n");
+			exit(1);
+		}
+		t[i] = now_ns() - t0;
+	}
+	if (on_hrt) {
+		stats_now(after);
+		for (k = 0; k < NSTATS; k++)
+			ev[k] = after[k] - before[k];
+	}
+	return (double)median(t, REPS) / (double)iters;
+}
+
+static void row(const char *name, long (*lin)(void *), long (*hrt)(void *),
+		long scale)
+{
+	long ev[NSTATS] = { 0 }, ops = REPS * iters * scale;
+	double l = measure(lin, 0, NULL), h = measure(hrt, 1, ev);
+
+	printf("%-16s linux %10.0f ns  hrt %10.0f ns  ratio %6.1fx  per op: ipis %.2f cr3 %.2f irqs %.2f fwd %.2f\n",
+	       name, l, h, l / h, (double)ev[0] / ops, (double)ev[1] / ops,
+	       (double)ev[2] / ops, (double)ev[3] / ops);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	struct hrt_info info;
+	int rc;
+
+	if (argc > 2 && !strcmp(argv[1], "-n"))
+		iters = atol(argv[2]);
+	rc = hrt_open();
+	if (rc || hrt_info(&info)) {
+		fprintf(stderr, "api-bench: hrt_open: %s\n", strerror(-rc));
+		return 1;
+	}
+	printf("# %ld iterations, median of %d runs; linux: pthreads on the ROS cores, hrt: hrt.h inside hrt_invoke on %u HRT cores\n",
+	       iters, REPS, info.hrt_cores);
+	row("create+join", run_pthread_create, run_native_create, 1);
+	row("pingpong", run_condvar, run_events, 1);
+	row("barrier", run_pbarrier, run_hbarrier, 1);
+	/* pthreads on the HRT today, for reference: the ratio hrt.h answers. */
+	row("pthread-on-hrt", run_pthread_create, run_pthread_create, 1);
+	return 0;
+}

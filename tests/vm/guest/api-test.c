@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: MIT
+/* api-test.c - hrt.h, the aerokernel API, from offloaded functions, native threads, hrt-exec programs and Linux code. */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guest_test.h"
+#include "hrt.h"
+#include "hvm.h"
+
+/*
+ * HVM_API_EXEC=1: the program runs whole on the HRT under hrt-exec and
+ * every test function is called directly; otherwise each runs through
+ * hrt_invoke() from a Linux process.
+ */
+static int exec_mode;
+static int ncores;
+
+static int cpl(void)
+{
+	uint16_t cs;
+
+	__asm__ __volatile__("mov %%cs, %0" : "=r"(cs));
+	return cs & 3;
+}
+
+static long rflags(void)
+{
+	long f;
+
+	__asm__ __volatile__("pushfq; popq %0" : "=r"(f));
+	return f;
+}
+
+/* Runs (fn)(arg) on the HRT; its result, or -1000 + the invoke error. */
+static long on_hrt(long (*fn)(void *), void *arg)
+{
+	long r = 0;
+	int rc;
+
+	if (exec_mode)
+		return fn(arg);
+	rc = hrt_invoke((hrt_fn)(void *)fn, arg, &r);
+	return rc ? -1000 + rc : r;
+}
+
+/* Raw syscall, no errno: a native thread without partner shares TLS. */
+static long raw_getpid(void)
+{
+	long r;
+
+	__asm__ __volatile__("syscall"
+			     : "=a"(r)
+			     : "a"((long)SYS_getpid)
+			     : "rcx", "r11", "memory");
+	return r;
+}
+
+/* --- threads --------------------------------------------------------- */
+
+static long t_cpl(void *arg)
+{
+	(void)arg;
+	return cpl() == 0 ? 100 + hrt_core() : -1;
+}
+
+static long t_getpid(void *arg)
+{
+	(void)arg;
+	return raw_getpid();
+}
+
+static long t_fault(void *arg)
+{
+	return *(volatile long *)arg;
+}
+
+static long t_exit(void *arg)
+{
+	(void)arg;
+	syscall(SYS_exit, 42);
+	return 0;
+}
+
+static long f_basics(void *arg)
+{
+	struct hrt_thread *t;
+	long ret = -1, bad = 0;
+	int i, rc;
+
+	(void)arg;
+	if (cpl() != 0 || hrt_on_hrt() != 1)
+		return -1;
+	if (hrt_core() < 0 || hrt_core() >= hrt_ncores())
+		return -2;
+	if (hrt_yield())
+		return -3;
+	/* One NOSYS thread per core, each proving CPL 0 on its core. */
+	for (i = 0; i < hrt_ncores(); i++) {
+		rc = hrt_thread_create(&t, t_cpl, NULL, i, HRT_THREAD_NOSYS);
+		if (rc)
+			return -10 - i;
+		rc = hrt_thread_join(t, &ret);
+		if (rc || ret != 100 + i)
+			bad |= 1l << i;
+	}
+	return bad ? -100 - bad : 0;
+}
+
+GUEST_TEST(basics)
+{
+	long r = on_hrt(f_basics, NULL);
+
+	check(r == 0, "cpl 0, hrt_core, hrt_ncores, yield, a thread per core",
+	      "result %ld", r);
+	return 0;
+}
+
+static long f_syscalls(void *arg)
+{
+	struct hrt_thread *t;
+	long ret = 0;
+	long *out = arg;
+	int rc;
+
+	rc = hrt_thread_create(&t, t_getpid, NULL, -1, 0);
+	if (rc)
+		return rc;
+	rc = hrt_thread_join(t, &ret);
+	out[0] = rc ? rc : ret;
+	rc = hrt_thread_create(&t, t_getpid, NULL, -1, HRT_THREAD_NOSYS);
+	if (rc)
+		return rc;
+	rc = hrt_thread_join(t, &ret);
+	out[1] = rc ? rc : ret;
+	rc = hrt_thread_create(&t, t_exit, NULL, -1, 0);
+	if (rc)
+		return rc;
+	rc = hrt_thread_join(t, &ret);
+	out[2] = rc ? rc : ret;
+	return 0;
+}
+
+GUEST_TEST(thread_syscalls)
+{
+	long out[3] = { 0, 0, 0 }, r = on_hrt(f_syscalls, out);
+
+	check(r == 0, "created", "result %ld", r);
+	check(out[0] == getpid(), "with partner: getpid is the process's",
+	      "%ld, want %d", out[0], getpid());
+	check(out[1] == -ENOSYS, "HRT_THREAD_NOSYS: -ENOSYS", "%ld", out[1]);
+	check(out[2] == 42, "exit(42) ends it with 42", "%ld", out[2]);
+	return 0;
+}
+
+static long f_bad(void *arg)
+{
+	struct hrt_thread *t = NULL;
+	struct hrt_event *e;
+	struct hrt_barrier *b;
+	long *out = arg, ret;
+	void *kp = (void *)0xffff888000001000ul;
+	int n = 0;
+
+	out[n++] = hrt_thread_create(&t, t_cpl, NULL, 999, HRT_THREAD_NOSYS);
+	out[n++] = hrt_thread_create(&t, t_cpl, NULL, -2, HRT_THREAD_NOSYS);
+	out[n++] = hrt_thread_create(&t, t_cpl, NULL, -1, 0x80);
+	out[n++] = hrt_thread_create(NULL, t_cpl, NULL, -1, HRT_THREAD_NOSYS);
+	out[n++] = hrt_thread_create(kp, t_cpl, NULL, -1, HRT_THREAD_NOSYS);
+	out[n++] = hrt_thread_create(&t, (long (*)(void *))kp, NULL, -1,
+				     HRT_THREAD_NOSYS);
+	out[n++] = hrt_thread_create(&t, NULL, NULL, -1, HRT_THREAD_NOSYS);
+	out[n++] = hrt_thread_join(NULL, &ret);
+	out[n++] = hrt_thread_join(kp, &ret);
+	out[n++] = hrt_thread_join((struct hrt_thread *)&ret, &ret);
+	out[n++] = hrt_event_wait((struct hrt_event *)kp, 0, 0);
+	out[n++] = hrt_event_notify((struct hrt_event *)12345);
+	out[n++] = hrt_barrier_wait(NULL);
+	out[n++] = hrt_barrier_create(&b, 0);
+	out[n++] = hrt_event_create(NULL);
+	out[n++] = hrt_irq_limit(5000000000ull);
+	/* A destroyed event is gone; a wait with timeout 0 and 1 ms times out. */
+	if (hrt_event_create(&e))
+		return -1;
+	out[n++] = hrt_event_wait(e, 0, 0);
+	out[n++] = hrt_event_wait(e, 0, 1000000);
+	out[n++] = hrt_event_notify(e);
+	out[n++] = hrt_event_wait(e, 0, 0);
+	out[n++] = hrt_event_destroy(e);
+	out[n++] = hrt_event_notify(e);
+	out[n++] = hrt_event_destroy(e);
+	return n;
+}
+
+GUEST_TEST(bad_input)
+{
+	static const struct {
+		const char *what;
+		long want;
+	} want[] = {
+		{ "core 999", -EINVAL },
+		{ "core -2", -EINVAL },
+		{ "unknown flag", -EINVAL },
+		{ "NULL thread pointer", -EINVAL },
+		{ "kernel thread pointer", -EFAULT },
+		{ "kernel fn", -EFAULT },
+		{ "NULL fn", -EFAULT },
+		{ "join NULL", -EINVAL },
+		{ "join kernel pointer", -EFAULT },
+		{ "join garbage", -ESRCH },
+		{ "event wait kernel pointer", -EINVAL },
+		{ "event notify garbage", -EINVAL },
+		{ "barrier wait NULL", -EINVAL },
+		{ "barrier of 0", -EINVAL },
+		{ "event create NULL", -EINVAL },
+		{ "irq limit 5 s", -EINVAL },
+		{ "event wait, timeout 0", -ETIMEDOUT },
+		{ "event wait, timeout 1 ms", -ETIMEDOUT },
+		{ "event notify, nobody inside", 0 },
+		{ "event wait after notify", 1 },
+		{ "event destroy", 0 },
+		{ "notify destroyed", -EINVAL },
+		{ "destroy twice", -EINVAL },
+	};
+	long out[32], n = on_hrt(f_bad, out);
+	size_t i;
+
+	check(n == (long)(sizeof(want) / sizeof(want[0])), "ran", "%ld", n);
+	for (i = 0;
+	     n > 0 && i < (size_t)n && i < sizeof(want) / sizeof(want[0]); i++)
+		check(out[i] == want[i].want, want[i].what, "%ld, want %ld",
+		      out[i], want[i].want);
+	return 0;
+}
+
+static long f_fault(void *arg)
+{
+	struct hrt_thread *t;
+	long ret = 0, r;
+	int rc;
+
+	(void)arg;
+	rc = hrt_thread_create(&t, t_fault, (void *)16, -1, HRT_THREAD_NOSYS);
+	if (rc)
+		return rc;
+	r = hrt_thread_join(t, &ret);
+	/* And the HRT still makes threads. */
+	rc = hrt_thread_create(&t, t_cpl, NULL, -1, HRT_THREAD_NOSYS);
+	if (rc || hrt_thread_join(t, &ret) || ret < 100)
+		return -999;
+	return r;
+}
+
+GUEST_TEST(thread_fault)
+{
+	long r = on_hrt(f_fault, NULL);
+
+	check(r == -EFAULT, "a NOSYS thread reading address 16 ends: -EFAULT",
+	      "%ld", r);
+	return 0;
+}
+
+/* Up to the HRT's limit of native threads, then all back. */
+#define MANY 2000
+static struct hrt_event *many_go;
+
+static long t_wait(void *arg)
+{
+	(void)arg;
+	return hrt_event_wait(many_go, 0, HRT_FOREVER);
+}
+
+static long f_many(void *arg)
+{
+	static struct hrt_thread *ts[MANY];
+	long *out = arg, ret;
+	int i, n = 0, rc = 0, bad = 0;
+
+	if (hrt_event_create(&many_go))
+		return -1;
+	for (i = 0; i < MANY; i++) {
+		rc = hrt_thread_create(&ts[i], t_wait, NULL, -1,
+				       HRT_THREAD_NOSYS);
+		if (rc)
+			break;
+		n++;
+	}
+	out[0] = n;
+	out[1] = rc;
+	hrt_event_notify(many_go);
+	for (i = 0; i < n; i++)
+		if (hrt_thread_join(ts[i], &ret) || ret != 1)
+			bad++;
+	out[2] = bad;
+	rc = hrt_thread_create(&ts[0], t_cpl, NULL, -1, HRT_THREAD_NOSYS);
+	out[3] = rc ? rc : hrt_thread_join(ts[0], &ret);
+	hrt_event_destroy(many_go);
+	return 0;
+}
+
+GUEST_TEST(thread_limit)
+{
+	long out[4] = { 0 }, r = on_hrt(f_many, out);
+
+	check(r == 0, "ran", "%ld", r);
+	check(out[1] == -EAGAIN && out[0] >= 1000 && out[0] <= 1024,
+	      "-EAGAIN at the limit", "%ld made, then %ld", out[0], out[1]);
+	check(out[2] == 0, "every one joined with the event's count", "%ld bad",
+	      out[2]);
+	check(out[3] == 0, "full recovery: a new thread", "%ld", out[3]);
+	return 0;
+}
+
+/* Events across cores: a ping-pong with a native thread. */
+#define ROUNDS 2000
+static struct hrt_event *ping, *pong;
+
+static long t_pong(void *arg)
+{
+	uint64_t i;
+
+	(void)arg;
+	for (i = 0; i < ROUNDS; i++) {
+		if (hrt_event_wait(ping, i, 2000000000ull) != (int64_t)i + 1)
+			return -1 - (long)i;
+		hrt_event_notify(pong);
+	}
+	return cpl() == 0 ? ROUNDS : -2;
+}
+
+static long f_events(void *arg)
+{
+	struct hrt_thread *t;
+	long ret = 0;
+	uint64_t i;
+	int rc, other = ncores > 1 ? (hrt_core() + 1) % ncores : 0;
+
+	(void)arg;
+	if (hrt_event_create(&ping) || hrt_event_create(&pong))
+		return -1;
+	rc = hrt_thread_create(&t, t_pong, NULL, other, HRT_THREAD_NOSYS);
+	if (rc)
+		return rc;
+	for (i = 0; i < ROUNDS; i++) {
+		hrt_event_notify(ping);
+		if (hrt_event_wait(pong, i, 2000000000ull) != (int64_t)i + 1)
+			break;
+	}
+	rc = hrt_thread_join(t, &ret);
+	hrt_event_destroy(ping);
+	hrt_event_destroy(pong);
+	return rc ? rc : i == ROUNDS ? ret : -3;
+}
+
+GUEST_TEST(events)
+{
+	long r = on_hrt(f_events, NULL);
+
+	check(r == ROUNDS, "2000 round trips with a native thread", "%ld", r);
+	return 0;
+}
+
+/* A barrier of 3: exactly one 1 per round. */
+#define BROUNDS 300
+static struct hrt_barrier *bar;
+static int ones[BROUNDS];
+
+static long t_bar(void *arg)
+{
+	int i, r;
+
+	(void)arg;
+	for (i = 0; i < BROUNDS; i++) {
+		r = hrt_barrier_wait(bar);
+		if (r < 0)
+			return r;
+		if (r == 1)
+			__atomic_add_fetch(&ones[i], 1, __ATOMIC_RELAXED);
+		/* Nobody passes the next round's wait before all counted. */
+		r = hrt_barrier_wait(bar);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static long f_barrier(void *arg)
+{
+	struct hrt_thread *t[2];
+	long ret, bad = 0;
+	int i;
+
+	(void)arg;
+	if (hrt_barrier_create(&bar, 3))
+		return -1;
+	for (i = 0; i < 2; i++)
+		if (hrt_thread_create(&t[i], t_bar, NULL, i % ncores,
+				      HRT_THREAD_NOSYS))
+			return -2;
+	bad = t_bar(NULL);
+	for (i = 0; i < 2; i++)
+		if (hrt_thread_join(t[i], &ret) || ret)
+			bad = -3;
+	hrt_barrier_destroy(bar);
+	for (i = 0; i < BROUNDS; i++)
+		if (ones[i] != 1)
+			bad = -4 - i;
+	return bad;
+}
+
+GUEST_TEST(barrier)
+{
+	long r = on_hrt(f_barrier, NULL);
+
+	check(r == 0, "3 threads, 300 rounds, one 1 each", "%ld", r);
+	return 0;
+}
+
+static long f_irq(void *arg)
+{
+	unsigned long f;
+	long *out = arg, in;
+
+	f = hrt_irq_save();
+	in = rflags();
+	hrt_irq_restore(f);
+	out[0] = (long)f;
+	out[1] = in;
+	out[2] = rflags();
+	return 0;
+}
+
+GUEST_TEST(irq_section)
+{
+	long out[3] = { 0 }, r = on_hrt(f_irq, out);
+
+	check(r == 0, "ran", "%ld", r);
+	check((out[0] & 0x200) && !(out[1] & 0x200) && (out[2] & 0x200),
+	      "IF off inside, on again after", "saved %lx inside %lx after %lx",
+	      out[0], out[1], out[2]);
+	return 0;
+}
+
+static long f_runaway(void *arg)
+{
+	(void)arg;
+	hrt_irq_save();
+	for (;;)
+		__asm__ __volatile__("pause");
+	return 0;
+}
+
+static long t_runaway(void *arg)
+{
+	return f_runaway(arg);
+}
+
+static long f_runaway_thread(void *arg)
+{
+	struct hrt_thread *t;
+	long ret = 0;
+	int rc;
+
+	(void)arg;
+	hrt_irq_limit(20000000); /* 20 ms, the thread inherits it */
+	rc = hrt_thread_create(&t, t_runaway, NULL, -1, HRT_THREAD_NOSYS);
+	if (rc)
+		return rc;
+	return hrt_thread_join(t, &ret);
+}
+
+GUEST_TEST(irq_runaway)
+{
+	struct timespec a, b;
+	long r;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	r = on_hrt(f_runaway_thread, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	check(r == -ETIME, "a native thread's endless section ends: -ETIME",
+	      "%ld", r);
+	diag("ended after %ld ms", (long)((b.tv_sec - a.tv_sec) * 1000 +
+					  (b.tv_nsec - a.tv_nsec) / 1000000));
+	if (!exec_mode) {
+		r = on_hrt(f_runaway, NULL);
+		check(r == -1000 - ETIME,
+		      "an invocation's endless section ends: hrt_invoke -ETIME",
+		      "%ld", r);
+	}
+	r = on_hrt(f_basics, NULL);
+	check(r == 0, "the HRT goes on", "%ld", r);
+	return 0;
+}
+
+/* Linux code: every call -ENOTSUP, nothing made. */
+GUEST_TEST(from_linux)
+{
+	struct hrt_thread *t = NULL;
+	struct hrt_event *e = NULL;
+	struct hrt_barrier *b = NULL;
+
+	if (exec_mode)
+		return 0;
+	check(hrt_on_hrt() == 0 && cpl() == 3, "hrt_on_hrt() 0 at CPL 3", NULL);
+	check(hrt_core() == -ENOTSUP && hrt_ncores() == -ENOTSUP &&
+		      hrt_yield() == -ENOTSUP,
+	      "core, ncores, yield", NULL);
+	check(hrt_thread_create(&t, t_cpl, NULL, -1, 0) == -ENOTSUP && !t,
+	      "thread_create, *t untouched", NULL);
+	check(hrt_thread_join((struct hrt_thread *)&t, NULL) == -ENOTSUP,
+	      "thread_join", NULL);
+	check(hrt_event_create(&e) == -ENOTSUP && !e &&
+		      hrt_event_wait(e, 0, 0) == -ENOTSUP &&
+		      hrt_event_notify(e) == -ENOTSUP &&
+		      hrt_event_destroy(e) == -ENOTSUP,
+	      "events", NULL);
+	check(hrt_barrier_create(&b, 2) == -ENOTSUP && !b &&
+		      hrt_barrier_wait(b) == -ENOTSUP &&
+		      hrt_barrier_destroy(b) == -ENOTSUP,
+	      "barriers", NULL);
+	check(hrt_irq_save() == (unsigned long)-ENOTSUP && (rflags() & 0x200) &&
+		      hrt_irq_limit(0) == -ENOTSUP,
+	      "irq_save, interrupts still on", NULL);
+	hrt_irq_restore(0);
+	check(rflags() & 0x200, "irq_restore(0) changed nothing", NULL);
+	return 0;
+}
+
+/*
+ * A process SIGKILLed while it holds native threads (spinning and
+ * waiting), events, a barrier and an interrupt-off section: hvmctl stats
+ * shows all of it gone, and the HRT serves the next process.
+ */
+static long t_spin(void *arg)
+{
+	(void)arg;
+	for (;;)
+		__asm__ __volatile__("pause");
+	return 0;
+}
+
+static long f_hold(void *arg)
+{
+	struct hrt_thread *t;
+	struct hrt_barrier *b;
+	int i;
+
+	(void)arg;
+	if (hrt_event_create(&many_go) || hrt_barrier_create(&b, 5))
+		return -1;
+	for (i = 0; i < 4; i++)
+		hrt_thread_create(&t, i & 1 ? t_spin : t_wait, NULL, -1,
+				  HRT_THREAD_NOSYS);
+	hrt_irq_limit(900000000); /* 900 ms: the kill comes first */
+	hrt_irq_save();
+	for (;;)
+		__asm__ __volatile__("pause");
+	return 0;
+}
+
+static long stat_of(const char *name)
+{
+	char cmd[128], line[128];
+	long v = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "hvmctl stats | grep '^%s:'", name);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (fgets(line, sizeof(line), p))
+		sscanf(strchr(line, ':') + 1, "%ld", &v);
+	pclose(p);
+	return v;
+}
+
+GUEST_TEST(kill_holder)
+{
+	long objs, live, r;
+	pid_t pid;
+	int st, i;
+
+	if (exec_mode)
+		return 0;
+	pid = fork();
+	if (pid == 0) {
+		hrt_open();
+		on_hrt(f_hold, NULL);
+		_exit(0);
+	}
+	usleep(300000);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	check(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "killed", "%x", st);
+	for (i = 0; i < 50; i++) {
+		objs = stat_of("api_objects");
+		live = stat_of("native_live");
+		if (live == 0)
+			break;
+		usleep(100000);
+	}
+	check(live == 0, "no native thread left", "native_live %ld", live);
+	/* Objects of the dead process go at the next creation. */
+	r = on_hrt(f_basics, NULL);
+	check(r == 0, "the HRT serves the next process", "%ld", r);
+	objs = stat_of("api_objects");
+	check(objs == 0, "its objects are gone", "api_objects %ld", objs);
+	return 0;
+}
+
+static int setup(void)
+{
+	struct hrt_info info;
+	int rc;
+
+	exec_mode = getenv("HVM_API_EXEC") &&
+		    !strcmp(getenv("HVM_API_EXEC"), "1");
+	if (exec_mode) {
+		if (!hrt_on_hrt()) {
+			guest_verdict(0, "on the HRT",
+				      "HVM_API_EXEC=1 at CPL %d", cpl());
+			return 1;
+		}
+		ncores = hrt_ncores();
+		diag("under hrt-exec, %d HRT cores", ncores);
+		return 0;
+	}
+	rc = hrt_open();
+	if (rc) {
+		guest_verdict(0, "hrt_open", "%s (%d)", strerror(-rc), rc);
+		return rc;
+	}
+	rc = hrt_info(&info);
+	ncores = rc ? 1 : (int)info.hrt_cores;
+	diag("%d HRT cores", ncores);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct guest_test_config cfg = {
+		.mode = GUEST_SUITE,
+		.alarm_s = 60,
+		.setup = setup,
+	};
+
+	return guest_test_main(argc, argv, &cfg);
+}
