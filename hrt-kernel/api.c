@@ -52,6 +52,9 @@ const void *const hrt_api_fns[HVM_API_COUNT] = {
 	[HVM_API_IRQ_RESTORE] = hrt_api_irq_restore,
 	[HVM_API_IRQ_LIMIT] = hrt_api_irq_limit,
 	[HVM_API_THREAD_SELF] = hrt_api_thread_self,
+	[HVM_API_MEM_ALLOC] = hrt_api_mem_alloc,
+	[HVM_API_MEM_FREE] = hrt_api_mem_free,
+	[HVM_API_VIRT_TO_PHYS] = hrt_api_virt_to_phys,
 };
 
 struct hrt_api_frame *hrt_api_frame(void)
@@ -133,13 +136,15 @@ s64 hrt_api_obj_new(struct hrt_uthread *u, u32 type, void *p,
 {
 	void *gone[HRT_API_REAP], (*rel[HRT_API_REAP])(void *);
 	int ngone = 0, i, slot = -1;
+	bool swept = false;
 	u64 now = hrt_rdtsc();
 	s64 h = -EAGAIN;
 
 	hrt_spin_lock(&hrt_api_lock);
-	if (hrt_api_used &&
+	if ((hrt_api_used || READ_ONCE(hrt_shm->hrt_mem_bytes)) &&
 	    now - hrt_api_swept > hrt_tsc_khz * HRT_API_SWEEP_MS) {
 		hrt_api_swept = now;
+		swept = true;
 		for (i = 0; i < HVM_API_OBJECTS && ngone < HRT_API_REAP; i++)
 			if (hrt_api_reap(&hrt_api_objs[i], &gone[ngone],
 					 &rel[ngone]))
@@ -176,6 +181,9 @@ s64 hrt_api_obj_new(struct hrt_uthread *u, u32 type, void *p,
 	for (i = 0; i < ngone; i++)
 		if (rel[i])
 			rel[i](gone[i]);
+	/* HRT memory of ended processes goes back on the same walk. */
+	if (swept)
+		hrt_hmem_sweep();
 	return h;
 }
 

@@ -71,6 +71,13 @@ s64 hrt_api_thread_join(u64 h);
 s64 hrt_api_thread_result(u64 h);
 s64 hrt_api_thread_self(void);
 
+/* hmem.c */
+s64 hrt_api_mem_alloc(u64 size, u64 flags, u64 region);
+s64 hrt_api_mem_free(u64 addr);
+s64 hrt_api_virt_to_phys(u64 addr);
+/* Returns the HRT memory of every ended process to the HRT. */
+void hrt_hmem_sweep(void);
+
 /* irq.c */
 s64 hrt_api_irq_save(void);
 s64 hrt_api_irq_restore(u64 flags);

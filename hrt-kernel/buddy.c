@@ -30,25 +30,33 @@ static void hrt_buddy_unlink(struct hrt_buddy *b, u64 idx, unsigned int order)
 int hrt_buddy_init(struct hrt_buddy *b, u64 phys, u64 bytes)
 {
 	u64 end = ALIGN_DOWN(phys + bytes, PAGE_SIZE);
-	u64 pages, meta_pages, idx;
+	u64 pages, meta_pages, idx, start;
 	unsigned int o;
 
 	phys = ALIGN_UP(phys, PAGE_SIZE);
 	if (end <= phys + 2 * PAGE_SIZE)
 		return -EINVAL;
 	pages = (end - phys) >> PAGE_SHIFT;
-	/* One metadata byte per page, carved from the front of the range. */
-	meta_pages = (pages + PAGE_SIZE) >> PAGE_SHIFT;
+	/*
+	 * One metadata byte per page from the aligned base, carved from the
+	 * front of the range (up to HRT_BUDDY_ALIGN / PAGE_SIZE more pages).
+	 */
+	meta_pages = (pages + HRT_BUDDY_ALIGN / PAGE_SIZE + PAGE_SIZE) >>
+		     PAGE_SHIFT;
+	if (meta_pages + 2 >= pages)
+		return -EINVAL;
 	memset(b, 0, sizeof(*b));
 	hrt_spin_init(&b->lock);
 	b->meta = hrt_phys_to_virt(phys);
-	b->base = phys + (meta_pages << PAGE_SHIFT);
-	b->npages = pages - meta_pages;
+	start = phys + (meta_pages << PAGE_SHIFT);
+	b->base = ALIGN_DOWN(start, HRT_BUDDY_ALIGN);
+	b->skip = (start - b->base) >> PAGE_SHIFT;
+	b->npages = (end - b->base) >> PAGE_SHIFT;
 	memset(b->meta, 0, b->npages);
 	for (o = 0; o <= HRT_MAX_ORDER; o++)
 		hrt_list_init(&b->free[o]);
 	/* Largest naturally aligned blocks (relative to base) first. */
-	for (idx = 0; idx < b->npages;) {
+	for (idx = b->skip; idx < b->npages;) {
 		o = HRT_MAX_ORDER;
 		while (o && ((idx & ((1ull << o) - 1)) ||
 			     idx + (1ull << o) > b->npages))
@@ -56,13 +64,14 @@ int hrt_buddy_init(struct hrt_buddy *b, u64 phys, u64 bytes)
 		hrt_buddy_push(b, idx, o);
 		idx += 1ull << o;
 	}
-	b->free_pages = b->npages;
+	b->free_pages = b->npages - b->skip;
 	return 0;
 }
 
 bool hrt_buddy_contains(struct hrt_buddy *b, u64 phys)
 {
-	return phys >= b->base && phys < b->base + (b->npages << PAGE_SHIFT);
+	return phys >= b->base + (b->skip << PAGE_SHIFT) &&
+	       phys < b->base + (b->npages << PAGE_SHIFT);
 }
 
 u64 hrt_buddy_alloc(struct hrt_buddy *b, unsigned int order)
@@ -137,7 +146,7 @@ void hrt_buddy_get_stats(struct hrt_buddy *b, struct hrt_buddy_stats *s)
 	int o;
 
 	hrt_spin_lock(&b->lock);
-	s->total_pages = b->npages;
+	s->total_pages = b->npages - b->skip;
 	s->free_pages = b->free_pages;
 	s->allocs = b->allocs;
 	s->frees = b->frees;

@@ -7,8 +7,9 @@
 #include "sync.h"
 #include "types.h"
 
-#define HRT_MAX_ORDER 10 /* largest block: 4 MiB */
-#define HRT_MAX_ZONES 8
+#define HRT_MAX_ORDER	10 /* largest block: 4 MiB */
+#define HRT_MAX_ZONES	8
+#define HRT_BUDDY_ALIGN (2ull << 20)
 
 /* Per-page metadata byte: block heads only. */
 #define HRT_PG_FREE  0x80
@@ -17,9 +18,16 @@
 
 struct hrt_buddy {
 	struct hrt_spinlock lock;
-	u64 base;   /* physical, page aligned */
-	u64 npages; /* managed pages after the metadata */
-	u8 *meta;   /* one byte per managed page */
+	/*
+	 * Physical, 2 MiB aligned (HRT_BUDDY_ALIGN), so that blocks of 2 MiB
+	 * and more are naturally aligned in physical memory too (large-page
+	 * mappings need it): the first (skip) pages below the range's usable
+	 * start are never free.
+	 */
+	u64 base;
+	u64 npages; /* pages from base to the end */
+	u64 skip;
+	u8 *meta; /* one byte per managed page */
 	struct hrt_list free[HRT_MAX_ORDER + 1];
 	u64 nfree[HRT_MAX_ORDER + 1];
 	u64 free_pages;

@@ -498,6 +498,7 @@ void hrt_chan_start(void)
 	hrt_shm->hrt_irqoff_ended = 0;
 	hrt_shm->hrt_api_objects = 0;
 	hrt_shm->hrt_native_live = 0;
+	hrt_shm->hrt_mem_bytes = 0;
 	hrt_api_irq_boot();
 	hrt_uctx_init(area);
 	hrt_futex_init();

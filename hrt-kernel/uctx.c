@@ -25,6 +25,13 @@ static u32 hrt_uctx_gen[HVM_CTX_MAX]; /* gen the root was synced for */
  * user half nobody fills while the other's is in hrt_uctx_roots[].
  */
 static struct hrt_spinlock hrt_uctx_roots_lock;
+/*
+ * A top-level entry the HRT owns in context (idx)'s root (HRT memory,
+ * hmem.c) for bind generation own_gen: kept over every copy of Linux's
+ * entries, never called stale.  own_entry 0: none.
+ */
+static u32 hrt_uctx_own_slot[HVM_CTX_MAX], hrt_uctx_own_gen[HVM_CTX_MAX];
+static u64 hrt_uctx_own_entry[HVM_CTX_MAX];
 /* Per core: the loaded context, or HRT_NO_CTX. */
 static u32 hrt_uctx_loaded[HRT_MAX_CPUS];
 
@@ -71,6 +78,9 @@ static bool hrt_uctx_sync(u32 idx)
 	wp = hrt_wp_begin(); /* roots are read-only page tables (mm.c) */
 	for (i = 0; i < 256; i++)
 		root[i] = READ_ONCE(src[i]);
+	if (hrt_uctx_own_entry[idx] &&
+	    hrt_uctx_own_gen[idx] == READ_ONCE(x->gen))
+		root[hrt_uctx_own_slot[idx]] = hrt_uctx_own_entry[idx];
 	hrt_wp_end(wp);
 	hrt_uctx_gen[idx] = READ_ONCE(x->gen);
 	HRT_EVENT(pml4_syncs, HVM_EV_PML4_SYNCS);
@@ -199,6 +209,27 @@ bool hrt_uctx_top_stale(u32 idx, u64 va)
 	if (!root || !pgd || (pgd & 0xfff) ||
 	    pgd + PAGE_SIZE > hrt_direct_map_bytes || !hrt_user_addr(va))
 		return false;
+	if (hrt_uctx_own_entry[idx] &&
+	    hrt_uctx_own_slot[idx] == HVM_PML4_INDEX(va))
+		return false;
 	src = hrt_phys_to_virt(pgd);
 	return READ_ONCE(src[HVM_PML4_INDEX(va)]) != root[HVM_PML4_INDEX(va)];
+}
+
+void hrt_uctx_own(u32 idx, u32 gen, u32 slot, u64 entry)
+{
+	u64 *root = __atomic_load_n(&hrt_uctx_roots[idx], __ATOMIC_ACQUIRE);
+	u64 old = hrt_uctx_own_entry[idx];
+	struct hrt_wp wp;
+
+	hrt_uctx_own_slot[idx] = slot;
+	hrt_uctx_own_gen[idx] = gen;
+	hrt_uctx_own_entry[idx] = entry;
+	if (!root)
+		return; /* the first load's copy puts it in */
+	wp = hrt_wp_begin();
+	/* A root synced for another process since keeps its own entry. */
+	if (entry || root[slot] == old)
+		root[slot] = entry;
+	hrt_wp_end(wp);
 }

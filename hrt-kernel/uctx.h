@@ -52,5 +52,11 @@ bool hrt_uctx_alive(u32 idx);
  * whose TLB flush reaches hvm.ko's notifier (docs/libhvm.md).
  */
 bool hrt_uctx_top_stale(u32 idx, u64 va);
+/*
+ * Puts (entry) in top-level slot (slot) of context (idx)'s root for its
+ * bind generation (gen), and keeps it over every copy of Linux's entries
+ * (HRT memory); entry 0 takes it out again.
+ */
+void hrt_uctx_own(u32 idx, u32 gen, u32 slot, u64 entry);
 
 #endif /* HRT_UCTX_H */

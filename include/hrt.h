@@ -113,6 +113,29 @@ void hrt_irq_restore(unsigned long flags);
 /* Sets this thread's limit in ns (0: the default); returns the previous one. */
 int64_t hrt_irq_limit(uint64_t ns);
 
+/*
+ * HRT memory: (size) bytes (rounded up to 2 MiB) of the HRT's own zeroed
+ * memory, mapped into the calling process with 2 MiB pages, in the HRT's
+ * view only, stored in (*p).  With HRT_MEM_CONTIG it is physically
+ * contiguous (at most 4 MiB).  It lives in a 512 GiB region libhvm
+ * reserves in Linux (PROT_NONE) at the first call, which must come from
+ * a thread that may make system calls; Linux sees nothing there, so a
+ * system call given a pointer into it fails with EFAULT (copy through
+ * ordinary memory).  A process may hold half the HRT's memory and 256
+ * allocations (-ENOMEM beyond); everything returns when it ends.
+ * -EINVAL: size 0, unknown flags, CONTIG above 4 MiB, NULL (p); -EFAULT:
+ * (p) outside the process.
+ */
+#define HRT_MEM_CONTIG 1u
+int hrt_mem_alloc(void **p, size_t size, unsigned int flags);
+/*
+ * Unmaps (p), an address hrt_mem_alloc() returned; its pages go back to
+ * the process's pool (for its next allocations) and to the HRT at its end.
+ */
+int hrt_mem_free(void *p);
+/* The physical address of HRT memory (p), or -EINVAL for any other address. */
+int64_t hrt_virt_to_phys(const void *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -271,8 +271,9 @@ struct hvm_shm_header {
 	uint64_t hrt_irqoff_ended; /* sections the HRT ended (written by it) */
 	uint64_t hrt_api_objects;  /* threads, barriers, events in use */
 	uint64_t hrt_native_live;  /* native threads not yet ended */
+	uint64_t hrt_mem_bytes; /* HRT memory mapped in processes (2 MiB pages) */
 
-	uint8_t reserved[4096 - 2176];
+	uint8_t reserved[4096 - 2184];
 };
 
 /* One physical range of ROS RAM, for the HRT's direct map. */

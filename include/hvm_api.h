@@ -46,12 +46,28 @@
 #define HVM_API_IRQ_RESTORE	14 /* (flags) -> 0; IF as in (flags) */
 #define HVM_API_IRQ_LIMIT	15 /* (ns, 0 = default) -> previous limit in ns */
 #define HVM_API_THREAD_SELF	16 /* () -> native thread's handle, or 0 */
-#define HVM_API_COUNT		17
+#define HVM_API_MEM_ALLOC	17 /* (size, flags, region) -> address */
+#define HVM_API_MEM_FREE	18 /* (address) -> 0 */
+#define HVM_API_VIRT_TO_PHYS	19 /* (address) -> physical address */
+#define HVM_API_COUNT		20
 
 /* hrt_thread_create() flags the HRT knows. */
 #define HVM_API_THREAD_NOSYS                                                   \
 	HVM_U64(1) /* no Linux partner: calls get -ENOSYS */
 #define HVM_API_THREAD_FLAGS HVM_API_THREAD_NOSYS
+
+/* hrt_mem_alloc() flags the HRT knows. */
+#define HVM_API_MEM_CONTIG HVM_U64(1) /* physically contiguous (<= 4 MiB) */
+#define HVM_API_MEM_FLAGS  HVM_API_MEM_CONTIG
+/*
+ * HRT memory of a process lives in one region of its address space, of
+ * this size and alignment (one top-level page-table entry), which libhvm
+ * reserves in Linux (PROT_NONE) so that Linux never maps anything there;
+ * the HRT maps its own pages there in its view only, 2 MiB at a time.
+ */
+#define HVM_API_MEM_REGION HVM_U64(0x8000000000) /* 512 GiB */
+#define HVM_API_MEM_PAGE   HVM_U64(0x200000)	 /* 2 MiB */
+#define HVM_API_MEM_ALLOCS 256 /* live allocations per process */
 
 /* Limits the HRT enforces (documented in docs/hrt-api.md). */
 #define HVM_API_OBJECTS	     4096 /* threads, barriers, events in all */

@@ -132,10 +132,11 @@ struct hvm_stats {
 	__u64 heartbeat;
 	struct hvm_hrt_counters hrt; /* the HRT's own, since its last boot */
 	/* ABI 7, the aerokernel API (hvm_api.h), now: */
-	__u64 api_objects;  /* native threads, barriers, events in use */
-	__u64 native_live;  /* native threads not yet ended */
-	__u64 irqoff_ended; /* interrupt-off sections the watchdog ended */
-	__u64 irqoff_nmis;  /* NMIs it sent for them, all cores */
+	__u64 api_objects;   /* native threads, barriers, events in use */
+	__u64 native_live;   /* native threads not yet ended */
+	__u64 irqoff_ended;  /* interrupt-off sections the watchdog ended */
+	__u64 irqoff_nmis;   /* NMIs it sent for them, all cores */
+	__u64 hrt_mem_bytes; /* HRT memory mapped in processes, 2 MiB pages */
 };
 
 /*

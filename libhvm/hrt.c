@@ -271,6 +271,73 @@ HVM_EXPORT int hrt_event_destroy(struct hrt_event *e)
 	return (int)hvm_api_call(HVM_API_EVENT_DESTROY, (long)e, 0, 0, 0, 0);
 }
 
+/* The process's HRT-memory region, reserved in Linux at the first call. */
+static uintptr_t hvm_mem_region;
+
+static long hvm_mem_reserve(void)
+{
+	size_t len = 2 * HVM_API_MEM_REGION;
+	uintptr_t p, a, r;
+
+	r = __atomic_load_n(&hvm_mem_region, __ATOMIC_ACQUIRE);
+	if (r)
+		return (long)r;
+	/* Twice the size, then the aligned half is kept: one top-level entry. */
+	p = (uintptr_t)mmap(NULL, len, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if ((void *)p == MAP_FAILED)
+		return -errno;
+	a = (p + HVM_API_MEM_REGION - 1) & ~(uintptr_t)(HVM_API_MEM_REGION - 1);
+	if (a > p)
+		munmap((void *)p, a - p);
+	if (p + len > a + HVM_API_MEM_REGION)
+		munmap((void *)(a + HVM_API_MEM_REGION),
+		       p + len - a - HVM_API_MEM_REGION);
+	r = 0;
+	/* Two threads at once: one reservation stays, the other goes. */
+	if (!__atomic_compare_exchange_n(&hvm_mem_region, &r, a, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		munmap((void *)a, HVM_API_MEM_REGION);
+		return (long)r;
+	}
+	return (long)a;
+}
+
+HVM_EXPORT int hrt_mem_alloc(void **p, size_t size, unsigned int flags)
+{
+	long region, r;
+	int e;
+
+	if (!hvm_cpl0())
+		return -ENOTSUP;
+	e = hvm_user_ptr(p);
+	if (e)
+		return e;
+	if (!hvm_api(HVM_API_MEM_ALLOC))
+		return -ENOSYS;
+	*p = NULL;
+	if (!size || (flags & ~HVM_API_MEM_FLAGS))
+		return -EINVAL;
+	region = hvm_mem_reserve();
+	if (region < 0)
+		return (int)region;
+	r = hvm_api_call(HVM_API_MEM_ALLOC, (long)size, flags, region, 0, 0);
+	if (r < 0)
+		return (int)r;
+	*p = (void *)(uintptr_t)r;
+	return 0;
+}
+
+HVM_EXPORT int hrt_mem_free(void *p)
+{
+	return (int)hvm_api_call(HVM_API_MEM_FREE, (long)p, 0, 0, 0, 0);
+}
+
+HVM_EXPORT int64_t hrt_virt_to_phys(const void *p)
+{
+	return hvm_api_call(HVM_API_VIRT_TO_PHYS, (long)p, 0, 0, 0, 0);
+}
+
 HVM_EXPORT unsigned long hrt_irq_save(void)
 {
 	return (unsigned long)hvm_api_call(HVM_API_IRQ_SAVE, 0, 0, 0, 0, 0);

@@ -276,6 +276,7 @@ static long ros_ioc_stats(struct ros_dev *rd, void __user *up)
 	st.api_objects = READ_ONCE(rd->hdr->hrt_api_objects);
 	st.native_live = READ_ONCE(rd->hdr->hrt_native_live);
 	st.irqoff_ended = READ_ONCE(rd->hdr->hrt_irqoff_ended);
+	st.hrt_mem_bytes = READ_ONCE(rd->hdr->hrt_mem_bytes);
 	st.irqoff_nmis = 0;
 	for (i = 0; i < HVM_MAX_HRT_CPUS; i++)
 		st.irqoff_nmis += READ_ONCE(rd->hdr->hrt_irqoff_nmi[i]);

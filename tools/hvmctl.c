@@ -311,6 +311,8 @@ static int cmd_stats(int fd)
 	P(native_live);
 	P(irqoff_ended);
 	P(irqoff_nmis);
+	printf("hrt_mem_bytes: %llu (2 MiB pages)\n",
+	       (unsigned long long)s.hrt_mem_bytes);
 #undef P
 	return EX_OK;
 }

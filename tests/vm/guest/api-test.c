@@ -23,6 +23,7 @@
  */
 static int exec_mode;
 static int ncores;
+static long stat_of(const char *name);
 
 static int cpl(void)
 {
@@ -500,6 +501,132 @@ GUEST_TEST(irq_runaway)
 	return 0;
 }
 
+/* HRT memory: zeroed, 2 MiB pages, contiguous on request, quota, bad input. */
+#define MIB (1ul << 20)
+static long t_touch(void *arg)
+{
+	volatile long *q = arg;
+	long i, s = 0;
+
+	for (i = 0; i < (long)(MIB / sizeof(long)); i += 512) {
+		q[i] = i;
+		s += q[i];
+	}
+	return s;
+}
+
+static long f_mem(void *arg)
+{
+	long *out = arg, r;
+	char *p = NULL, *c = NULL, *q[512];
+	void *kp = (void *)0xffff888000001000ul;
+	struct hrt_thread *t;
+	int64_t ph, ph2;
+	size_t i;
+	int n = 0, k, bad = 0;
+
+	r = hrt_mem_alloc((void **)&p, 5 * MIB, 0);
+	out[n++] = r;
+	if (r)
+		return n;
+	for (i = 0; i < 5 * MIB; i += 4096)
+		bad += p[i] != 0 || p[i + 4095] != 0;
+	for (i = 0; i < 5 * MIB; i += 4096)
+		p[i] = (char)(i >> 12);
+	for (i = 0; i < 5 * MIB; i += 4096)
+		bad += p[i] != (char)(i >> 12);
+	out[n++] = bad; /* zeroed, then holds what was written */
+	ph = hrt_virt_to_phys(p);
+	ph2 = hrt_virt_to_phys(p + 4096 + 5);
+	out[n++] = ph > 0 && !(ph & (2 * MIB - 1)) && ph2 == ph + 4096 + 5;
+	/* A native thread without partner uses it: mapped, no fault. */
+	r = hrt_thread_create(&t, t_touch, p + 2 * MIB, -1, HRT_THREAD_NOSYS);
+	out[n++] = r ? r : hrt_thread_join(t, &r) ? -1 : r > 0;
+	r = hrt_mem_alloc((void **)&c, 3 * MIB, HRT_MEM_CONTIG);
+	out[n++] = r;
+	out[n++] = !r && hrt_virt_to_phys(c + 2 * MIB) ==
+				 hrt_virt_to_phys(c) + (int64_t)(2 * MIB);
+	if (!r)
+		hrt_mem_free(c);
+	out[n++] = hrt_mem_alloc((void **)&c, 5 * MIB, HRT_MEM_CONTIG);
+	out[n++] = hrt_mem_alloc((void **)&c, 0, 0);
+	out[n++] = hrt_mem_alloc((void **)&c, MIB, 0x10);
+	out[n++] = hrt_mem_alloc(NULL, MIB, 0);
+	out[n++] = hrt_mem_alloc(kp, MIB, 0);
+	out[n++] = hrt_virt_to_phys(&r);
+	out[n++] = hrt_virt_to_phys(kp);
+	out[n++] = hrt_mem_free(p);
+	out[n++] = hrt_mem_free(p);
+	out[n++] = hrt_mem_free(p + 4096);
+	out[n++] = hrt_virt_to_phys(p);
+	/* The quota: half the HRT's memory; then all back. */
+	for (k = 0; k < 512; k++)
+		if (hrt_mem_alloc((void **)&q[k], 2 * MIB, 0))
+			break;
+	out[n++] = k;
+	out[n++] = hrt_mem_alloc((void **)&p, 2 * MIB, 0);
+	for (r = 0; r < k; r++)
+		bad += hrt_mem_free(q[r]) != 0;
+	out[n++] = bad;
+	out[n++] = hrt_mem_alloc((void **)&p, 2 * MIB, 0);
+	out[n++] = !p[0] && !p[2 * MIB - 1]; /* a reused page is zeroed */
+	hrt_mem_free(p);
+	return n;
+}
+
+GUEST_TEST(memory)
+{
+	static const struct {
+		const char *what;
+		long want;
+	} want[] = {
+		{ "5 MiB", 0 },
+		{ "zeroed, then holds what was written (bad pages)", 0 },
+		{ "hrt_virt_to_phys: 2 MiB aligned, offsets kept", 1 },
+		{ "a NOSYS native thread uses it", 1 },
+		{ "3 MiB contiguous", 0 },
+		{ "contiguous across its 2 MiB pages", 1 },
+		{ "contiguous 5 MiB", -EINVAL },
+		{ "size 0", -EINVAL },
+		{ "unknown flag", -EINVAL },
+		{ "NULL pointer", -EINVAL },
+		{ "kernel pointer", -EFAULT },
+		{ "virt_to_phys of other memory", -EINVAL },
+		{ "virt_to_phys of a kernel address", -EINVAL },
+		{ "free", 0 },
+		{ "free twice", -EINVAL },
+		{ "free inside", -EINVAL },
+		{ "virt_to_phys after free", -EINVAL },
+		{ "", 0 },
+		{ "past the quota", -ENOMEM },
+		{ "freed them all", 0 },
+		{ "a new allocation after", 0 },
+		{ "a reused page is zeroed", 1 },
+	};
+	long out[32], n = on_hrt(f_mem, out);
+	size_t i;
+
+	check(n == (long)(sizeof(want) / sizeof(want[0])), "ran", "%ld", n);
+	for (i = 0;
+	     n > 0 && i < (size_t)n && i < sizeof(want) / sizeof(want[0]);
+	     i++) {
+		if (i == 17) {
+			/* 128 MiB HRT: its half less the 2 contiguous MiB held */
+			check(out[i] >= 8 && out[i] < 64,
+			      "2 MiB allocations up to the quota", "%ld made",
+			      out[i]);
+			continue;
+		}
+		check(out[i] == want[i].want, want[i].what, "%ld, want %ld",
+		      out[i], want[i].want);
+	}
+	/* Counts mapped memory: freed pages wait in the process's pool. */
+	n = stat_of("hrt_mem_bytes");
+	check(n == 0, "hvmctl stats: hrt_mem_bytes 0 after the frees", "%ld",
+	      n);
+	return 0;
+}
+
 /* Linux code: every call -ENOTSUP, nothing made. */
 GUEST_TEST(from_linux)
 {
@@ -531,6 +658,10 @@ GUEST_TEST(from_linux)
 	      "irq_save, interrupts still on", NULL);
 	hrt_irq_restore(0);
 	check(rflags() & 0x200, "irq_restore(0) changed nothing", NULL);
+	check(hrt_mem_alloc((void **)&t, 4096, 0) == -ENOTSUP && !t &&
+		      hrt_mem_free(&t) == -ENOTSUP &&
+		      hrt_virt_to_phys(&t) == -ENOTSUP,
+	      "memory", NULL);
 	return 0;
 }
 
@@ -551,10 +682,12 @@ static long f_hold(void *arg)
 {
 	struct hrt_thread *t;
 	struct hrt_barrier *b;
+	void *m;
 	int i;
 
 	(void)arg;
-	if (hrt_event_create(&many_go) || hrt_barrier_create(&b, 5))
+	if (hrt_event_create(&many_go) || hrt_barrier_create(&b, 5) ||
+	    hrt_mem_alloc(&m, 4 << 20, 0))
 		return -1;
 	for (i = 0; i < 4; i++)
 		hrt_thread_create(&t, i & 1 ? t_spin : t_wait, NULL, -1,
@@ -613,6 +746,8 @@ GUEST_TEST(kill_holder)
 	check(r == 0, "the HRT serves the next process", "%ld", r);
 	objs = stat_of("api_objects");
 	check(objs == 0, "its objects are gone", "api_objects %ld", objs);
+	objs = stat_of("hrt_mem_bytes");
+	check(objs == 0, "its HRT memory is back", "hrt_mem_bytes %ld", objs);
 	return 0;
 }
 
