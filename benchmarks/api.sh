@@ -18,7 +18,7 @@ err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 
 rc=0
-timeout -k 5 960 "$O/hvm/hvm-run" --cores "$cores" --mem 1G:128M --accel "$accel" \
+timeout -k 5 960 "$O/hvm/hvm-run" --cores "$cores" --mem 1G:512M --accel "$accel" \
 	--timeout 900 -- hvm-api-bench ${API_BENCH_ITERS:+-n "$API_BENCH_ITERS"} \
 	>"$out" 2>"$err" || rc=$?
 

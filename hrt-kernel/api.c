@@ -55,6 +55,9 @@ const void *const hrt_api_fns[HVM_API_COUNT] = {
 	[HVM_API_MEM_ALLOC] = hrt_api_mem_alloc,
 	[HVM_API_MEM_FREE] = hrt_api_mem_free,
 	[HVM_API_VIRT_TO_PHYS] = hrt_api_virt_to_phys,
+	[HVM_API_WPROTECT] = hrt_api_wprotect,
+	[HVM_API_WUNPROTECT] = hrt_api_wunprotect,
+	[HVM_API_DIRTY_SCAN] = hrt_api_dirty_scan,
 };
 
 struct hrt_api_frame *hrt_api_frame(void)

@@ -7,6 +7,7 @@
 #include "types.h"
 
 struct hrt_uthread;
+struct hrt_regs;
 
 /*
  * At the top of the calling thread's kernel stack while a call runs
@@ -78,11 +79,22 @@ s64 hrt_api_virt_to_phys(u64 addr);
 /* Returns the HRT memory of every ended process to the HRT. */
 void hrt_hmem_sweep(void);
 
+/* wprotect.c */
+s64 hrt_api_wprotect(u64 addr, u64 len, u64 handler, u64 arg);
+s64 hrt_api_wunprotect(u64 addr, u64 len);
+s64 hrt_api_dirty_scan(u64 addr, u64 len, u64 bitmap, u64 clear);
+/*
+ * A present-page write fault of (u) at (va) (frame (r), interrupts off):
+ * 1 when it was a protected page of HRT memory whose handler let it be
+ * written (make the write again), -1 when the handler refused (SIGSEGV),
+ * 0 when it is none of wprotect's business.
+ */
+int hrt_wp_fault(struct hrt_uthread *u, struct hrt_regs *r, u64 va);
+
 /* irq.c */
 s64 hrt_api_irq_save(void);
 s64 hrt_api_irq_restore(u64 flags);
 s64 hrt_api_irq_limit(u64 ns);
-struct hrt_regs;
 /*
  * An NMI on this core at (r): when hvm.ko's watchdog sent it for an
  * interrupt-off section past its limit, ends the section's thread (the

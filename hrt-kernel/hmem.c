@@ -3,6 +3,7 @@
 #include "api.h"
 #include "boot.h"
 #include "buddy.h"
+#include "hmem.h"
 #include "log.h"
 #include "mm.h"
 #include "string.h"
@@ -11,37 +12,9 @@
 #include "uthread.h"
 #include "x86.h"
 
-#define PTE_U	    (1ull << 2)
-#define HMEM_ORDER  9 /* 2 MiB in pages */
-#define HMEM_TABLE  (PTE_P | PTE_W | PTE_U)
-#define HMEM_LEAF   (PTE_P | PTE_W | PTE_U | PTE_PS | PTE_NX)
 #define HMEM_CONTIG (HVM_API_MEM_PAGE * 2) /* the buddy's largest block */
 
-/*
- * A process's HRT memory, per context slot and bind generation.  The
- * region (one top-level entry, HVM_API_MEM_REGION) is libhvm's reservation
- * in Linux; the HRT's page tables for it (one PDPT, PDs with 2 MiB leaves)
- * exist in its view only.  Addresses are handed out upwards and never
- * reused; freed 2 MiB pages go to the process's own free list, for its
- * next allocations (another core may still hold a TLB entry of them, and
- * only the same process may meet it), and back to the HRT at its end.
- * Under its lock, taken with interrupts off.
- */
-struct hrt_hmem_alloc {
-	u64 va, len;
-	u32 order; /* HMEM_ORDER, or the order of one contiguous block */
-};
-
-static struct hrt_hmem {
-	struct hrt_spinlock lock;
-	bool active;
-	u32 gen, slot;
-	u64 base, next; /* region, next free address in it */
-	u64 *pdpt;
-	u64 used;      /* bytes mapped now */
-	u64 free_list; /* chunks freed: phys | order, linked through them */
-	struct hrt_hmem_alloc a[HVM_API_MEM_ALLOCS];
-} hrt_hmem[HVM_CTX_MAX];
+struct hrt_hmem hrt_hmem[HVM_CTX_MAX];
 
 static u64 hrt_hmem_quota_bytes;
 
@@ -77,12 +50,9 @@ static void hrt_hmem_teardown(u32 idx, struct hrt_hmem *m)
 			continue;
 		for (off = 0; off < a->len;
 		     off += HVM_API_MEM_PAGE << (a->order - HMEM_ORDER)) {
-			u64 va = a->va + off;
-			u64 *pd = hrt_phys_to_virt(m->pdpt[(va >> 30) & 511] &
-						   PTE_ADDR);
+			u64 *e = hrt_hmem_pde(m, a->va + off);
 
-			hrt_pages_free(hrt_phys_to_virt(pd[(va >> 21) & 511] &
-							PTE_ADDR),
+			hrt_pages_free(hrt_phys_to_virt(hrt_hmem_chunk(*e)),
 				       a->order);
 		}
 		hrt_hmem_count(-(s64)a->len);
@@ -93,10 +63,21 @@ static void hrt_hmem_teardown(u32 idx, struct hrt_hmem *m)
 		hrt_pages_free(hrt_phys_to_virt(c & PTE_ADDR),
 			       (unsigned int)(c & 0xfff));
 	}
-	for (j = 0; j < 512; j++)
-		if (m->pdpt[j])
-			hrt_pages_free(hrt_phys_to_virt(m->pdpt[j] & PTE_ADDR),
-				       0);
+	for (j = 0; j < 512; j++) {
+		u64 *pd;
+		int k;
+
+		if (!m->pdpt[j])
+			continue;
+		pd = hrt_phys_to_virt(m->pdpt[j] & PTE_ADDR);
+		/* Page tables of split 2 MiB pages (wprotect.c). */
+		for (k = 0; k < 512; k++)
+			if ((pd[k] & PTE_P) && !(pd[k] & PTE_PS))
+				hrt_pages_free(
+					hrt_phys_to_virt(pd[k] & PTE_ADDR), 0);
+		hrt_pages_free(pd, 0);
+	}
+	memset(m->wp, 0, sizeof(m->wp));
 	hrt_pages_free(m->pdpt, 0);
 	m->pdpt = NULL;
 	m->free_list = 0;
@@ -108,6 +89,30 @@ static bool hrt_hmem_stale(u32 idx, struct hrt_hmem *m)
 {
 	return m->active && (!hrt_uctx_alive(idx) ||
 			     READ_ONCE(hrt_area->ctx[idx].gen) != m->gen);
+}
+
+bool hrt_hmem_live(u32 idx, struct hrt_hmem *m)
+{
+	return m->active && !hrt_hmem_stale(idx, m);
+}
+
+u64 *hrt_hmem_pde(struct hrt_hmem *m, u64 va)
+{
+	u64 e;
+
+	if (!m->pdpt || va < m->base || va >= m->base + HVM_API_MEM_REGION)
+		return NULL;
+	e = m->pdpt[(va >> 30) & 511];
+	if (!e)
+		return NULL;
+	return (u64 *)hrt_phys_to_virt(e & PTE_ADDR) + ((va >> 21) & 511);
+}
+
+u64 hrt_hmem_chunk(u64 pde)
+{
+	if (pde & PTE_PS)
+		return pde & PTE_ADDR;
+	return *(u64 *)hrt_phys_to_virt(pde & PTE_ADDR) & PTE_ADDR;
 }
 
 void hrt_hmem_sweep(void)
@@ -292,17 +297,19 @@ s64 hrt_api_mem_free(u64 addr)
 		step = HVM_API_MEM_PAGE << (a->order - HMEM_ORDER);
 		for (off = 0; off < a->len; off += HVM_API_MEM_PAGE) {
 			va = a->va + off;
-			pd = hrt_phys_to_virt(m->pdpt[(va >> 30) & 511] &
-					      PTE_ADDR);
+			pd = hrt_hmem_pde(m, va);
 			/* The block's head goes to the free list, once. */
 			if (!(off % step)) {
-				u64 c = pd[(va >> 21) & 511] & PTE_ADDR;
+				u64 c = hrt_hmem_chunk(*pd);
 
 				*(u64 *)hrt_phys_to_virt(c) = m->free_list;
 				m->free_list = c | a->order;
 			}
-			pd[(va >> 21) & 511] = 0;
-			hrt_invlpg(va);
+			if (!(*pd & PTE_PS))
+				hrt_pages_free(hrt_phys_to_virt(*pd & PTE_ADDR),
+					       0);
+			*pd = 0;
+			hrt_uctx_flush_range(u->ctx, va, HVM_API_MEM_PAGE);
 		}
 		m->used -= a->len;
 		hrt_hmem_count(-(s64)a->len);
@@ -328,10 +335,10 @@ s64 hrt_api_virt_to_phys(u64 addr)
 	hrt_spin_lock(&m->lock);
 	if (m->active && !hrt_hmem_stale(u->ctx, m) && addr >= m->base &&
 	    addr < m->next && m->pdpt[(addr >> 30) & 511]) {
-		pd = hrt_phys_to_virt(m->pdpt[(addr >> 30) & 511] & PTE_ADDR);
-		e = pd[(addr >> 21) & 511];
+		pd = hrt_hmem_pde(m, addr);
+		e = pd ? *pd : 0;
 		if (e & PTE_P)
-			ret = (s64)((e & PTE_ADDR) +
+			ret = (s64)(hrt_hmem_chunk(e) +
 				    (addr & (HVM_API_MEM_PAGE - 1)));
 	}
 	hrt_spin_unlock(&m->lock);

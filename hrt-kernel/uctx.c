@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* uctx.c - merged address spaces: shared roots, lazy loads, TLB flush acks. */
 #include "uctx.h"
+#include "apic.h"
 #include "boot.h"
 #include "buddy.h"
 #include "log.h"
@@ -8,6 +9,7 @@
 #include "smp.h"
 #include "string.h"
 #include "sync.h"
+#include "timer.h"
 #include "x86.h"
 
 struct hvm_chan_area *hrt_area;
@@ -214,6 +216,51 @@ bool hrt_uctx_top_stale(u32 idx, u64 va)
 		return false;
 	src = hrt_phys_to_virt(pgd);
 	return READ_ONCE(src[HVM_PML4_INDEX(va)]) != root[HVM_PML4_INDEX(va)];
+}
+
+void hrt_uctx_flush_range(u32 idx, u64 va, u64 len)
+{
+	struct hvm_ctx *x = &hrt_area->ctx[idx];
+	u32 me = hrt_cpu_id(), i;
+	u64 seq, pending, t0, p;
+
+	if (hrt_uctx_loaded[me] == idx) {
+		if (len > 64 * PAGE_SIZE) {
+			hrt_mm_load_root(hrt_virt_to_phys(hrt_uctx_roots[idx]));
+			HRT_EVENT(cr3_loads, HVM_EV_CR3_LOADS);
+		} else {
+			for (p = va & ~(PAGE_SIZE - 1); p < va + len;
+			     p += PAGE_SIZE)
+				hrt_invlpg(p);
+		}
+		HRT_EVENT(tlb_flushes, HVM_EV_TLB_FLUSHES);
+	}
+	pending = __atomic_load_n(&x->hrt_active, __ATOMIC_SEQ_CST) &
+		  ~(1ull << me);
+	if (!pending)
+		return;
+	seq = __atomic_add_fetch(&x->flush_seq, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < hrt_ncpus; i++)
+		if (pending & (1ull << i))
+			hrt_apic_send_ipi(hrt_cpus[i].apic_id,
+					  HVM_HRT_VEC_CHAN);
+	t0 = hrt_rdtsc();
+	while (pending) {
+		for (i = 0; i < hrt_ncpus; i++) {
+			if (!(pending & (1ull << i)))
+				continue;
+			if (!(READ_ONCE(x->hrt_active) & (1ull << i)) ||
+			    (s64)(READ_ONCE(x->flush_ack[i]) - seq) >= 0)
+				pending &= ~(1ull << i);
+		}
+		if (pending && hrt_rdtsc() - t0 > hrt_tsc_khz * 100) {
+			hrt_printf(
+				"hrt: ctx %u: cores %lx did not flush in 100 ms\n",
+				idx, pending);
+			break;
+		}
+		hrt_pause();
+	}
 }
 
 void hrt_uctx_own(u32 idx, u32 gen, u32 slot, u64 entry)

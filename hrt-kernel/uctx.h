@@ -58,5 +58,13 @@ bool hrt_uctx_top_stale(u32 idx, u64 va);
  * (HRT memory); entry 0 takes it out again.
  */
 void hrt_uctx_own(u32 idx, u32 gen, u32 slot, u64 entry);
+/*
+ * After the HRT changed its own entries for [va, va + len) of context
+ * (idx) (HRT memory): flushes this core and every other core that has the
+ * context loaded, as hvm.ko's flush requests do (flush_seq, the channel
+ * IPI, flush_ack).  Waits 100 ms at most for each (logged): a core in an
+ * interrupt-off section answers when it ends.  Interrupts off.
+ */
+void hrt_uctx_flush_range(u32 idx, u64 va, u64 len);
 
 #endif /* HRT_UCTX_H */

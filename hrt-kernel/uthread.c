@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* uthread.c - HRT threads running process code: entry, forwarding of calls and faults, end. */
 #include "uthread.h"
+#include "api.h"
 #include "boot.h"
 #include "chan.h"
 #include "futex.h"
@@ -456,6 +457,15 @@ static int hrt_uthread_page_fault(struct hrt_uthread *u, struct hrt_regs *r,
 	u64 key = (va & ~0xfffull) | (r->error & 0xfff), args[6] = { 0 };
 	s64 rep;
 
+	/* HRT memory the process write-protected: its handler decides. */
+	if ((r->error & (PF_WRITE | PF_PRESENT)) == (PF_WRITE | PF_PRESENT)) {
+		int w = hrt_wp_fault(u, r, va);
+
+		if (w > 0)
+			return 0;
+		if (w < 0)
+			return hvm_fault_reply_signal(HVM_FAULT_ACCERR, code);
+	}
 	if (key != u->last_fault) {
 		u->last_fault = key;
 		u->fault_spurious = 0;

@@ -136,6 +136,30 @@ int hrt_mem_free(void *p);
 /* The physical address of HRT memory (p), or -EINVAL for any other address. */
 int64_t hrt_virt_to_phys(const void *p);
 
+/*
+ * Write protection of HRT memory (page-aligned (addr), (len)): a write
+ * made on the HRT to the range faults into (handler)(fault_addr, arg),
+ * run on the HRT in the faulting thread, on its stack, with its FP state
+ * saved around (no Linux signal).  The handler returning 0 makes that
+ * page writable again and the write is made again; non-zero delivers
+ * SIGSEGV (SEGV_ACCERR) as Linux would.  The HRT changes only its own
+ * page tables (2 MiB pages are split into 4 KiB ones).  Only HRT memory
+ * (hrt_mem_alloc) for now: any other range is -EINVAL; -EBUSY: overlaps
+ * a protected range; -ENOSPC: 16 ranges per process; -EFAULT: a handler
+ * outside the process.  hrt_wunprotect() takes exactly such a range.
+ */
+int hrt_wprotect(void *addr, size_t len,
+		 int (*handler)(void *fault_addr, void *arg), void *arg);
+int hrt_wunprotect(void *addr, size_t len);
+/*
+ * Which pages of HRT memory [addr, addr + len) were written since the
+ * last clear: bit i of (bitmap) (len / 4096 bits, in 64-bit words) for
+ * page i; (clear) non-zero starts a new interval.  Returns the number of
+ * dirty pages.  Writes made by Linux (it cannot see this memory) are
+ * none; a 2 MiB page never scanned before counts whole if it was written.
+ */
+int hrt_dirty_scan(void *addr, size_t len, uint64_t *bitmap, int clear);
+
 #ifdef __cplusplus
 }
 #endif

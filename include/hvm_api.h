@@ -49,7 +49,10 @@
 #define HVM_API_MEM_ALLOC	17 /* (size, flags, region) -> address */
 #define HVM_API_MEM_FREE	18 /* (address) -> 0 */
 #define HVM_API_VIRT_TO_PHYS	19 /* (address) -> physical address */
-#define HVM_API_COUNT		20
+#define HVM_API_WPROTECT	20 /* (addr, len, handler, arg) -> 0 */
+#define HVM_API_WUNPROTECT	21 /* (addr, len) -> 0 */
+#define HVM_API_DIRTY_SCAN	22 /* (addr, len, bitmap, clear) -> dirty pages */
+#define HVM_API_COUNT		23
 
 /* hrt_thread_create() flags the HRT knows. */
 #define HVM_API_THREAD_NOSYS                                                   \
@@ -68,6 +71,7 @@
 #define HVM_API_MEM_REGION HVM_U64(0x8000000000) /* 512 GiB */
 #define HVM_API_MEM_PAGE   HVM_U64(0x200000)	 /* 2 MiB */
 #define HVM_API_MEM_ALLOCS 256 /* live allocations per process */
+#define HVM_API_WP_RANGES  16  /* write-protected ranges per process */
 
 /* Limits the HRT enforces (documented in docs/hrt-api.md). */
 #define HVM_API_OBJECTS	     4096 /* threads, barriers, events in all */

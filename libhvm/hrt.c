@@ -338,6 +338,40 @@ HVM_EXPORT int64_t hrt_virt_to_phys(const void *p)
 	return hvm_api_call(HVM_API_VIRT_TO_PHYS, (long)p, 0, 0, 0, 0);
 }
 
+HVM_EXPORT int hrt_wprotect(void *addr, size_t len,
+			    int (*handler)(void *fault_addr, void *arg),
+			    void *arg)
+{
+	return (int)hvm_api_call(HVM_API_WPROTECT, (long)addr, (long)len,
+				 (long)handler, (long)arg, 0);
+}
+
+HVM_EXPORT int hrt_wunprotect(void *addr, size_t len)
+{
+	return (int)hvm_api_call(HVM_API_WUNPROTECT, (long)addr, (long)len, 0,
+				 0, 0);
+}
+
+HVM_EXPORT int hrt_dirty_scan(void *addr, size_t len, uint64_t *bitmap,
+			      int clear)
+{
+	size_t words = (len / 4096 + 63) / 64, i;
+	int e;
+
+	if (!hvm_cpl0())
+		return -ENOTSUP;
+	e = hvm_user_ptr(bitmap);
+	if (e)
+		return e;
+	if (!len)
+		return -EINVAL;
+	/* Present and writable before the HRT copies into it. */
+	for (i = 0; i < words; i++)
+		bitmap[i] = 0;
+	return (int)hvm_api_call(HVM_API_DIRTY_SCAN, (long)addr, (long)len,
+				 (long)bitmap, clear, 0);
+}
+
 HVM_EXPORT unsigned long hrt_irq_save(void)
 {
 	return (unsigned long)hvm_api_call(HVM_API_IRQ_SAVE, 0, 0, 0, 0, 0);

@@ -627,6 +627,161 @@ GUEST_TEST(memory)
 	return 0;
 }
 
+/* Write protection and dirty scans of HRT memory. */
+static volatile long wp_hits, wp_cpl;
+static void *volatile wp_addr;
+
+static int wp_allow(void *fault_addr, void *arg)
+{
+	wp_hits += (long)arg;
+	wp_addr = fault_addr;
+	wp_cpl = cpl();
+	return 0;
+}
+
+static char *wp_mem;
+
+static long t_wp_write(void *arg)
+{
+	wp_mem[(long)arg] = 7;
+	return wp_mem[(long)arg];
+}
+
+static long f_wp(void *arg)
+{
+	long *out = arg, r;
+	uint64_t bm[16];
+	struct hrt_thread *t;
+	volatile char *p;
+	int n = 0, i;
+
+	if (hrt_mem_alloc((void **)(void *)&p, 4 * MIB, 0))
+		return -1;
+	wp_mem = (char *)p;
+	p[5] = 9; /* written before: kept */
+	wp_hits = 0;
+	out[n++] = hrt_wprotect((void *)p, 8 * 4096, wp_allow, (void *)1);
+	p[0] = 1;
+	out[n++] = wp_hits == 1 && wp_addr == (void *)p && wp_cpl == 0;
+	p[1] = 2;
+	out[n++] = wp_hits; /* same page: no second call */
+	p[4096 + 3] = 3;
+	(void)p[5 * 4096];
+	p[8 * 4096] = 4; /* outside */
+	out[n++] = wp_hits;
+	out[n++] = p[0] == 1 && p[1] == 2 && p[5] == 9 && p[4096 + 3] == 3;
+	/* In a NOSYS native thread: its handler runs in it, at CPL 0. */
+	wp_cpl = -1;
+	r = hrt_thread_create(&t, t_wp_write, (void *)(6 * 4096l), -1,
+			      HRT_THREAD_NOSYS);
+	out[n++] = r ? r : hrt_thread_join(t, &r) ? -2 : r;
+	out[n++] = wp_hits == 3 && wp_cpl == 0;
+	out[n++] = hrt_wprotect((void *)p + 4096, 4096, wp_allow, NULL);
+	out[n++] = hrt_wprotect((void *)bm, 4096, wp_allow, NULL);
+	out[n++] = hrt_wprotect((void *)p + 100, 4096, wp_allow, NULL);
+	out[n++] = hrt_wprotect((void *)p + MIB, 4096,
+				(int (*)(void *, void *))0xffff888000001000ul,
+				NULL);
+	out[n++] = hrt_wunprotect((void *)p, 8 * 4096);
+	out[n++] = hrt_wunprotect((void *)p, 8 * 4096);
+	p[2 * 4096] = 5;
+	out[n++] = wp_hits;
+	/* Dirty scans: the two pages written since the clear, then none. */
+	hrt_dirty_scan((void *)p, 4 * MIB, bm, 1);
+	p[3 * 4096] = 1;
+	p[700 * 4096 + 17] = 1;
+	r = hrt_dirty_scan((void *)p, 4 * MIB, bm, 1);
+	out[n++] = r;
+	for (i = 0, r = 0; i < 16; i++)
+		r += __builtin_popcountll(bm[i]);
+	out[n++] = r == 2 && (bm[0] & (1ull << 3)) &&
+		   (bm[700 / 64] & (1ull << (700 % 64)));
+	out[n++] = hrt_dirty_scan((void *)p, 4 * MIB, bm, 1);
+	out[n++] = hrt_dirty_scan((void *)p, 4 * MIB, NULL, 1);
+	out[n++] = hrt_dirty_scan((void *)bm, 4096, bm, 1);
+	hrt_mem_free((void *)p);
+	return n;
+}
+
+GUEST_TEST(wprotect)
+{
+	static const struct {
+		const char *what;
+		long want;
+	} want[] = {
+		{ "8 pages protected", 0 },
+		{ "a write calls the handler on the HRT, CPL 0, its address",
+		  1 },
+		{ "the same page again: no call", 1 },
+		{ "next page: one call; a read or outside: none", 2 },
+		{ "every write made", 1 },
+		{ "a native thread's write", 7 },
+		{ "its handler ran in it at CPL 0", 1 },
+		{ "overlap", -EBUSY },
+		{ "not HRT memory", -EINVAL },
+		{ "unaligned", -EINVAL },
+		{ "kernel handler", -EFAULT },
+		{ "unprotect", 0 },
+		{ "unprotect twice", -EINVAL },
+		{ "unprotected: no call", 3 },
+		{ "dirty scan: 2 pages written", 2 },
+		{ "their bits", 1 },
+		{ "none since", 0 },
+		{ "NULL bitmap", -EINVAL },
+		{ "dirty scan of other memory", -EINVAL },
+	};
+	long out[32], n = on_hrt(f_wp, out);
+	size_t i;
+
+	check(n == (long)(sizeof(want) / sizeof(want[0])), "ran", "%ld", n);
+	for (i = 0;
+	     n > 0 && i < (size_t)n && i < sizeof(want) / sizeof(want[0]); i++)
+		check(out[i] == want[i].want, want[i].what, "%ld, want %ld",
+		      out[i], want[i].want);
+	return 0;
+}
+
+static int wp_refuse(void *fault_addr, void *arg)
+{
+	(void)fault_addr;
+	(void)arg;
+	return 1;
+}
+
+static char *refuse_mem;
+
+static long f_refuse(void *arg)
+{
+	(void)arg;
+	if (hrt_mem_alloc((void **)&refuse_mem, MIB, 0) ||
+	    hrt_wprotect(refuse_mem, 4096, wp_refuse, NULL))
+		return -1;
+	refuse_mem[0] = 1;
+	return 0;
+}
+
+static long f_refuse_free(void *arg)
+{
+	(void)arg;
+	return hrt_mem_free(refuse_mem);
+}
+
+GUEST_TEST(wprotect_refused)
+{
+	long r;
+
+	/* Under hrt-exec the SIGSEGV would end the program itself. */
+	if (exec_mode)
+		return 0;
+	r = on_hrt(f_refuse, NULL);
+	/* SIGSEGV: an invocation ends with -EFAULT, as for any fault. */
+	check(r == -1000 - EFAULT,
+	      "a handler's refusal is SIGSEGV: hrt_invoke -EFAULT", "%ld", r);
+	check(on_hrt(f_refuse_free, NULL) == 0, "its memory freed", NULL);
+	check(on_hrt(f_basics, NULL) == 0, "the HRT goes on", NULL);
+	return 0;
+}
+
 /* Linux code: every call -ENOTSUP, nothing made. */
 GUEST_TEST(from_linux)
 {
