@@ -73,13 +73,18 @@ static int hrt_wp_check(struct hrt_hmem *m, u64 addr, u64 len)
 static int hrt_wp_walk(struct hrt_hmem *m, u64 addr, u64 len,
 		       void (*fn)(u64 *pte, u64 i, void *c), void *c)
 {
-	u64 va, *pt;
+	u64 va = addr, end = addr + len, stop, *pt;
 
-	for (va = addr; va < addr + len; va += PAGE_SIZE) {
+	/* One table per 2 MiB page: looked up once, then walked. */
+	while (va < end) {
 		pt = hrt_wp_table(hrt_hmem_pde(m, va));
 		if (!pt)
 			return -ENOMEM;
-		fn(&pt[(va >> 12) & 511], (va - addr) >> 12, c);
+		stop = (va | (HVM_API_MEM_PAGE - 1)) + 1;
+		if (stop > end)
+			stop = end;
+		for (; va < stop; va += PAGE_SIZE)
+			fn(&pt[(va >> 12) & 511], (va - addr) >> 12, c);
 	}
 	return 0;
 }
