@@ -58,6 +58,9 @@ const void *const hrt_api_fns[HVM_API_COUNT] = {
 	[HVM_API_WPROTECT] = hrt_api_wprotect,
 	[HVM_API_WUNPROTECT] = hrt_api_wunprotect,
 	[HVM_API_DIRTY_SCAN] = hrt_api_dirty_scan,
+	[HVM_API_RDMSR] = hrt_api_rdmsr,
+	[HVM_API_WRMSR] = hrt_api_wrmsr,
+	[HVM_API_RDPMC] = hrt_api_rdpmc,
 };
 
 struct hrt_api_frame *hrt_api_frame(void)

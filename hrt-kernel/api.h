@@ -91,6 +91,13 @@ s64 hrt_api_dirty_scan(u64 addr, u64 len, u64 bitmap, u64 clear);
  */
 int hrt_wp_fault(struct hrt_uthread *u, struct hrt_regs *r, u64 va);
 
+/* priv.c */
+/* True when (rip) is one of priv.c's rdmsr/wrmsr/rdpmc instructions. */
+bool hrt_priv_insn(u64 rip);
+s64 hrt_api_rdmsr(u64 msr, u64 out);
+s64 hrt_api_wrmsr(u64 msr, u64 val);
+s64 hrt_api_rdpmc(u64 counter, u64 out);
+
 /* irq.c */
 s64 hrt_api_irq_save(void);
 s64 hrt_api_irq_restore(u64 flags);

@@ -182,9 +182,14 @@ void hrt_exception(struct hrt_regs *r)
 	struct hrt_cpu *c = hrt_boot_percpu_ready ? hrt_this_cpu() : NULL;
 	struct hrt_thread *t = c ? c->current : NULL;
 
-	/* A kernel read or write of process memory that faulted (uaccess.S). */
-	if (r->vector == 14 && c && c->ufixup &&
-	    hrt_read_cr2() < HVM_USER_TOP) {
+	/*
+	 * A kernel read or write of process memory that faulted (uaccess.S),
+	 * or an MSR or counter the CPU lacks (priv.c): #GP, or #UD where the
+	 * CPU has no rdpmc at all (TCG); resumed the same way.
+	 */
+	if (c && c->ufixup &&
+	    ((r->vector == 14 && hrt_read_cr2() < HVM_USER_TOP) ||
+	     ((r->vector == 13 || r->vector == 6) && hrt_priv_insn(r->rip)))) {
 		r->rip = c->ufixup;
 		c->ufixup = 0;
 		return;

@@ -20,6 +20,7 @@ typedef int64_t s64;
 #define ESRCH	  3
 #define ENOEXEC	  8
 #define EINTR	  4
+#define EIO	  5
 #define EAGAIN	  11
 #define ENOMEM	  12
 #define EFAULT	  14

@@ -160,6 +160,20 @@ int hrt_wunprotect(void *addr, size_t len);
  */
 int hrt_dirty_scan(void *addr, size_t len, uint64_t *bitmap, int clear);
 
+/*
+ * Privileged instructions, through allow-lists (docs/hrt-api.md has the
+ * list and why): hrt_rdmsr() of time, frequency, thermal and performance-
+ * counter MSRs, hrt_wrmsr() of the counter MSRs only, hrt_rdpmc() of a
+ * counter.  -EPERM: not on the list; -EIO: the CPU lacks it (#GP);
+ * -EFAULT: a bad (val).  Nothing that keeps the HRT alive (its IDT, timer,
+ * APIC, NMIs, paging, CR0.WP) can be reached.  hrt_cpuid() runs cpuid on
+ * this HRT core ((regs): eax, ebx, ecx, edx).
+ */
+int hrt_rdmsr(uint32_t msr, uint64_t *val);
+int hrt_wrmsr(uint32_t msr, uint64_t val);
+int hrt_rdpmc(uint32_t counter, uint64_t *val);
+int hrt_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -52,7 +52,10 @@
 #define HVM_API_WPROTECT	20 /* (addr, len, handler, arg) -> 0 */
 #define HVM_API_WUNPROTECT	21 /* (addr, len) -> 0 */
 #define HVM_API_DIRTY_SCAN	22 /* (addr, len, bitmap, clear) -> dirty pages */
-#define HVM_API_COUNT		23
+#define HVM_API_RDMSR		23 /* (msr, out) -> 0; allow-listed MSRs */
+#define HVM_API_WRMSR		24 /* (msr, value) -> 0; allow-listed MSRs */
+#define HVM_API_RDPMC		25 /* (counter, out) -> 0 */
+#define HVM_API_COUNT		26
 
 /* hrt_thread_create() flags the HRT knows. */
 #define HVM_API_THREAD_NOSYS                                                   \

@@ -372,6 +372,51 @@ HVM_EXPORT int hrt_dirty_scan(void *addr, size_t len, uint64_t *bitmap,
 				 (long)bitmap, clear, 0);
 }
 
+/* The HRT copies into (*val): present and writable first. */
+static int hvm_priv(unsigned int idx, uint32_t n, uint64_t *val)
+{
+	int e;
+
+	if (!hvm_cpl0())
+		return -ENOTSUP;
+	e = hvm_user_ptr(val);
+	if (e)
+		return e;
+	*val = 0;
+	return (int)hvm_api_call(idx, n, (long)val, 0, 0, 0);
+}
+
+HVM_EXPORT int hrt_rdmsr(uint32_t msr, uint64_t *val)
+{
+	return hvm_priv(HVM_API_RDMSR, msr, val);
+}
+
+HVM_EXPORT int hrt_wrmsr(uint32_t msr, uint64_t val)
+{
+	return (int)hvm_api_call(HVM_API_WRMSR, msr, (long)val, 0, 0, 0);
+}
+
+HVM_EXPORT int hrt_rdpmc(uint32_t counter, uint64_t *val)
+{
+	return hvm_priv(HVM_API_RDPMC, counter, val);
+}
+
+HVM_EXPORT int hrt_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
+{
+	int e;
+
+	if (!hvm_cpl0())
+		return -ENOTSUP;
+	e = hvm_user_ptr(regs);
+	if (e)
+		return e;
+	__asm__ __volatile__("cpuid"
+			     : "=a"(regs[0]), "=b"(regs[1]), "=c"(regs[2]),
+			       "=d"(regs[3])
+			     : "a"(leaf), "c"(subleaf));
+	return 0;
+}
+
 HVM_EXPORT unsigned long hrt_irq_save(void)
 {
 	return (unsigned long)hvm_api_call(HVM_API_IRQ_SAVE, 0, 0, 0, 0, 0);

@@ -782,6 +782,73 @@ GUEST_TEST(wprotect_refused)
 	return 0;
 }
 
+/* Privileged instructions through the allow-lists. */
+static long f_priv(void *arg)
+{
+	long *out = arg;
+	uint64_t v = 0;
+	uint32_t regs[4] = { 0 };
+	int n = 0, r;
+
+	/*
+	 * The call's value is the CPU's: the same rdmsr made by this code
+	 * at CPL 0.  Not compared with rdtsc: under TCG the MSR reads 0.
+	 */
+	out[n++] = hrt_rdmsr(0x10, &v);
+	{
+		uint32_t lo, hi;
+
+		__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x10));
+		out[n++] = v <= ((uint64_t)hi << 32 | lo);
+	}
+	out[n++] = hrt_rdmsr(0xc0000080, &v); /* EFER */
+	out[n++] = hrt_rdmsr(0x1b, &v);	      /* APIC base */
+	out[n++] = hrt_wrmsr(0x10, 0);	      /* listed read-only */
+	out[n++] = hrt_wrmsr(0xc0000082, 0);  /* LSTAR: the syscall entry */
+	out[n++] = hrt_wrmsr(0x1d9, 0);	      /* DEBUGCTL */
+	r = hrt_rdmsr(0xe8, &v);	      /* APERF: TCG has none */
+	out[n++] = r == 0 || r == -EIO;
+	out[n++] = hrt_rdpmc(0x7fffffff, &v); /* no such counter: #GP */
+	out[n++] = hrt_rdmsr(0x10, NULL);
+	out[n++] = hrt_rdmsr(0x10, (uint64_t *)0xffff888000001000ul);
+	out[n++] = hrt_rdmsr(0xffffffffu, &v);
+	r = hrt_cpuid(0, 0, regs);
+	out[n++] = !r && regs[0] > 0 && regs[1] != 0;
+	return n;
+}
+
+GUEST_TEST(privileged)
+{
+	static const struct {
+		const char *what;
+		long want;
+	} want[] = {
+		{ "rdmsr TSC", 0 },
+		{ "the value is the CPU's", 1 },
+		{ "rdmsr EFER", -EPERM },
+		{ "rdmsr APIC base", -EPERM },
+		{ "wrmsr TSC (read-only on the list)", -EPERM },
+		{ "wrmsr LSTAR", -EPERM },
+		{ "wrmsr DEBUGCTL", -EPERM },
+		{ "rdmsr APERF: a value or -EIO", 1 },
+		{ "rdpmc of no counter: -EIO, HRT alive", -EIO },
+		{ "rdmsr into NULL", -EINVAL },
+		{ "rdmsr into kernel memory", -EFAULT },
+		{ "rdmsr 0xffffffff", -EPERM },
+		{ "cpuid 0", 1 },
+	};
+	long out[16], n = on_hrt(f_priv, out);
+	size_t i;
+
+	check(n == (long)(sizeof(want) / sizeof(want[0])), "ran", "%ld", n);
+	for (i = 0;
+	     n > 0 && i < (size_t)n && i < sizeof(want) / sizeof(want[0]); i++)
+		check(out[i] == want[i].want, want[i].what, "%ld, want %ld",
+		      out[i], want[i].want);
+	check(on_hrt(f_basics, NULL) == 0, "the HRT goes on", NULL);
+	return 0;
+}
+
 /* Linux code: every call -ENOTSUP, nothing made. */
 GUEST_TEST(from_linux)
 {
@@ -817,6 +884,18 @@ GUEST_TEST(from_linux)
 		      hrt_mem_free(&t) == -ENOTSUP &&
 		      hrt_virt_to_phys(&t) == -ENOTSUP,
 	      "memory", NULL);
+	{
+		uint64_t v = 0;
+		uint32_t regs[4];
+
+		check(hrt_rdmsr(0x10, &v) == -ENOTSUP && !v &&
+			      hrt_wrmsr(0x186, 0) == -ENOTSUP &&
+			      hrt_rdpmc(0, &v) == -ENOTSUP &&
+			      hrt_cpuid(0, 0, regs) == -ENOTSUP &&
+			      hrt_wprotect(&v, 4096, NULL, NULL) == -ENOTSUP &&
+			      hrt_dirty_scan(&v, 4096, &v, 0) == -ENOTSUP,
+		      "privileged calls, protection, dirty scans", NULL);
+	}
 	return 0;
 }
 
