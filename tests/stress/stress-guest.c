@@ -2472,8 +2472,11 @@ static void fuzz_body(void *arg)
  * hrt.h fuzz, inside an invocation: 24 random calls with random
  * arguments (garbage, NULL and kernel pointers, handles of its own
  * objects, some destroyed; random cores, flags, limits, timeouts of at
- * most 1 ms).  Errors are fine; the invocation must end, its own valid
- * objects must behave (checked), and everything it made is released.
+ * most 1 ms; HRT memory of random sizes and flags, protected ranges and
+ * dirty scans over it and over garbage; allow-listed and refused MSRs,
+ * counters, cpuid).  Errors are fine; the invocation must end, its own
+ * valid objects must behave (checked: a protected page's write reaches
+ * the handler once), and everything it made is released.
  * Returns 0, or the number of the first wrong answer.
  */
 static long f_api_nop(void *arg)
@@ -2481,13 +2484,28 @@ static long f_api_nop(void *arg)
 	return (long)(uintptr_t)arg;
 }
 
+/* A write-protection handler that lets the write through. */
+static int h_api_allow(void *fault_addr, void *arg)
+{
+	(void)fault_addr;
+	++*(volatile int *)arg;
+	return 0;
+}
+
+/* MSRs on the allow-list (priv.c) and some that are not. */
+static const uint32_t fz_msrs[] = { 0x10, 0xc1,	      0x186,	  0x38f, 0xe8,
+				    0x1b, 0xc0000080, 0xc0000082, 0x1d9, 0x3a };
+
 static long f_apifuzz(void *arg, unsigned int core)
 {
 	struct job *j = arg;
-	uint64_t s = j->x;
+	uint64_t s = j->x, v;
 	struct hrt_event *ev = NULL;
 	struct hrt_barrier *bar = NULL;
 	struct hrt_thread *th[4] = { 0 };
+	char *mem[2] = { 0 };
+	int hits = 0, nm = 0, prot = -1;
+	uint32_t regs[4];
 	void *junk[] = { NULL,
 			 (void *)0xffff888000001000ull,
 			 (void *)0xffffffff80100000ull,
@@ -2509,7 +2527,7 @@ static long f_apifuzz(void *arg, unsigned int core)
 		 */
 		void *q = junk[x % 6 == 3 || x % 6 == 4 ? 0 : x % 6];
 
-		switch ((x >> 8) % 12) {
+		switch ((x >> 8) % 17) {
 		case 0:
 			if (hrt_event_notify(ev) < 0 ||
 			    hrt_event_wait(ev, 0, 0) < 1)
@@ -2558,6 +2576,67 @@ static long f_apifuzz(void *arg, unsigned int core)
 			hrt_barrier_create((struct hrt_barrier **)q,
 					   (unsigned int)(x >> 32));
 			break;
+		case 11:
+			/* Sizes up to 8 MiB (quota, CONTIG refusals), any flags. */
+			if (nm < 2 &&
+			    !hrt_mem_alloc((void **)&mem[nm],
+					   (x >> 20) % (8u << 20),
+					   (unsigned int)(x >> 44) % 4)) {
+				if (mem[nm][0] != 0)
+					return 600 + i;
+				mem[nm++][4095] = 1;
+			} else {
+				hrt_mem_alloc((void **)q, x >> 12,
+					      (unsigned int)(x >> 52));
+			}
+			break;
+		case 12:
+			/* Garbage, or a live block (then forgotten). */
+			if (nm && prot < 0 && (x & 1)) {
+				if (hrt_mem_free(mem[--nm]))
+					return 700 + i;
+			} else {
+				hrt_mem_free(p);
+				hrt_virt_to_phys(p);
+			}
+			break;
+		case 13:
+			/* A live page: the write faults to the handler, goes on. */
+			if (nm && prot < 0) {
+				int before = hits;
+
+				if (hrt_wprotect(mem[0], 4096, h_api_allow,
+						 &hits))
+					return 800 + i;
+				prot = 0;
+				mem[0][8] = (char)x;
+				if (hits != before + 1 || mem[0][8] != (char)x)
+					return 850 + i;
+			} else {
+				hrt_wprotect(p, x >> 40,
+					     (int (*)(void *, void *))q, NULL);
+			}
+			break;
+		case 14:
+			if (prot == 0 && hrt_wunprotect(mem[0], 4096))
+				return 900 + i;
+			if (prot == 0)
+				prot = -1;
+			hrt_wunprotect(p, x >> 40);
+			break;
+		case 15:
+			if (nm && hrt_dirty_scan(mem[0], 4096, &v, x & 1) < 0)
+				return 950 + i;
+			hrt_dirty_scan(p, x >> 36, (uint64_t *)q, 1);
+			break;
+		case 16:
+			v = x >> 4;
+			hrt_rdmsr(fz_msrs[(x >> 16) % 10], (uint64_t *)q);
+			hrt_rdmsr((uint32_t)(x >> 24), &v);
+			hrt_wrmsr(fz_msrs[(x >> 20) % 10], x >> 28);
+			hrt_rdpmc((uint32_t)(x >> 32) % 12, &v);
+			hrt_cpuid((uint32_t)(x >> 36), 0, regs);
+			break;
 		default:
 			hrt_event_create((struct hrt_event **)q);
 			break;
@@ -2566,6 +2645,11 @@ static long f_apifuzz(void *arg, unsigned int core)
 	for (k = 0; k < nt; k++)
 		if (hrt_thread_join(th[k], &r))
 			return 400 + k;
+	if (prot == 0 && hrt_wunprotect(mem[0], 4096))
+		return 510;
+	while (nm)
+		if (hrt_mem_free(mem[--nm]))
+			return 520;
 	hrt_irq_limit(0);
 	if (hrt_event_destroy(ev) || hrt_barrier_destroy(bar))
 		return 500;
