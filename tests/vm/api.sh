@@ -4,13 +4,17 @@
 #
 # Each boot runs the program twice: as a Linux process whose functions go
 # to the HRT through hrt_invoke() (and whose Linux code must get -ENOTSUP),
-# and whole under hrt-exec.  Then dmesg, the HRT log and the HRT's state.
+# and whole under hrt-exec; then Debian's FFTW, threaded, on hrt.h native
+# threads (hvm-fft-bench --check: the result equals FFTW's own pthread
+# run bit for bit).  Then dmesg, the HRT log and the HRT's state.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/vm/lib.sh
 
 GUEST='hvm-api-test; rc=$?
 HVM_API_EXEC=1 hrt-exec hvm-api-test || rc=1
+hvm-fft-bench --check -t 2 -s 64 || rc=1
+hvm-fft-bench --check -t 3 -s 96 || rc=1
 if dmesg | grep -Eq "BUG:|Oops|WARNING:"; then
 	echo "not ok - no BUG:/Oops/WARNING: in dmesg"
 	dmesg | grep -E -A8 "BUG:|Oops|WARNING:" | head -40 | sed "s/^/#   /"
