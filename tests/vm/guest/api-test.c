@@ -269,54 +269,78 @@ GUEST_TEST(thread_fault)
 	return 0;
 }
 
-/* Up to the HRT's limit of native threads, then all back. */
-#define MANY 2000
+/*
+ * 100,000 creations: up to the HRT's limit of native threads, -EAGAIN for
+ * every one past it (nothing else), then all joined and, to show the
+ * recovery is full, the same number made again.
+ */
+#define MANY	 100000
+#define MANY_MAX 1024
 static struct hrt_event *many_go;
 
 static long t_wait(void *arg)
 {
-	(void)arg;
-	return hrt_event_wait(many_go, 0, HRT_FOREVER);
+	return hrt_event_wait(many_go, (uint64_t)(uintptr_t)arg, HRT_FOREVER);
+}
+
+/* One round; out: made, -EAGAINs, other errors, bad joins. */
+static void many_round(long *out, uint64_t seen)
+{
+	static struct hrt_thread *ts[MANY_MAX + 1];
+	long ret;
+	int i, n = 0, rc;
+
+	for (i = 0; i < MANY; i++) {
+		rc = hrt_thread_create(&ts[n], t_wait, (void *)(uintptr_t)seen,
+				       -1, HRT_THREAD_NOSYS);
+		if (!rc && n < MANY_MAX + 1)
+			n++;
+		else if (rc == -EAGAIN)
+			out[1]++;
+		else
+			out[2]++;
+		if (n == MANY_MAX + 1)
+			break;
+	}
+	out[0] = n;
+	hrt_event_notify(many_go);
+	for (i = 0; i < n; i++)
+		if (hrt_thread_join(ts[i], &ret) || ret != (long)seen + 1)
+			out[3]++;
 }
 
 static long f_many(void *arg)
 {
-	static struct hrt_thread *ts[MANY];
+	struct hrt_thread *t;
 	long *out = arg, ret;
-	int i, n = 0, rc = 0, bad = 0;
 
 	if (hrt_event_create(&many_go))
 		return -1;
-	for (i = 0; i < MANY; i++) {
-		rc = hrt_thread_create(&ts[i], t_wait, NULL, -1,
-				       HRT_THREAD_NOSYS);
-		if (rc)
-			break;
-		n++;
-	}
-	out[0] = n;
-	out[1] = rc;
-	hrt_event_notify(many_go);
-	for (i = 0; i < n; i++)
-		if (hrt_thread_join(ts[i], &ret) || ret != 1)
-			bad++;
-	out[2] = bad;
-	rc = hrt_thread_create(&ts[0], t_cpl, NULL, -1, HRT_THREAD_NOSYS);
-	out[3] = rc ? rc : hrt_thread_join(ts[0], &ret);
+	many_round(out, 0);
+	many_round(out + 4, 1);
+	out[8] = hrt_thread_create(&t, t_cpl, NULL, -1, HRT_THREAD_NOSYS);
+	if (!out[8])
+		out[8] = hrt_thread_join(t, &ret);
 	hrt_event_destroy(many_go);
 	return 0;
 }
 
 GUEST_TEST(thread_limit)
 {
-	long out[4] = { 0 }, r = on_hrt(f_many, out);
+	long out[9] = { 0 }, r = on_hrt(f_many, out);
 
 	check(r == 0, "ran", "%ld", r);
-	check(out[1] == -EAGAIN && out[0] >= 1000 && out[0] <= 1024,
-	      "-EAGAIN at the limit", "%ld made, then %ld", out[0], out[1]);
-	check(out[2] == 0, "every one joined with the event's count", "%ld bad",
-	      out[2]);
-	check(out[3] == 0, "full recovery: a new thread", "%ld", out[3]);
+	check(out[0] >= 1000 && out[0] <= MANY_MAX && out[0] + out[1] == MANY,
+	      "100,000 creations: made up to the limit, -EAGAIN after",
+	      "%ld made, %ld -EAGAIN", out[0], out[1]);
+	check(out[2] == 0, "no other error", "%ld", out[2]);
+	check(out[3] == 0, "every one joined with the event's count", "%ld bad",
+	      out[3]);
+	check(out[4] == out[0] && out[5] + out[4] == MANY && !out[6] && !out[7],
+	      "full recovery: as many again, all joined",
+	      "%ld made, %ld -EAGAIN, %ld other, %ld bad", out[4], out[5],
+	      out[6], out[7]);
+	check(out[8] == 0, "and a new thread after", "%ld", out[8]);
 	return 0;
 }
 
