@@ -40,8 +40,8 @@ static int take_jobs(int counted)
 	int ran = 0;
 
 	for (;;) {
-		uint64_t t = __atomic_fetch_add(&pool.ticket, 1,
-						__ATOMIC_ACQ_REL);
+		uint64_t t =
+			__atomic_fetch_add(&pool.ticket, 1, __ATOMIC_ACQ_REL);
 		int njobs = (int)(t >> 32), i = (int)(uint32_t)t;
 
 		if (i >= njobs)
@@ -51,7 +51,8 @@ static int take_jobs(int counted)
 		if (counted)
 			__atomic_fetch_add(&pool.stolen, 1, __ATOMIC_RELAXED);
 		if (__atomic_add_fetch(&pool.finished, 1, __ATOMIC_ACQ_REL) ==
-		    njobs && counted)
+			    njobs &&
+		    counted)
 			hrt_event_notify(pool.done);
 	}
 }
@@ -80,8 +81,8 @@ static void serial(void *(*work)(char *), char *jobdata, size_t elsize,
 		work(jobdata + (size_t)i * elsize);
 }
 
-static void loop(void *(*work)(char *), char *jobdata, size_t elsize,
-		 int njobs, void *data)
+static void loop(void *(*work)(char *), char *jobdata, size_t elsize, int njobs,
+		 void *data)
 {
 	int64_t seen;
 
@@ -101,8 +102,8 @@ static void loop(void *(*work)(char *), char *jobdata, size_t elsize,
 	hrt_event_notify(pool.go);
 	take_jobs(0);
 	while (__atomic_load_n(&pool.finished, __ATOMIC_ACQUIRE) < njobs) {
-		int64_t v = hrt_event_wait(pool.done, (uint64_t)seen,
-					   HRT_FOREVER);
+		int64_t v =
+			hrt_event_wait(pool.done, (uint64_t)seen, HRT_FOREVER);
 
 		if (v >= 0)
 			seen = v;

@@ -9,6 +9,7 @@
 #include "hrt.h"
 #include "hvm_api.h"
 #include "hvm_layout.h"
+#include "session.h"
 
 #define HVM_EXPORT __attribute__((visibility("default")))
 
@@ -147,6 +148,14 @@ static void hvm_nt_put(struct hrt_thread *r)
 	hvm_nt_drop_lock();
 	if (r)
 		munmap(r->base, HRT_THREAD_STACK + HVM_NT_GUARD);
+}
+
+void hvm_nt_forget(void)
+{
+	/* Nothing to unmap: the child never had them (MADV_DONTFORK). */
+	hvm_nt_free = NULL;
+	hvm_nt_nfree = 0;
+	__atomic_store_n(&hvm_nt_lock, 0, __ATOMIC_RELEASE);
 }
 
 /* A pointer a caller may have us write: NULL and kernel addresses are not. */

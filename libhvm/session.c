@@ -180,6 +180,7 @@ void hvm_fork_child_reset(void)
 	hvm_pool_forget();
 	hvm_prof_atfork_child();
 	hvm_sig_forget();
+	hvm_nt_forget();
 }
 
 static void hvm_key_init(void)

@@ -73,6 +73,12 @@ int hvm_chan_stack_set(int idx, size_t size);
 /* Channel (idx)'s stack top (16-byte aligned). */
 uint64_t hvm_chan_stack_top(int idx);
 
+/*
+ * hrt.c, in a forked child: forget the cached native-thread stacks, which
+ * are MADV_DONTFORK and so not in the child.
+ */
+void hvm_nt_forget(void);
+
 /* A forked child of HRT code: forget the parent's session (not bound here). */
 void hvm_fork_child_reset(void);
 
