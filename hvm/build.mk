@@ -10,7 +10,7 @@ HVM_LIBS := -lnuma -ljson-c
 
 # The ROS's /init and what it links (static, so the initramfs needs no libc).
 INIT_OBJS := $(O)/hvm/init.o $(O)/hvm/netcfg.o $(O)/hvm/hostroot.o \
-	     $(O)/hvm/pcidev.o
+	     $(O)/hvm/pcidev.o $(O)/hvm/sysmounts.o
 
 ALL_TARGETS += $(O)/hvm/hvm-run $(O)/hvm/hvm-init
 DEPS += $(HVM_OBJS:.o=.d) $(INIT_OBJS:.o=.d)

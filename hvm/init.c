@@ -24,6 +24,7 @@
 #include "hostroot.h"
 #include "netcfg.h"
 #include "pcidev.h"
+#include "sysmounts.h"
 
 static volatile struct hvm_shm_header *hdr;
 static volatile uint32_t *doorbell;
@@ -346,6 +347,12 @@ int main(void)
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
 	mount("tmpfs", "/run", "tmpfs", 0, "mode=755");
+	/*
+	 * What programs expect of a booted Debian (POSIX shm and semaphores,
+	 * pseudo-terminals, cgroups...); before the host root binds /dev.
+	 */
+	sysmounts_dev();
+	sysmounts_sys_run("");
 	/* /run/hvm/bin: the project's tools in a --host-root guest. */
 	setenv("PATH",
 	       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:"
@@ -410,6 +417,8 @@ int main(void)
 		err = hostroot_mount(hostroot);
 		if (err)
 			fail_boot(-err, "mounting the host root");
+		/* Its own sysfs and /run: the same mounts and folders again. */
+		sysmounts_sys_run(HOSTROOT_DIR);
 		err = hostroot_tools();
 		if (err)
 			say("binding the project's tools under /run/hvm: %s",

@@ -64,11 +64,15 @@ expect_eq "command stderr reaches stderr only" to-err "$(cat "$E_")"
 # --- --share and --add
 mkdir -p "$T_TMP/share" && echo "shared-$$" >"$T_TMP/share/file.txt"
 echo "added-$$" >"$T_TMP/added.txt"
+# The same boot checks the ROS's mounts as a booted Debian has them.
+cp tests/vm/guest/ros-env.sh "$T_TMP/share/"
 vm "$O_" "$E_" -q --share "$T_TMP/share:/mnt/s" --add "$T_TMP/added.txt:/opt/a.txt" \
-	-- sh -c 'cat /mnt/s/file.txt /opt/a.txt; echo w >/mnt/s/back.txt'
+	-- sh -c 'cat /mnt/s/file.txt /opt/a.txt; echo w >/mnt/s/back.txt
+		sh /mnt/s/ros-env.sh'
 expect_eq "--share file is readable in the ROS" "shared-$$" "$(sed -n 1p "$O_")"
 expect_eq "--add file is in the initramfs" "added-$$" "$(sed -n 2p "$O_")"
 expect_eq "--share is writable from the ROS" w "$(cat "$T_TMP/share/back.txt" 2>/dev/null)"
+guest_verdicts "initramfs" "$O_" "$E_"
 
 # --- --host-root runs a host binary that busybox does not have
 vm "$O_" "$E_" -q --host-root -- /usr/bin/python3 -S -c 'import sys; print("py", 6 * 7, sys.platform)'

@@ -498,6 +498,16 @@ want_rc 0 "$RC"
 want_grep "^still alive$" "$W/final.out"
 hvmctl status | grep -q '^state: ready' || fail "hvmctl status: $(hvmctl status | head -1)"
 verdict "at the end: hrt-exec still runs a program, HRT ready" "$W/final.out" "$W/final.err"
+# The ROS as a booted Debian (mounts, /run, /dev links), with Debian's
+# python3 multiprocessing and script(1), natively and under hrt-exec.
+sh "$SRC/ros-env.sh" full >"$W/env.out" 2>&1
+grep -E '^(not )?ok - ' "$W/env.out" | sed 's/^\(not \)\?ok - /&ros: /'
+PASS=$((PASS + $(grep -c '^ok - ' "$W/env.out")))
+FAIL=$((FAIL + $(grep -c '^not ok - ' "$W/env.out")))
+grep -q '^[0-9]* passed, [0-9]* failed' "$W/env.out" || {
+	not_ok "ros: ros-env.sh finished"
+	show "$W/env.out"
+}
 if dmesg | grep -Eq "BUG:|Oops|WARNING:"; then
 	not_ok "no BUG:/Oops/WARNING: in dmesg"
 	dmesg | grep -E -A8 "BUG:|Oops|WARNING:" | head -40 | sed "s/^/#   /"
