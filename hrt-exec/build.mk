@@ -85,6 +85,16 @@ $(HRT_EXEC_T)/exec-static-hrt: tests/vm/guest/exec-static.c $(HRT_EXEC_A)
 	$(Q)$(CC) $(HOST_CFLAGS) -MF $@.d -static $< -Wl,--wrap=main $(HRT_EXEC_A) \
 		-pthread -o $@
 
+# The MPI program, once per MPI implementation: Debian's Open MPI and MPICH
+# (tools/setup.sh installs both; their wrappers sit side by side).
+HRT_EXEC_MPI := $(HRT_EXEC_T)/exec-mpi-openmpi $(HRT_EXEC_T)/exec-mpi-mpich
+
+$(HRT_EXEC_MPI): $(HRT_EXEC_T)/exec-mpi-%: tests/vm/guest/exec-mpi.c
+	@mkdir -p $(@D)
+	$(call quiet,MPICC,$@)
+	$(Q)mpicc.$* $(HOST_CFLAGS) -MF $@.d $< -o $@
+
+HRT_EXEC_TESTS += $(HRT_EXEC_MPI)
 ALL_TARGETS += $(HRT_EXEC_TESTS)
 DEPS += $(HRT_EXEC_TESTS:=.d)
 TEST_SUITES += tests/vm/exec.sh tests/vm/peer.sh

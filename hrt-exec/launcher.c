@@ -28,8 +28,10 @@ static void usage(FILE *f)
 		"HRT cores;\nits system calls and page faults are served by "
 		"Linux.  Its arguments,\nenvironment, stdio, working "
 		"directory and exit status are its own.\n\n"
-		"  -c, --cores LIST       HRT cores to use, e.g. 0 or 0,2-3 "
-		"(default: all)\n"
+		"  -c, --cores LIST       HRT cores to use, e.g. 0 or 0,2-3, "
+		"or all\n"
+		"                         (default: all; an MPI rank gets its "
+		"share)\n"
 		"  -s, --stack-size SIZE  main's stack (K/M/G suffix; "
 		"default 8M)\n"
 		"  -v, --verbose          say what is started where\n"
@@ -254,6 +256,55 @@ static bool cores_valid(const char *s, unsigned int ncores)
 	return true;
 }
 
+/*
+ * An MPI rank's local rank and the number of ranks on this node, from the
+ * variables the launchers set for each rank: Open MPI's mpirun, MPICH's
+ * Hydra, Slurm's srun (which names no local size: 0).  false when none is
+ * set or a value is not a number.
+ */
+static bool mpi_local_rank(unsigned long *rank, unsigned long *size)
+{
+	static const char *const vars[][2] = {
+		{ "OMPI_COMM_WORLD_LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_SIZE" },
+		{ "MPI_LOCALRANKID", "MPI_LOCALNRANKS" },
+		{ "SLURM_LOCALID", NULL },
+	};
+	const char *r, *n;
+	char *end;
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		r = getenv(vars[i][0]);
+		if (!r || !*r)
+			continue;
+		*rank = strtoul(r, &end, 10);
+		if (*end)
+			return false;
+		n = vars[i][1] ? getenv(vars[i][1]) : NULL;
+		*size = n && *n ? strtoul(n, &end, 10) : 0;
+		return !(n && *n && *end);
+	}
+	return false;
+}
+
+/*
+ * The HRT cores of local MPI rank (rank) of (size) on (ncores) cores, as a
+ * --cores list in (buf): a block of ncores/size cores each when the ranks
+ * fit (rank 1 of 2 on 4 cores: "2-3"), else rank modulo ncores, so that no
+ * two ranks share a core while there are cores enough.
+ */
+static void rank_cores(unsigned long rank, unsigned long size,
+		       unsigned int ncores, char *buf, size_t len)
+{
+	unsigned long k = size && size <= ncores ? ncores / size : 1;
+	unsigned long first = (rank * k) % ncores;
+
+	if (k == 1 || first + k > ncores)
+		snprintf(buf, len, "%lu", first);
+	else
+		snprintf(buf, len, "%lu-%lu", first, first + k - 1);
+}
+
 static bool size_valid(const char *s)
 {
 	char *end;
@@ -299,7 +350,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cores = NULL, *stack = NULL, *old;
-	char path[PATH_MAX], rt[PATH_MAX], *preload;
+	char path[PATH_MAX], rt[PATH_MAX], *preload, rank_list[48];
+	unsigned long rank, nranks;
 	unsigned int ncores;
 	int c, r;
 
@@ -339,6 +391,18 @@ int main(int argc, char **argv)
 		    r == -ENOENT ? "not found" : strerror(-r));
 	check_program(path, argv[optind]);
 	ncores = check_hrt();
+	if (cores && !strcmp(cores, "all")) {
+		cores = NULL; /* every core, whatever rank this is */
+		unsetenv("HVM_CORES");
+	} else if (!cores && !getenv("HVM_CORES") &&
+		   mpi_local_rank(&rank, &nranks)) {
+		rank_cores(rank, nranks, ncores, rank_list, sizeof(rank_list));
+		cores = rank_list;
+		if (verbose)
+			fprintf(stderr,
+				"%s: MPI local rank %lu of %lu: HRT cores %s\n",
+				prog_name, rank, nranks, cores);
+	}
 	if (cores && !cores_valid(cores, ncores))
 		die(HRT_EXEC_EXIT_USAGE,
 		    "bad --cores '%s': a list like 0,2-3 of HRT cores 0..%u",

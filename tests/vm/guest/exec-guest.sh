@@ -230,6 +230,44 @@ want_rc 0 "$RC"
 want_cpl 3 4 "$W/cxx-native.out"
 verdict "C++ std::thread natively: 4 threads at CPL 3" "$W/cxx-native.out" "$W/cxx-native.err"
 
+# ---- 4b. MPI: Debian's Open MPI and MPICH, 2 ranks over shared memory.
+# Each rank under hrt-exec gets an HRT core of its own from its local rank.
+# want_rank_cores FILE: the "rank" lines name 2 different HRT cores.
+want_rank_cores() {
+	local n
+	n=$(grep -E "^rank .* apic $apic_re " "$1" | awk '{ print $8 }' | sort -u | wc -l)
+	[ "$n" = 2 ] || fail "ranks on $n different HRT cores in ${1##*/}, want 2"
+}
+for impl in openmpi mpich; do
+	if [ "$impl" = openmpi ]; then
+		launch=(mpirun.openmpi --allow-run-as-root --oversubscribe
+			--mca btl self,vader -np 2)
+	else
+		launch=(mpirun.mpich -np 2)
+	fi
+	run "mpi-$impl-hrt" 120 "${launch[@]}" hrt-exec -v "$BIN/exec-mpi-$impl" 20
+	begin
+	want_rc 0 "$RC"
+	want_cpl 0 2 "$W/mpi-$impl-hrt.out"
+	want_rank_cores "$W/mpi-$impl-hrt.out"
+	want_grep "MPI local rank 1 of 2: HRT cores 1$" "$W/mpi-$impl-hrt.err"
+	want_grep "^result pingpong ok$" "$W/mpi-$impl-hrt.out"
+	run "mpi-$impl-native" 120 "${launch[@]}" "$BIN/exec-mpi-$impl" 20
+	want_rc 0 "$RC" "native exit"
+	want_cpl 3 2 "$W/mpi-$impl-native.out"
+	want_same_lines '^result ' "$W/mpi-$impl-native.out" "$W/mpi-$impl-hrt.out"
+	verdict "MPI ($impl): 2 ranks at CPL 0 on HRT cores of their own; ping-pong, allreduce, barrier equal native (CPL 3)" \
+		"$W/mpi-$impl-hrt.out" "$W/mpi-$impl-hrt.err" "$W/mpi-$impl-native.out" "$W/mpi-$impl-native.err"
+done
+# An explicit --cores wins over the rank's share.
+run mpi-cores 120 mpirun.mpich -np 2 hrt-exec --cores 0 "$BIN/exec-mpi-mpich" 5
+begin
+want_rc 0 "$RC"
+want_cpl 0 2 "$W/mpi-cores.out"
+n=$(grep -c "^rank .* apic ${APIC[0]:-x} " "$W/mpi-cores.out")
+[ "$n" = 2 ] || fail "$n ranks on HRT core 0, want 2"
+verdict "MPI: hrt-exec --cores 0 puts both ranks on HRT core 0" "$W/mpi-cores.out" "$W/mpi-cores.err"
+
 # ---- 5. a shell running a pipeline of host tools
 # shellcheck disable=SC2016 # expanded by the shell under test
 PIPE='seq 1 5000 | sort -rn | head -3 | md5sum; echo "sub $(echo shell | tr a-z A-Z)"; ls /run/hvm/bin | grep -c hrt-exec'
