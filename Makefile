@@ -31,6 +31,7 @@ KERNEL_STAMP := $(KDIR_BASE)/.stamp
 ALL_TARGETS :=
 FAST_SUITES :=
 TEST_SUITES :=
+CLUSTER_SUITES :=
 CLEAN_DIRS :=
 DEPS :=
 
@@ -51,7 +52,7 @@ include tests/build.mk
 include tests/stress/build.mk
 include install.mk
 
-.PHONY: all setup run test bench clean kernel
+.PHONY: all setup run test test-cluster bench clean kernel
 all: $(ALL_TARGETS)
 
 # setup: host packages (installed when root, else the apt-get line printed)
@@ -77,6 +78,12 @@ run: setup
 test: setup $(CHECKPATCH)
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run $(FAST_SUITES) -- $(TEST_SUITES)
+
+# test-cluster: the suites that boot several VMs at once (tests/vm/cluster.sh);
+# apart from `make test` to keep that under 15 minutes.  .ci/run runs both.
+test-cluster: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run $(CLUSTER_SUITES)
 
 bench: setup
 	$(Q)$(MAKE) --no-print-directory all

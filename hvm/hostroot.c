@@ -102,13 +102,14 @@ static int write_new(const char *path, const char *text)
 	return err;
 }
 
-int etc_files(const char *etc, const char *hostname, bool dns)
+int etc_files(const char *etc, const char *hostname, const char *nodes,
+	      bool dns)
 {
-	char path[PATH_MAX], text[512];
+	char path[PATH_MAX], text[4096];
 	int err;
 
 	mkdirs(etc);
-	netcfg_hosts_text(hostname, text, sizeof(text));
+	netcfg_hosts_text(hostname, nodes, text, sizeof(text));
 	snprintf(path, sizeof(path), "%s/hosts", etc);
 	err = write_new(path, text);
 	snprintf(path, sizeof(path), "%s/hostname", etc);
@@ -150,7 +151,7 @@ static int bind_over(const char *file, const char *target)
 	return err;
 }
 
-int hostroot_etc(const char *hostname, bool dns)
+int hostroot_etc(const char *hostname, const char *nodes, bool dns)
 {
 	char buf[65536], line[300];
 	int fd, err = 0;
@@ -158,7 +159,10 @@ int hostroot_etc(const char *hostname, bool dns)
 
 	/* The host's hosts file, plus our name (first match wins: ours). */
 	fd = open(HOSTROOT_DIR "/etc/hosts", O_RDONLY | O_CLOEXEC);
-	snprintf(buf, sizeof(buf), "127.0.1.1\t%s\n", hostname);
+	if (nodes)
+		snprintf(buf, sizeof(buf), "%s", nodes);
+	else
+		snprintf(buf, sizeof(buf), "127.0.1.1\t%s\n", hostname);
 	if (fd >= 0) {
 		size_t used = strlen(buf);
 

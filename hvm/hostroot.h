@@ -35,16 +35,18 @@ int hostroot_tools(void);
 int hostroot_share(const char *tag, const char *dir);
 
 /*
- * Writes hosts and hostname (and resolv.conf pointing at QEMU's DNS when
- * (dns)) into folder (etc), each unless it exists.  Returns 0 or -errno.
+ * Writes hosts (with a cluster's (nodes) lines, or NULL) and hostname (and
+ * resolv.conf pointing at QEMU's DNS when (dns)) into folder (etc), each
+ * unless it exists.  Returns 0 or -errno.
  */
-int etc_files(const char *etc, const char *hostname, bool dns);
+int etc_files(const char *etc, const char *hostname, const char *nodes,
+	      bool dns);
 
 /*
- * In the host root: its /etc/hosts with (hostname) added and, with (dns),
- * a resolv.conf for QEMU's DNS, bound over the read-only host files.
- * Returns 0 or -errno.
+ * In the host root: its /etc/hosts with (hostname) added (or a cluster's
+ * (nodes) lines, when not NULL) and, with (dns), a resolv.conf for QEMU's
+ * DNS, bound over the read-only host files.  Returns 0 or -errno.
  */
-int hostroot_etc(const char *hostname, bool dns);
+int hostroot_etc(const char *hostname, const char *nodes, bool dns);
 
 #endif

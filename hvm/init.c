@@ -23,6 +23,7 @@
 #include "hvm_abi.h"
 #include "hostroot.h"
 #include "netcfg.h"
+#include "node.h"
 #include "pcidev.h"
 #include "sysmounts.h"
 
@@ -305,10 +306,14 @@ static void console_setup(void)
 		close(fd);
 }
 
-/* The network every ROS has: lo up, a host name; QEMU's with --net user. */
-static void net_setup(const char *hostname, int net_user, int hostroot)
+/*
+ * The network every ROS has: lo up, a host name; QEMU's with --net user;
+ * with --cluster the cluster NIC and every node's name.
+ */
+static void net_setup(const char *hostname, int net_user, int hostroot,
+		      const struct node_cfg *node)
 {
-	char ifname[32];
+	char ifname[32], nodes[CLUSTER_NODES_MAX * 24 + 1];
 	int err;
 
 	err = netcfg_up("lo");
@@ -325,17 +330,53 @@ static void net_setup(const char *hostname, int net_user, int hostroot)
 			say("%s: " NETCFG_USER_ADDR "/24 via " NETCFG_USER_GW,
 			    ifname);
 	}
-	err = hostroot ? hostroot_etc(hostname, net_user)
-		       : etc_files("/etc", hostname, net_user);
+	if (node->nodes) {
+		err = node_net(node, ifname, sizeof(ifname));
+		if (err)
+			fail_boot(-err, "--cluster: the cluster's network "
+					"interface");
+		if (verbose)
+			say("%s: " CLUSTER_NET_PREFIX "%u/24, node %u of %u",
+			    ifname, node->node + 1, node->node, node->nodes);
+		node_hosts_text(node, nodes, sizeof(nodes));
+	}
+	err = hostroot ? hostroot_etc(hostname, node->nodes ? nodes : NULL,
+				      net_user)
+		       : etc_files("/etc", hostname, node->nodes ? nodes : NULL,
+				   net_user);
 	if (err)
 		say("writing /etc/hosts%s: %s", net_user ? ", resolv.conf" : "",
 		    strerror(-err));
+}
+
+/* --cluster: the ssh server and client; node 0 waits for the others. */
+static void cluster_setup(const struct node_cfg *node, const char *root)
+{
+	const char *what = "";
+	unsigned int late = 0;
+	int err;
+
+	err = node_ssh(node, root, &what);
+	if (err)
+		fail_boot(-err, what);
+	if (node->node)
+		return;
+	err = node_wait_peers(node, &late);
+	if (err) {
+		say("--cluster %s: node%u did not answer on ssh within %u s "
+		    "(--cluster-wait); is 'hvm-run --cluster %s:%u/%u' "
+		    "running?",
+		    node->name, late, node->wait_s, node->name, late,
+		    node->nodes);
+		fail_boot(ETIMEDOUT, "--cluster: waiting for the nodes");
+	}
 }
 
 int main(void)
 {
 	char line[1024], hostroot[64] = "", hostname[65] = "hvm";
 	char stdin_name[64] = "", *share_tag[64], *share_dir[64];
+	struct node_cfg node = { .wait_s = CLUSTER_WAIT_S };
 	int interactive = 0, onlcr = 0, net_user = 0, status, err, i;
 	int nshares = 0, stdin_fd = -1;
 	char **argv;
@@ -387,6 +428,12 @@ int main(void)
 			snprintf(hostname, sizeof(hostname), "%s", val);
 		} else if (!strcmp(key, "net")) {
 			net_user = !strcmp(val, "user");
+		} else if (!strcmp(key, "cluster")) {
+			if (sscanf(val, "%32s %u %u", node.name, &node.node,
+				   &node.nodes) != 3)
+				node.nodes = 0;
+		} else if (!strcmp(key, "cluster_wait")) {
+			node.wait_s = (unsigned int)strtoul(val, NULL, 10);
 		} else if (!strcmp(key, "module")) {
 			err = load_module(val);
 			if (err)
@@ -435,7 +482,9 @@ int main(void)
 		if (err)
 			fail_boot(-err, share_dir[i]);
 	}
-	net_setup(hostname, net_user, hostroot[0]);
+	net_setup(hostname, net_user, hostroot[0], &node);
+	if (node.nodes)
+		cluster_setup(&node, hostroot[0] ? HOSTROOT_DIR : "");
 	if (stdin_name[0]) {
 		stdin_fd = open_stdin_port(stdin_name);
 		if (stdin_fd < 0)

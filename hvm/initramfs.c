@@ -125,7 +125,7 @@ static bool module_wanted(const struct compose *co, const char *name)
 	if (!strcmp(name, "virtio_console"))
 		return co->stdin_port;
 	if (!strcmp(name, "virtio_net"))
-		return co->opt->net == NET_USER;
+		return co->opt->net == NET_USER || co->opt->cluster_set;
 	return true;
 }
 
@@ -457,6 +457,24 @@ int initramfs_compose(const struct compose *co, FILE *out, char *err,
 		}
 	}
 
+	/* The cluster's keys, for /init to hand to ssh and dropbear. */
+	static const char *const cluster_files[] = CLUSTER_FILES;
+
+	for (k = 0; co->cluster_dir && cluster_files[k]; k++) {
+		char gp[128];
+
+		snprintf(path, sizeof(path), "%s/%s", co->cluster_dir,
+			 cluster_files[k]);
+		snprintf(gp, sizeof(gp), CLUSTER_GUEST_FILES "/%s",
+			 cluster_files[k]);
+		e = cpio_host_file(&c, gp, path);
+		if (e) {
+			fail(err, errlen, e, "cannot add %s: %s", path,
+			     strerror(-e));
+			goto out;
+		}
+	}
+
 	/* The init's instructions: one "key value" per line. */
 	for (i = 0; i < o->nr_shares; i++)
 		strv_addf(&cfg, "share %s %s", co->share_tags[i],
@@ -478,6 +496,11 @@ int initramfs_compose(const struct compose *co, FILE *out, char *err,
 		strv_add(&cfg, "net user");
 	if (o->verbose > 0)
 		strv_add(&cfg, "verbose 1");
+	if (o->cluster_set) {
+		strv_addf(&cfg, "cluster %s %u %u", o->cluster.name,
+			  o->cluster.node, o->cluster.nodes);
+		strv_addf(&cfg, "cluster_wait %u", o->cluster_wait);
+	}
 	strv_add(&cfg, "");
 	text = strv_join(&cfg, "\n");
 	if (!text || cfg.oom) {

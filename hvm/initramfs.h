@@ -46,8 +46,9 @@ struct compose {
 	const char *const *share_tags; /* 9p mount tags, opt->nr_shares */
 	bool interactive;	       /* a shell on the ttyS1 terminal */
 	bool onlcr; /* that terminal turns \n into \r\n (stdout is a tty) */
-	bool stdin_port;      /* the command reads the "hvm.stdin" port */
-	const char *hostname; /* the ROS's host name (NULL: "hvm") */
+	bool stdin_port;	 /* the command reads the "hvm.stdin" port */
+	const char *hostname;	 /* the ROS's host name (NULL: "hvm") */
+	const char *cluster_dir; /* --cluster: its keys' folder, or NULL */
 	const char *ld_library_path; /* the host's, for --add (may be NULL) */
 	const char *ld_cache;	     /* the host's ld.so.cache (NULL: none) */
 	struct strv *warnings; /* non-fatal problems, one line each, or NULL */

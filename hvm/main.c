@@ -48,6 +48,7 @@ struct run R = {
 	.qemu = { .err_fd = -1 },
 	.region = { .fd = -1 },
 	.ivs = { .listen_fd = -1, .client_fd = -1 },
+	.cluster = { .node_fd = -1 },
 };
 
 long long now_ms(void)
@@ -94,6 +95,7 @@ void cleanup(void)
 		*fds[k] = -1;
 	}
 	region_destroy(&R.region);
+	cluster_leave(&R.cluster);
 	logs_close(&R.logs);
 	if (R.tmpdir[0]) {
 		for (k = 0; k < sizeof(files) / sizeof(files[0]); k++)
@@ -408,7 +410,19 @@ static void start_vm(const char *kernel, int kvm, const char *const *tags)
 			 strerror(-rc));
 		die_qemu(msg);
 	}
+	/* QEMU listens for the other nodes once it answers QMP. */
+	if (R.opt.cluster_set) {
+		rc = cluster_announce(&R.cluster);
+		if (rc)
+			die("--cluster: cannot announce node 0: %s",
+			    strerror(-rc));
+	}
 	status_stage(&R.status, "ROS booting", now_ms());
+}
+
+static void cluster_say(const char *msg)
+{
+	note("%s", msg);
 }
 
 /* Everything the VM needs must exist before anything starts. */
@@ -448,7 +462,7 @@ static void check_inputs(const char *kernel, const char *init,
 
 int main(int argc, char **argv)
 {
-	char err[512], note_buf[256], qemu_path[PATH_MAX];
+	char err[512], note_buf[256], qemu_path[PATH_MAX], hostname[16];
 	const char *share_tags[OPTIONS_MAX_MAPS];
 	char share_tag_buf[OPTIONS_MAX_MAPS][16];
 	struct compose co;
@@ -543,6 +557,16 @@ int main(int argc, char **argv)
 	if (!R.opt.no_hrt && !access(hrt, R_OK))
 		load_hrt_image(hrt);
 
+	if (R.opt.cluster_set) {
+		rc = cluster_join(&R.cluster, &R.opt.cluster,
+				  R.opt.cluster_wait, cluster_say, err,
+				  sizeof(err));
+		if (rc)
+			die("%s", err);
+		snprintf(hostname, sizeof(hostname), "node%u",
+			 R.opt.cluster.node);
+	}
+
 	memset(&co, 0, sizeof(co));
 	co.busybox = "/bin/busybox";
 	co.init = init;
@@ -553,6 +577,10 @@ int main(int argc, char **argv)
 	co.interactive = R.interactive;
 	co.onlcr = isatty(1);
 	co.stdin_port = R.stdin_port;
+	if (R.opt.cluster_set) {
+		co.hostname = hostname;
+		co.cluster_dir = R.cluster.dir;
+	}
 	if (access(co.busybox, X_OK))
 		die("busybox not found at /bin/busybox (install "
 		    "busybox-static)");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* netcfg.c - brings up the ROS's loopback and QEMU user network (ioctls). */
 #include "netcfg.h"
+#include <stdbool.h>
+#include <strings.h>
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -14,6 +16,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "cluster.h"
 
 /* Runs one SIOC* ioctl on an AF_INET datagram socket. */
 static int inet_ioctl(unsigned long req, void *arg)
@@ -95,6 +99,23 @@ int netcfg_default_route(const char *name, const char *gw)
 	return err == -EEXIST ? 0 : err;
 }
 
+/* Whether interface (name) is a --cluster NIC, known by its MAC. */
+static bool cluster_nic(const char *name)
+{
+	char path[300], addr[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/address", name);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(addr, sizeof(addr), f))
+		addr[0] = '\0';
+	fclose(f);
+	return !strncasecmp(addr, CLUSTER_MAC_PREFIX,
+			    strlen(CLUSTER_MAC_PREFIX));
+}
+
 int netcfg_find_ether(char *out, size_t len, int ms)
 {
 	struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
@@ -107,7 +128,8 @@ int netcfg_find_ether(char *out, size_t len, int ms)
 
 		while (d && !found && (de = readdir(d)))
 			if (de->d_name[0] != '.' && strcmp(de->d_name, "lo") &&
-			    strlen(de->d_name) < len) {
+			    strlen(de->d_name) < len &&
+			    !cluster_nic(de->d_name)) {
 				strcpy(out, de->d_name);
 				found = 1;
 			}
@@ -120,13 +142,21 @@ int netcfg_find_ether(char *out, size_t len, int ms)
 	return -ENODEV;
 }
 
-void netcfg_hosts_text(const char *hostname, char *out, size_t len)
+void netcfg_hosts_text(const char *hostname, const char *nodes, char *out,
+		       size_t len)
 {
-	snprintf(out, len,
-		 "127.0.0.1\tlocalhost\n"
-		 "127.0.1.1\t%s\n"
-		 "::1\tlocalhost ip6-localhost ip6-loopback\n",
-		 hostname);
+	if (nodes)
+		snprintf(out, len,
+			 "127.0.0.1\tlocalhost\n"
+			 "%s"
+			 "::1\tlocalhost ip6-localhost ip6-loopback\n",
+			 nodes);
+	else
+		snprintf(out, len,
+			 "127.0.0.1\tlocalhost\n"
+			 "127.0.1.1\t%s\n"
+			 "::1\tlocalhost ip6-localhost ip6-loopback\n",
+			 hostname);
 }
 
 int netcfg_user(char *ifname, size_t len)

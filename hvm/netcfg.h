@@ -21,13 +21,19 @@ int netcfg_address(const char *name, const char *addr, const char *mask);
 int netcfg_default_route(const char *name, const char *gw);
 
 /*
- * Waits up to (ms) for a network interface other than lo to appear; puts
- * its name into (out).  Returns 0 or -ENODEV.
+ * Waits up to (ms) for a network interface other than lo and a cluster NIC
+ * (CLUSTER_MAC_PREFIX) to appear; puts its name into (out).  Returns 0 or
+ * -ENODEV.
  */
 int netcfg_find_ether(char *out, size_t len, int ms);
 
-/* The text of an /etc/hosts naming localhost and (hostname). */
-void netcfg_hosts_text(const char *hostname, char *out, size_t len);
+/*
+ * The text of an /etc/hosts naming localhost and (hostname) on 127.0.1.1,
+ * or, with (nodes) lines (a cluster's; hostname among them), those instead
+ * of the 127.0.1.1 line, so that a node's name is its cluster address.
+ */
+void netcfg_hosts_text(const char *hostname, const char *nodes, char *out,
+		       size_t len);
 
 /*
  * The user-networking set-up: finds the virtio-net interface, gives it

@@ -158,6 +158,15 @@ static int set_forward(struct options_parser *p, const char *arg)
 	return 0;
 }
 
+static int set_cluster(struct options_parser *p, const char *arg)
+{
+	int rc = cluster_parse(arg, &p->o->cluster, p->err, p->errlen);
+
+	if (!rc)
+		p->o->cluster_set = true;
+	return rc;
+}
+
 static int set_accel(struct options_parser *p, const char *arg)
 {
 	if (!strcmp(arg, "auto"))
@@ -217,6 +226,11 @@ static int set_timeout_total(struct options_parser *p, const char *arg)
 static int set_boot_timeout(struct options_parser *p, const char *arg)
 {
 	return set_seconds(p, "boot-timeout", 1, &p->o->boot_timeout, arg);
+}
+
+static int set_cluster_wait(struct options_parser *p, const char *arg)
+{
+	return set_seconds(p, "cluster-wait", 1, &p->o->cluster_wait, arg);
 }
 
 static int set_hrt_log(struct options_parser *p, const char *arg)
@@ -341,6 +355,15 @@ const struct option_desc options_table[] = {
 	  "forward a host TCP port (on ADDR, default 127.0.0.1)\n"
 	  "to a guest port; repeatable; implies --net user",
 	  set_forward },
+	{ "cluster", 0, "NAME:I/N",
+	  "boot as node I of N (hostname nodeI, 10.66.0.I+1/24)\n"
+	  "on a network of the N hvm-runs over 127.0.0.1, with\n"
+	  "an ssh server; needs --host-root; see docs/cluster.md",
+	  set_cluster },
+	{ "cluster-wait", 0, "SECONDS",
+	  "how long a node waits for node 0, and node 0 for\n"
+	  "the others' ssh (default 300)",
+	  set_cluster_wait },
 	{ "accel", 0, "auto|kvm|tcg",
 	  "accelerator (default auto: KVM only if fast)", set_accel },
 	{ "pin", 0, NULL, "pin ROS and HRT vCPU threads to separate host cores",
@@ -445,6 +468,7 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 	o->hrt_mem = 64ull << 20;
 	o->numa_node = -1;
 	o->boot_timeout = 120;
+	o->cluster_wait = CLUSTER_WAIT_S;
 	o->accel = ACCEL_AUTO;
 	o->qemu = "qemu-system-x86_64";
 	err[0] = '\0';
@@ -488,6 +512,21 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 					  argv[optind]);
 		o->cmd = &argv[optind];
 		o->cmd_argc = argc - optind;
+	}
+	/*
+	 * Ranks, mpirun and ssh come from the host's tree.  A node other than
+	 * 0 serves the others by default, until node 0 ends.
+	 */
+	if (o->cluster_set && !o->host_root)
+		return errbuf_set(
+			err, errlen,
+			"--cluster needs --host-root: the nodes run "
+			"the host's programs (mpirun, ssh, dropbear)");
+	if (o->cluster_set && o->cluster.node && !o->cmd) {
+		static char *serve[] = { "sleep", "infinity", NULL };
+
+		o->cmd = serve;
+		o->cmd_argc = 2;
 	}
 	if (o->host_root && !o->cmd)
 		return errbuf_set(err, errlen,

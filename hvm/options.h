@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cluster.h"
 #include "optarg.h"
 
 enum accel {
@@ -48,6 +49,9 @@ struct options {
 	enum net_mode net;
 	struct port_forward forwards[OPTIONS_MAX_FORWARDS];
 	unsigned int nr_forwards;
+	bool cluster_set; /* --cluster was given: this VM is a node */
+	struct cluster_spec cluster;
+	unsigned int cluster_wait; /* seconds a node waits for node 0 */
 	bool no_hrt;
 	bool pin;
 	int numa_node; /* -1: none */

@@ -117,6 +117,7 @@ int run_vm(void)
 	long long boot_deadline = start + R.opt.boot_timeout * 1000ll;
 	long long total_deadline = R.start_ms + R.opt.timeout_total * 1000ll;
 	int stdin_open = R.interactive, rc;
+	long long leader_check = 0;
 	char buf[4096];
 
 	for (;;) {
@@ -165,6 +166,19 @@ int run_vm(void)
 		if (qemu_reaped(&R.qemu) && R.out_fd < 0 && R.err_fd < 0 &&
 		    R.klog_fd < 0)
 			break;
+		/* A node serves the others only while node 0 runs. */
+		if (R.opt.cluster_set && R.opt.cluster.node && !done_at &&
+		    t - leader_check >= 500) {
+			leader_check = t;
+			if (cluster_leader_gone(&R.cluster)) {
+				status_clear(&R.status);
+				note("node 0 of cluster %s has ended; shutting "
+				     "node %u down",
+				     R.opt.cluster.name, R.opt.cluster.node);
+				stop_qemu();
+				return 0;
+			}
+		}
 
 		p[np++] = (struct pollfd){ .fd = R.sigfd, .events = POLLIN };
 		p[np++] = (struct pollfd){ .fd = R.out_fd, .events = POLLIN };

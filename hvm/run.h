@@ -5,6 +5,7 @@
 
 #include <termios.h>
 
+#include "cluster.h"
 #include "input.h"
 #include "ivshmem.h"
 #include "logs.h"
@@ -33,8 +34,9 @@ struct run {
 	struct qemu qemu;
 	struct logs logs;
 	struct status status;
-	struct input input; /* hvm-run's stdin to the guest's stdin port */
-	long long start_ms; /* when hvm-run started (--timeout-total) */
+	struct input input;	/* hvm-run's stdin to the guest's stdin port */
+	struct cluster cluster; /* --cluster: this node's hold on it */
+	long long start_ms;	/* when hvm-run started (--timeout-total) */
 	char tmpdir[80];
 	char klog_path[96], out_path[96], err_path[96], in_path[96];
 	char ivs_path[96], qmp_path[96], initrd_path[96];

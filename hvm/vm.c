@@ -144,6 +144,8 @@ int vm_qemu_argv(const struct plan *p, const struct options *o,
 		strv_add(out, "-device");
 		strv_add(out, "virtio-net-pci,netdev=net0");
 	}
+	if (o->cluster_set && cluster_qemu_args(&o->cluster, out))
+		return -ENOMEM;
 	if (o->gdb_port) {
 		strv_add(out, "-gdb");
 		strv_addf(out, "tcp::%d", o->gdb_port);

@@ -111,3 +111,6 @@ $(API_TEST): tests/vm/guest/api-test.c $(LIBHVM_A) libhvm/hvm.h include/hrt.h
 DEPS += $(LIBHVM_OUT)/api-test.d
 ALL_TARGETS += $(API_TEST)
 TEST_SUITES += tests/vm/api.sh
+
+# Several VMs joined by --cluster (make test-cluster).
+CLUSTER_SUITES += tests/vm/cluster.sh
