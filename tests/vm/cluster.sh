@@ -79,7 +79,8 @@ fi
 # --- the job: node 1 in the background, node 0 runs the in-guest checks
 "$HVM_RUN" "${VMARGS[@]}" --cluster "$NAME:1/2" >"$T_TMP/n1.out" 2>"$T_TMP/n1.err" &
 n1=$!
-vm "$O_" "$E_" "${VMARGS[@]}" --cluster "$NAME:0/2" -- \
+# Node 0 has QEMU's user network too: the cluster NIC comes beside it.
+vm "$O_" "$E_" "${VMARGS[@]}" --net user --cluster "$NAME:0/2" -- \
 	bash /run/hvm-src/tests/vm/guest/cluster-guest.sh /run/hvm-out/hrt-exec/tests
 guest_verdicts node0 "$O_" "$E_"
 t0=$(date +%s)
@@ -111,24 +112,36 @@ n1=$!
 	kill -TERM "$n1" && date +%s >"$T_TMP/killed"
 ) &
 killer=$!
-vm "$O_" "$E_" "${VMARGS[@]}" --cluster "$NAME:0/2" -- sh -c \
-	'mpirun -H node0,node1 -np 2 hrt-exec /run/hvm-out/hrt-exec/tests/exec-mpi-openmpi 1000000; echo "mpirun exit $?"'
+# Meanwhile a node of another cluster name must not join this one.
+"$HVM_RUN" "${VMARGS[@]}" --cluster "other$$:1/2" --cluster-wait 20 \
+	>"$T_TMP/other.out" 2>"$T_TMP/other.err" &
+other=$!
+# mpirun is node 0's command: its status is hvm-run's.
+vm "$O_" "$E_" "${VMARGS[@]}" --cluster "$NAME:0/2" -- \
+	mpirun -H node0,node1 -np 2 hrt-exec /run/hvm-out/hrt-exec/tests/exec-mpi-openmpi 1000000
 t1=$(date +%s)
 wait "$killer" 2>/dev/null
 wait "$n1" 2>/dev/null
-st=$(sed -n 's/^mpirun exit //p' "$O_")
 if [ -s "$T_TMP/killed" ]; then
 	t=$((t1 - $(cat "$T_TMP/killed")))
-	if [ -n "$st" ] && [ "$st" != 0 ] && [ "$RC" = 0 ] && [ "$t" -le 60 ]; then
-		ok "node 1 stopped mid-job: mpirun on node 0 ends with status $st, $t s later"
+	if [ "$RC" != 0 ] && [ "$RC" != 124 ] && [ "$RC" != 125 ] && [ "$t" -le 60 ]; then
+		ok "node 1 stopped mid-job: mpirun fails, node 0's hvm-run exits with its status $RC, $t s later"
 	else
-		not_ok "node 1 stopped mid-job: mpirun ends with an error within 60 s" \
-			"mpirun '$st', hvm-run $RC, $t s:"
+		not_ok "node 1 stopped mid-job: mpirun's failure is hvm-run's status within 60 s" \
+			"hvm-run $RC, $t s:"
 		tail -n 8 "$O_" "$E_" | sed 's/^/#   /'
 	fi
 else
-	not_ok "node 1 stopped mid-job" "the job never ran on both nodes (mpirun '$st'):"
+	not_ok "node 1 stopped mid-job" "the job never ran on both nodes (hvm-run $RC):"
 	tail -n 8 "$O_" "$E_" | sed 's/^/#   /'
+fi
+wait "$other"
+rc=$?
+if [ "$rc" = 125 ] && grep -q "node 0 did not come up within 20 s" "$T_TMP/other.err"; then
+	ok "a node of another cluster name never joined this one (it timed out, exit 125)"
+else
+	not_ok "a node of another cluster name stays apart" "exit $rc:"
+	sed 's/^/#   /' "$T_TMP/other.err" | tail -5
 fi
 
 # Nothing left behind: no QEMU of ours, no temporary files.

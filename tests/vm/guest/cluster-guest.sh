@@ -37,6 +37,11 @@ getent hosts node1 >"$W/hosts" 2>&1
 grep -q '^10\.66\.0\.2 .*node1' "$W/hosts"
 check "--cluster: node1 resolves to 10.66.0.2" $? "getent says $(cat "$W/hosts")"
 
+# With --net user the cluster NIC is a second one; each has its address.
+ip -4 -o addr show >"$W/addr" 2>&1
+grep -q 'inet 10\.66\.0\.1/24' "$W/addr" && grep -q 'inet 10\.0\.2\.15/24' "$W/addr"
+check "--cluster beside --net user: 10.66.0.1/24 and 10.0.2.15/24 on two NICs" $? "" "$W/addr"
+
 # ssh with the cluster's key and pinned host key: no prompt, no password.
 timeout 60 ssh node1 'hostname; echo "$PATH"' >"$W/ssh.out" 2>"$W/ssh.err"
 rc=$?
