@@ -26,6 +26,7 @@
 
 #include "hrt.h"
 #include "hvm.h"
+#include "hvm_api.h"
 #include "hvm_chan.h"
 #include "hvm_uapi.h"
 
@@ -2506,10 +2507,17 @@ static long f_apifuzz(void *arg, unsigned int core)
 	char *mem[2] = { 0 };
 	int hits = 0, nm = 0, prot = -1;
 	uint32_t regs[4];
+	uint64_t bits[16]; /* a garbage scan's bitmap: up to 4 MiB */
+	/*
+	 * A handle is a slot + 1 and its generation (hrt-kernel/api.c): 16
+	 * names slot 15 before it was first freed, maybe ev or bar.  This
+	 * near-NULL pointer is past the last slot (HVM_API_OBJECTS): no
+	 * handle.
+	 */
 	void *junk[] = { NULL,
 			 (void *)0xffff888000001000ull,
 			 (void *)0xffffffff80100000ull,
-			 (void *)16,
+			 (void *)(uintptr_t)(HVM_API_OBJECTS + 16),
 			 (void *)(uintptr_t)rnd(&s),
 			 &s };
 	int i, k, nt = 0;
@@ -2627,7 +2635,18 @@ static long f_apifuzz(void *arg, unsigned int core)
 		case 15:
 			if (nm && hrt_dirty_scan(mem[0], 4096, &v, x & 1) < 0)
 				return 950 + i;
-			hrt_dirty_scan(p, x >> 36, (uint64_t *)q, 1);
+			/*
+			 * The bitmap holds len / 4096 bits (hrt.h), cleared
+			 * by the wrapper before the HRT checks the range
+			 * (libhvm/hrt.c): a writable one must be that big.
+			 * &s with up to 256 MiB cleared 8 KiB of this stack.
+			 */
+			v = x >> 36;
+			if (q == (void *)&s) {
+				q = bits;
+				v %= sizeof(bits) * 8 * 4096;
+			}
+			hrt_dirty_scan(p, v, (uint64_t *)q, 1);
 			break;
 		case 16:
 			v = x >> 4;
