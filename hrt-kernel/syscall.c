@@ -19,6 +19,9 @@
 
 /* The call numbers the HRT serves or watches are HVM_SYS_* (hvm_fwd.h). */
 
+/* One sched_yield in this many in a row is forwarded (signals, see below). */
+#define HRT_YIELD_FORWARD 64
+
 #define ARCH_SET_FS 0x1002
 
 #define CLONE_VM	     0x00000100ull
@@ -149,7 +152,10 @@ static s64 hrt_uthread_clone(struct hrt_uthread *u, const struct hrt_regs *r,
  */
 static s64 hrt_syscall_forward(struct hrt_uthread *u, u64 nr, const u64 *a)
 {
-	s64 ret = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, nr, a);
+	s64 ret;
+
+	u->yields = 0; /* a forwarded call: held signals had their chance */
+	ret = hrt_uthread_forward(u, HVM_CHAN_SYSCALL, nr, a);
 
 	if (ret == HRT_FWD_ABORTED)
 		hrt_uthread_abort(u, -ECANCELED);
@@ -209,6 +215,23 @@ void hrt_uthread_syscall(struct hrt_regs *r)
 	case HVM_SYS_vfork:
 		ret = hrt_uthread_clone(u, r, CLONE_VM | CLONE_VFORK | SIGCHLD,
 					0, 0, 0, 0);
+		break;
+	case HVM_SYS_sched_yield:
+		/*
+		 * The HRT schedules this thread, not Linux: forwarding it only
+		 * made the partner yield a ROS core and the reply's wake-up
+		 * cost what a spin-and-yield loop (MPI's progress) meant to
+		 * save.  Alone on its core it returns at once, as Linux's does.
+		 * Every HRT_YIELD_FORWARD-th in a row still goes to Linux: a
+		 * signal libhvm holds back reaches HRT code only at a forwarded
+		 * call, and a loop that waits for one must get it.
+		 */
+		if (++u->yields < HRT_YIELD_FORWARD) {
+			hrt_thread_yield();
+			ret = 0;
+			break;
+		}
+		ret = hrt_syscall_forward(u, nr, a);
 		break;
 	case HVM_SYS_clone3:
 		/* glibc falls back to clone, which carries all we need. */

@@ -32,6 +32,7 @@ struct hrt_uthread {
 	u32 fault_spurious; /* faults at it on an entry that allowed it */
 	u32 fault_unseen;   /* populations of it the HRT's view missed */
 	u64 sys_nr; /* the system call it is in, or ~0 (signal restarts) */
+	u32 yields; /* sched_yield calls served here since one was forwarded */
 	struct hrt_regs regs; /* cloned thread: registers of its first entry */
 	u64 irq_limit_ns;     /* interrupt-off section limit, 0: default */
 	u64 exit_code, exit_sig; /* native thread: how it ended itself */

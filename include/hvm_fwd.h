@@ -49,6 +49,8 @@ enum hvm_fwd_policy {
 	  "libhvm keeps the signals it holds back out of the mask HRT code sees")        \
 	X(15, rt_sigreturn, HVM_FWD_HRT,                                                 \
 	  "returns from the HRT thread's own signal frame")                              \
+	X(24, sched_yield, HVM_FWD_HRT_SOME,                                             \
+	  "yields the HRT core; one in 64 in a row is forwarded for held signals")       \
 	X(25, mremap, HVM_FWD_RESYNC,                                                    \
 	  "Linux may have added top-level entries")                                      \
 	X(56, clone, HVM_FWD_HRT,                                                        \

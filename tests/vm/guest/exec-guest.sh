@@ -180,6 +180,23 @@ want_more "$t0" "$t1" 6 hrt.threads_created
 verdict "python3 threading: 6 HRT threads, all at CPL 0 (3 natively)" \
 	"$W/py-hrt.err" "$W/py-native.err"
 
+# sched_yield is served on the HRT (hvm_fwd.h): 20,000 of them add next to
+# no forwarded calls to what python3's start-up alone costs.
+f0=$(hrt_stat fwd_calls)
+run yield-base 60 hrt-exec python3 -c pass
+f1=$(hrt_stat fwd_calls)
+run yield-hrt 120 hrt-exec python3 -c 'import os
+for _ in range(20000): os.sched_yield()
+print("yielded")'
+f2=$(hrt_stat fwd_calls)
+begin
+want_rc 0 "$RC"
+want_grep "^yielded$" "$W/yield-hrt.out"
+extra=$(((f2 - f1) - (f1 - f0)))
+[ "$extra" -lt 1000 ] || fail "$extra more forwarded calls than python3 -c pass ($((f1 - f0)))"
+verdict "sched_yield x20000 on the HRT: $extra forwarded calls beyond start-up's $((f1 - f0))" \
+	"$W/yield-hrt.out" "$W/yield-hrt.err"
+
 # ---- 2. pigz -p 4 on the HRT, gzip -dc natively
 for i in 1 2 3; do seq "$i" 3 300000 | base64; done >"$W/data"
 t0=$(hrt_threads)
