@@ -99,6 +99,31 @@ static struct hrt_api_obj hrt_api_objs[HVM_API_OBJECTS];
 static struct hrt_spinlock hrt_api_lock = HRT_SPINLOCK_INIT;
 static u32 hrt_api_used;
 
+/*
+ * Per context slot, under hrt_api_lock: the slots its current process
+ * (the slot's bind generation, gen) holds, for the per-process quotas
+ * HVM_API_PROC_OBJECTS and HVM_API_PROC_THREADS: one process cannot take
+ * the table or the native threads from the others.  Leftovers of an ended
+ * process in the same slot count for nobody (reaped as a generation that
+ * is not the slot's).
+ */
+static struct hrt_api_use {
+	u32 gen;
+	u32 objects, threads;
+} hrt_api_use[HVM_CTX_MAX];
+
+static struct hrt_api_use *hrt_api_use_of(u32 ctx, u32 gen)
+{
+	struct hrt_api_use *use = &hrt_api_use[ctx];
+
+	if (use->gen != gen) {
+		use->gen = gen;
+		use->objects = 0;
+		use->threads = 0;
+	}
+	return use;
+}
+
 static bool hrt_api_owner_alive(const struct hrt_api_obj *o)
 {
 	return hrt_uctx_alive(o->ctx) &&
@@ -114,6 +139,11 @@ static bool hrt_api_reap(struct hrt_api_obj *o, void **p,
 		return false;
 	*p = o->p;
 	*release = o->release;
+	if (hrt_api_use[o->ctx].gen == o->ctx_gen) {
+		hrt_api_use[o->ctx].objects--;
+		if (o->type == HRT_API_THREAD)
+			hrt_api_use[o->ctx].threads--;
+	}
 	o->type = HRT_API_FREE;
 	o->gen++;
 	o->p = NULL;
@@ -141,7 +171,9 @@ s64 hrt_api_obj_new(struct hrt_uthread *u, u32 type, void *p,
 		    void (*release)(void *p))
 {
 	void *gone[HRT_API_REAP], (*rel[HRT_API_REAP])(void *);
+	u32 gen = READ_ONCE(hrt_area->ctx[u->ctx].gen);
 	int ngone = 0, i, slot = -1;
+	struct hrt_api_use *use;
 	bool swept = false;
 	u64 now = hrt_rdtsc();
 	s64 h = -EAGAIN;
@@ -156,7 +188,13 @@ s64 hrt_api_obj_new(struct hrt_uthread *u, u32 type, void *p,
 					 &rel[ngone]))
 				ngone++;
 	}
-	for (i = 0; i < HVM_API_OBJECTS; i++) {
+	use = hrt_api_use_of(u->ctx, gen);
+	if (use->objects >= HVM_API_PROC_OBJECTS ||
+	    (type == HRT_API_THREAD && use->threads >= HVM_API_PROC_THREADS))
+		i = HVM_API_OBJECTS; /* over its quota: no slot, -EAGAIN */
+	else
+		i = 0;
+	for (; i < HVM_API_OBJECTS; i++) {
 		u32 k = (hrt_api_hint + (u32)i) % HVM_API_OBJECTS;
 		struct hrt_api_obj *o = &hrt_api_objs[k];
 
@@ -173,7 +211,10 @@ s64 hrt_api_obj_new(struct hrt_uthread *u, u32 type, void *p,
 
 		o->type = type;
 		o->ctx = u->ctx;
-		o->ctx_gen = READ_ONCE(hrt_area->ctx[u->ctx].gen);
+		o->ctx_gen = gen;
+		use->objects++;
+		if (type == HRT_API_THREAD)
+			use->threads++;
 		o->refs = 0;
 		o->dead = false;
 		o->p = p;

@@ -79,6 +79,9 @@
 /* Limits the HRT enforces (documented in docs/hrt-api.md). */
 #define HVM_API_OBJECTS	     4096 /* threads, barriers, events in all */
 #define HVM_API_THREADS_MAX  1024 /* native threads alive in the HRT */
+/* Per process: objects it holds, and of those native threads not joined. */
+#define HVM_API_PROC_OBJECTS 2048
+#define HVM_API_PROC_THREADS 768
 #define HVM_API_IRQ_LIMIT_NS HVM_U64(100000000) /* 100 ms */
 #define HVM_API_IRQ_LIMIT_MAX                                                  \
 	HVM_U64(1000000000) /* 1 s: below hvm.ko hung_timeout_ms */

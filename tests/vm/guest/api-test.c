@@ -15,6 +15,7 @@
 #include "guest_test.h"
 #include "hrt.h"
 #include "hvm.h"
+#include "hvm_api.h"
 
 /*
  * HVM_API_EXEC=1: the program runs whole on the HRT under hrt-exec and
@@ -331,7 +332,9 @@ GUEST_TEST(thread_limit)
 	long out[9] = { 0 }, r = on_hrt(f_many, out);
 
 	check(r == 0, "ran", "%ld", r);
-	check(out[0] >= 1000 && out[0] <= MANY_MAX && out[0] + out[1] == many,
+	/* One process gets HVM_API_PROC_THREADS of the HRT's 1024. */
+	check(out[0] > HVM_API_PROC_THREADS - 16 &&
+		      out[0] <= HVM_API_PROC_THREADS && out[0] + out[1] == many,
 	      exec_mode
 		      ? "5,000 creations: made up to the limit, -EAGAIN after"
 		      : "100,000 creations: made up to the limit, -EAGAIN after",
@@ -344,6 +347,127 @@ GUEST_TEST(thread_limit)
 	      "%ld made, %ld -EAGAIN, %ld other, %ld bad", out[4], out[5],
 	      out[6], out[7]);
 	check(out[8] == 0, "and a new thread after", "%ld", out[8]);
+	return 0;
+}
+
+/*
+ * Per-process quotas: one process fills its share of native threads and of
+ * the handle table (-EAGAIN after), while another process can still make
+ * both; everything comes back once freed.
+ */
+#define QUOTA_EVENTS (HVM_API_PROC_OBJECTS + 16)
+static struct hrt_event *quota_go, *quota_evs[QUOTA_EVENTS];
+static struct hrt_thread *quota_ts[HVM_API_PROC_THREADS + 16];
+static int quota_pipe[2][2]; /* [0]: to the other process, [1]: back */
+
+static long t_quota(void *arg)
+{
+	(void)arg;
+	return hrt_event_wait(quota_go, 0, HRT_FOREVER);
+}
+
+/* In the other process: one event and one joined native thread. */
+static long f_quota_other(void *arg)
+{
+	struct hrt_thread *t;
+	struct hrt_event *e;
+	long ret;
+	int rc;
+
+	(void)arg;
+	rc = hrt_event_create(&e);
+	if (rc)
+		return rc;
+	rc = hrt_thread_create(&t, t_cpl, NULL, -1, HRT_THREAD_NOSYS);
+	if (!rc)
+		rc = hrt_thread_join(t, &ret);
+	hrt_event_destroy(e);
+	return rc;
+}
+
+/* out: threads made, events made, other errors, the other's result, again. */
+static long f_quota(void *arg)
+{
+	long *out = arg, ret, other = -1;
+	int i, rc, nt = 0, ne = 0;
+	char c = 1;
+
+	if (hrt_event_create(&quota_go))
+		return -1;
+	for (i = 0; i < HVM_API_PROC_THREADS + 16; i++) {
+		rc = hrt_thread_create(&quota_ts[nt], t_quota, NULL, -1,
+				       HRT_THREAD_NOSYS);
+		if (!rc)
+			nt++;
+		else if (rc != -EAGAIN)
+			out[2]++;
+	}
+	for (i = 0; i < QUOTA_EVENTS; i++) {
+		rc = hrt_event_create(&quota_evs[ne]);
+		if (!rc)
+			ne++;
+		else if (rc != -EAGAIN)
+			out[2]++;
+	}
+	/* The other process tries while this one is at its quota. */
+	if (!exec_mode &&
+	    (write(quota_pipe[0][1], &c, 1) != 1 ||
+	     read(quota_pipe[1][0], &other, sizeof(other)) != sizeof(other)))
+		other = -2;
+	hrt_event_notify(quota_go);
+	for (i = 0; i < nt; i++)
+		if (hrt_thread_join(quota_ts[i], &ret) || ret != 1)
+			out[2]++;
+	for (i = 0; i < ne; i++)
+		if (hrt_event_destroy(quota_evs[i]))
+			out[2]++;
+	hrt_event_destroy(quota_go);
+	out[0] = nt;
+	out[1] = ne;
+	out[3] = other;
+	/* All back: a thread and an event again. */
+	out[4] = f_quota_other(NULL);
+	return 0;
+}
+
+GUEST_TEST(quota)
+{
+	long out[5] = { 0 }, r, res = -1;
+	pid_t pid = -1;
+	char c;
+
+	if (!exec_mode) {
+		if (pipe(quota_pipe[0]) || pipe(quota_pipe[1]))
+			return 1;
+		pid = fork();
+		if (pid == 0) {
+			if (read(quota_pipe[0][0], &c, 1) == 1)
+				res = on_hrt(f_quota_other, NULL);
+			_exit(write(quota_pipe[1][1], &res, sizeof(res)) !=
+			      sizeof(res));
+		}
+	}
+	r = on_hrt(f_quota, out);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	check(r == 0, "ran", "%ld", r);
+	check(out[0] > HVM_API_PROC_THREADS - 16 &&
+		      out[0] <= HVM_API_PROC_THREADS,
+	      "native threads: up to the per-process quota, then -EAGAIN",
+	      "%ld made (quota %d)", out[0], HVM_API_PROC_THREADS);
+	check(out[0] + out[1] + 1 > HVM_API_PROC_OBJECTS - 16 &&
+		      out[0] + out[1] + 1 <= HVM_API_PROC_OBJECTS,
+	      "objects: up to the per-process quota, then -EAGAIN",
+	      "%ld threads + %ld events + 1 (quota %d)", out[0], out[1],
+	      HVM_API_PROC_OBJECTS);
+	check(out[2] == 0, "no other error, all joined and destroyed", "%ld",
+	      out[2]);
+	if (!exec_mode)
+		check(out[3] == 0,
+		      "another process makes an event and a thread meanwhile",
+		      "%ld", out[3]);
+	check(out[4] == 0, "full recovery: a thread and an event after", "%ld",
+	      out[4]);
 	return 0;
 }
 
