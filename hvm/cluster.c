@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,7 @@ static int wait_leader(struct cluster *c, unsigned int wait_s,
 {
 	struct timespec pause = { .tv_nsec = 100 * 1000 * 1000 };
 	unsigned int n = 0, tenths;
+	sigset_t sigs;
 	char msg[160];
 	int e;
 
@@ -312,6 +314,14 @@ static int wait_leader(struct cluster *c, unsigned int wait_s,
 		e = leader_state(c, &n);
 		if (!e)
 			break;
+		/* hvm-run blocks these for its event loop: look for them. */
+		if (!sigpending(&sigs) &&
+		    (sigismember(&sigs, SIGINT) ||
+		     sigismember(&sigs, SIGTERM) || sigismember(&sigs, SIGHUP)))
+			return errbuf_set(err, len,
+					  "--cluster %s: interrupted while "
+					  "waiting for node 0",
+					  c->spec.name);
 		if (e != -ENOENT && e != -EAGAIN)
 			return errbuf_set(err, len, "--cluster: %s: %s", c->dir,
 					  strerror(-e));

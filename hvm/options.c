@@ -522,6 +522,9 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 			err, errlen,
 			"--cluster needs --host-root: the nodes run "
 			"the host's programs (mpirun, ssh, dropbear)");
+	/* Node 0's boot includes its wait for the other nodes' ssh. */
+	if (o->cluster_set)
+		o->boot_timeout += o->cluster_wait;
 	if (o->cluster_set && o->cluster.node && !o->cmd) {
 		static char *serve[] = { "sleep", "infinity", NULL };
 

@@ -120,6 +120,8 @@ UNIT_TEST(cluster_option_needs_host_root_and_gives_workers_a_command)
 	assert_int_equal(o.cmd_argc, 2);
 	assert_string_equal(o.cmd[0], "sleep");
 	assert_int_equal(o.cluster_wait, CLUSTER_WAIT_S);
+	/* The boot limit covers node 0's wait for the others. */
+	assert_int_equal(o.boot_timeout, 120 + CLUSTER_WAIT_S);
 	options_free(&o);
 	assert_int_equal(options_parse(&o, 5, nohost, err, sizeof(err)),
 			 -EINVAL);

@@ -66,6 +66,22 @@ t=$(($(date +%s) - t0))
 if [ "$t" -le 20 ]; then ok "node 1 gave up on node 0 after $t s (--cluster-wait 3)"
 else not_ok "node 1 gave up on node 0 in time" "$t s"; fi
 
+# Ctrl-C while a node waits for node 0: it stops at once.
+"$HVM_RUN" "${VMARGS[@]}" --cluster "$NAME:1/2" >"$O_" 2>"$E_" &
+w=$!
+sleep 3
+t0=$(date +%s)
+kill -INT "$w"
+wait "$w"
+RC=$?
+t=$(($(date +%s) - t0))
+if [ "$RC" = 125 ] && [ "$t" -le 3 ] && grep -q "interrupted while waiting for node 0" "$E_"; then
+	ok "SIGINT while node 1 waits for node 0: exit 125 within $t s"
+else
+	not_ok "SIGINT while node 1 waits for node 0 ends it" "exit $RC after $t s:"
+	sed 's/^/#   /' "$E_" | tail -5
+fi
+
 # --- node 0 alone: its command never runs; a clear error once the wait ends
 vm "$O_" "$E_" "${VMARGS[@]}" --cluster "$NAME:0/2" --cluster-wait 5 -- echo ran
 if [ "$RC" != 0 ] && ! grep -q '^ran$' "$O_" &&
