@@ -30,6 +30,23 @@ static s64 hrt_api_yield(void)
 	return 0;
 }
 
+/* As the HRT serves ARCH_SET_FS: the HRT thread's FS base, not Linux's. */
+static s64 hrt_api_set_tls(u64 base)
+{
+	struct hrt_uthread *u = hrt_api_caller();
+	u64 f;
+
+	if (!u)
+		return -ENOTSUP;
+	if (!hrt_user_addr(base))
+		return -EFAULT;
+	f = hrt_irq_save();
+	u->fs = base;
+	hrt_uthread_load_fs(u);
+	hrt_irq_restore(f);
+	return 0;
+}
+
 /*
  * Indexed by HVM_API_*, called by apistub.S with interrupts as the caller had
  * them (off only inside its interrupt-off section).
@@ -61,6 +78,7 @@ const void *const hrt_api_fns[HVM_API_COUNT] = {
 	[HVM_API_RDMSR] = hrt_api_rdmsr,
 	[HVM_API_WRMSR] = hrt_api_wrmsr,
 	[HVM_API_RDPMC] = hrt_api_rdpmc,
+	[HVM_API_SET_TLS] = hrt_api_set_tls,
 };
 
 struct hrt_api_frame *hrt_api_frame(void)

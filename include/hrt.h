@@ -74,6 +74,16 @@ int hrt_thread_create(struct hrt_thread **t, long (*fn)(void *arg), void *arg,
  */
 int hrt_thread_join(struct hrt_thread *t, long *ret);
 
+/*
+ * Gives the calling HRT thread (a native thread, or any thread on the HRT)
+ * (base) as its FS base, its TLS, as arch_prctl(ARCH_SET_FS) would, with
+ * no system call: a native thread without partner can have TLS of its own
+ * (a runtime's thread block; %fs:0 should point at it, and code built with
+ * a stack protector reads its canary at %fs:0x28).  Other threads keep
+ * theirs.  -EFAULT: (base) not a user address of the process.
+ */
+int hrt_thread_set_tls(void *base);
+
 /* Barriers for (n) HRT threads of this process (1 <= n <= 4096). */
 struct hrt_barrier;
 int hrt_barrier_create(struct hrt_barrier **b, unsigned int n);

@@ -55,7 +55,8 @@
 #define HVM_API_RDMSR		23 /* (msr, out) -> 0; allow-listed MSRs */
 #define HVM_API_WRMSR		24 /* (msr, value) -> 0; allow-listed MSRs */
 #define HVM_API_RDPMC		25 /* (counter, out) -> 0 */
-#define HVM_API_COUNT		26
+#define HVM_API_SET_TLS		26 /* (fs_base) -> 0: the caller's own FS base */
+#define HVM_API_COUNT		27
 
 /* hrt_thread_create() flags the HRT knows. */
 #define HVM_API_THREAD_NOSYS                                                   \

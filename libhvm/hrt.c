@@ -67,6 +67,11 @@ HVM_EXPORT int hrt_yield(void)
 	return (int)hvm_api_call(HVM_API_YIELD, 0, 0, 0, 0, 0);
 }
 
+HVM_EXPORT int hrt_thread_set_tls(void *base)
+{
+	return (int)hvm_api_call(HVM_API_SET_TLS, (long)base, 0, 0, 0, 0);
+}
+
 /*
  * A native thread's record lives at the top of its stack mapping, so
  * making one needs no malloc (a native thread without partner cannot

@@ -1000,6 +1000,77 @@ GUEST_TEST(privileged)
 	return 0;
 }
 
+/*
+ * TLS of a native thread's own: a thread block whose first word points at
+ * itself, the creator's stack canary copied to 0x28, as glibc lays it out.
+ */
+static uint64_t tls_block[64] __attribute__((aligned(64)));
+static void *fs_self;
+
+static uint64_t fs_word(unsigned int off)
+{
+	uint64_t v;
+
+	__asm__ __volatile__("mov %%fs:(%1), %0" : "=r"(v) : "r"((long)off));
+	return v;
+}
+
+/* Returns 0, or which step went wrong. */
+static long t_tls(void *arg)
+{
+	uint64_t creator = (uint64_t)(uintptr_t)arg;
+
+	if (fs_word(0) != creator)
+		return 1; /* starts with the creator's */
+	tls_block[0] = (uint64_t)(uintptr_t)tls_block;
+	tls_block[5] = fs_word(0x28);
+	if (hrt_thread_set_tls((void *)0xffff888000000000ull) != -EFAULT ||
+	    hrt_thread_set_tls((void *)0x800000000000ull) != -EFAULT)
+		return 2;
+	if (fs_word(0) != creator)
+		return 3; /* refusals changed nothing */
+	if (hrt_thread_set_tls(tls_block))
+		return 4;
+	if (fs_word(0) != (uint64_t)(uintptr_t)tls_block)
+		return 5;
+	hrt_yield(); /* kept across a switch */
+	if (fs_word(0) != (uint64_t)(uintptr_t)tls_block || cpl() != 0)
+		return 6;
+	return 0;
+}
+
+static long f_tls(void *arg)
+{
+	uint64_t mine = fs_word(0);
+	struct hrt_thread *t;
+	long *out = arg, ret = -1;
+	int rc;
+
+	rc = hrt_thread_create(&t, t_tls, (void *)(uintptr_t)mine, -1,
+			       HRT_THREAD_NOSYS);
+	if (!rc)
+		rc = hrt_thread_join(t, &ret);
+	out[0] = rc;
+	out[1] = ret;
+	out[2] = fs_word(0) == mine;
+	return 0;
+}
+
+GUEST_TEST(native_tls)
+{
+	long out[3] = { -1, -1, 0 }, r;
+
+	__asm__ __volatile__("mov %%fs:0, %0" : "=r"(fs_self));
+	r = on_hrt(f_tls, out);
+	check(r == 0 && out[0] == 0, "ran and joined", "%ld, %ld", r, out[0]);
+	check(out[1] == 0,
+	      "a partnerless native thread takes TLS of its own "
+	      "(%fs:0 is its block, across a yield; bad bases -EFAULT)",
+	      "step %ld", out[1]);
+	check(out[2] == 1, "the creator keeps its FS base", NULL);
+	return 0;
+}
+
 /* Linux code: every call -ENOTSUP, nothing made. */
 GUEST_TEST(from_linux)
 {
@@ -1013,6 +1084,10 @@ GUEST_TEST(from_linux)
 	check(hrt_core() == -ENOTSUP && hrt_ncores() == -ENOTSUP &&
 		      hrt_yield() == -ENOTSUP,
 	      "core, ncores, yield", NULL);
+	__asm__ __volatile__("mov %%fs:0, %0" : "=r"(fs_self));
+	check(hrt_thread_set_tls(tls_block) == -ENOTSUP &&
+		      fs_word(0) == (uint64_t)(uintptr_t)fs_self,
+	      "thread_set_tls, FS base unchanged", NULL);
 	check(hrt_thread_create(&t, t_cpl, NULL, -1, 0) == -ENOTSUP && !t,
 	      "thread_create, *t untouched", NULL);
 	check(hrt_thread_join((struct hrt_thread *)&t, NULL) == -ENOTSUP,
