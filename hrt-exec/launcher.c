@@ -34,6 +34,12 @@ static void usage(FILE *f)
 		"share)\n"
 		"  -s, --stack-size SIZE  main's stack (K/M/G suffix; "
 		"default 8M)\n"
+		"  -p, --profile FILE     record every forwarded call and "
+		"fault of the\n"
+		"                         program, its threads and children "
+		"in FILE\n"
+		"                         (read it with hvm-prof --load FILE "
+		"--syscalls)\n"
 		"  -v, --verbose          say what is started where\n"
 		"  -h, --help             this text\n\n"
 		"Exit status: PROGRAM's own, or 127 not found, 126 not a "
@@ -345,24 +351,29 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "cores", required_argument, NULL, 'c' },
 		{ "stack-size", required_argument, NULL, 's' },
+		{ "profile", required_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cores = NULL, *stack = NULL, *old;
+	const char *cores = NULL, *stack = NULL, *profile = NULL, *old;
+	char profile_abs[PATH_MAX];
 	char path[PATH_MAX], rt[PATH_MAX], *preload, rank_list[48];
 	unsigned long rank, nranks;
 	unsigned int ncores;
 	int c, r;
 
 	/* "+": PROGRAM's own options are its own. */
-	while ((c = getopt_long(argc, argv, "+c:s:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:s:p:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			cores = optarg;
 			break;
 		case 's':
 			stack = optarg;
+			break;
+		case 'p':
+			profile = optarg;
 			break;
 		case 'v':
 			verbose = true;
@@ -408,6 +419,26 @@ int main(int argc, char **argv)
 		    "bad --cores '%s': a list like 0,2-3 of HRT cores 0..%u",
 		    cores, ncores - 1);
 	runtime_path(rt, sizeof(rt));
+	/*
+	 * A new ring each run, as strace -o writes a new file; by absolute
+	 * path, since the program and its children may change directory.
+	 */
+	if (profile) {
+		struct stat st;
+		int fd;
+
+		if (!stat(profile, &st) && !S_ISREG(st.st_mode))
+			die(HRT_EXEC_EXIT_USAGE,
+			    "--profile %s: not a regular file", profile);
+		fd = open(profile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			  0644);
+		if (fd < 0 || !realpath(profile, profile_abs))
+			die(HRT_EXEC_EXIT_USAGE, "--profile %s: %s", profile,
+			    strerror(errno));
+		close(fd);
+		if (setenv("HVM_PROF", profile_abs, 1))
+			die(HRT_EXEC_EXIT_NOHRT, "setenv: %s", strerror(errno));
+	}
 
 	/* Ours first: it must see main before anything else preloaded. */
 	old = getenv("LD_PRELOAD");

@@ -17,6 +17,7 @@
 #include "hvm.h"
 #include "hvm_chan.h"
 #include "hvm_uapi.h"
+#include "prof.h"
 #include "signals.h"
 
 /* A partner's own stack: raw system calls only, so little is needed. */
@@ -275,9 +276,18 @@ static __attribute__((noreturn)) void hvm_partner_main(void *p)
 			break; /* the HRT is gone: so is the thread */
 		seen = (uint64_t)e;
 		st = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
-		if (st == HVM_CHAN_SYSCALL || st == HVM_CHAN_FAULT)
+		if ((st == HVM_CHAN_SYSCALL || st == HVM_CHAN_FAULT) &&
+		    __builtin_expect(hvm_prof_ring != NULL, 0)) {
+			/* A thread's calls belong to no invocation: id 0. */
+			uint64_t t_seen = hvm_rdtsc(), t_reply = 0, nr;
+
+			nr = hvm_serve(c, st, false, &t_reply);
+			hvm_prof_fwd(c->core, 0,
+				     st == HVM_CHAN_FAULT ? PROF_FWD_FAULT : nr,
+				     t_seen, t_reply);
+		} else if (st == HVM_CHAN_SYSCALL || st == HVM_CHAN_FAULT) {
 			hvm_serve(c, st, false, NULL);
-		else if (st == HVM_CHAN_EXIT || st == HVM_CHAN_DONE)
+		} else if (st == HVM_CHAN_EXIT || st == HVM_CHAN_DONE)
 			break;
 	}
 	/*

@@ -21,7 +21,25 @@ DEPS += $(HVMCTL).d
 # hvm-prof: the offload-latency profiler, run in the ROS; linked with
 # libhvm.so like any libhvm program, so it profiles the library it ships.
 HVM_PROF := $(O)/guest/usr/bin/hvm-prof
-HVM_PROF_OBJS := $(O)/tools/stats.o $(O)/tools/profile.o $(O)/tools/prof_file.o
+HVM_PROF_OBJS := $(O)/tools/stats.o $(O)/tools/profile.o $(O)/tools/prof_file.o \
+		 $(O)/tools/sysprof.o
+
+# System call names for sysprof.c, from the kernel headers' numbers.
+UNISTD_64 := $(firstword $(wildcard /usr/include/x86_64-linux-gnu/asm/unistd_64.h \
+			     /usr/include/asm/unistd_64.h))
+$(O)/tools/sysnames.h: $(UNISTD_64) tools/build.mk
+	@mkdir -p $(@D)
+	$(call quiet,GEN,$@)
+	$(Q){ echo '/* Generated from $(UNISTD_64) by tools/build.mk. */'; \
+	  echo 'static const char *const sysprof_names[] = {'; \
+	  awk '$$1 == "#define" && $$2 ~ /^__NR_/ && $$3 ~ /^[0-9]+$$/ \
+	       { printf "\t[%s] = \"%s\",\n", $$3, substr($$2, 6) }' $<; \
+	  echo '};'; } >$@
+
+$(O)/tools/sysprof.o: tools/sysprof.c $(O)/tools/sysnames.h
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(HOST_CFLAGS) -I$(O)/tools -Itools -c $< -o $@
 
 $(HVM_PROF): tools/hvm-prof.c $(HVM_PROF_OBJS) $(LIBHVM_SO) libhvm/hvm.h include/hvm_prof.h
 	@mkdir -p $(@D)
@@ -30,7 +48,7 @@ $(HVM_PROF): tools/hvm-prof.c $(HVM_PROF_OBJS) $(LIBHVM_SO) libhvm/hvm.h include
 		$(HVM_PROF_OBJS) -o $@ -L$(LIBHVM_OUT) -lhvm $(LIBHVM_RPATH)
 
 ALL_TARGETS += $(HVM_PROF)
-DEPS += $(O)/tools/hvm-prof.d $(O)/tools/prof_file.d
+DEPS += $(O)/tools/hvm-prof.d $(O)/tools/prof_file.d $(O)/tools/sysprof.d
 # One VM boot: workloads, a real program, trace/CSV/JSON and hvm-plot.
 TEST_SUITES += tests/vm/prof.sh
 

@@ -16,6 +16,7 @@
 #include "prof_file.h"
 #include "hvm_prof.h"
 #include "profile.h"
+#include "sysprof.h"
 
 /* Exit statuses, as --help documents them. */
 #define EXIT_USAGE    1
@@ -49,6 +50,10 @@ static const char *usage_text =
 	"      --ring FILE   ring file to use and keep (default: a temporary file)\n"
 	"      --records N   ring capacity in records (default: enough for -n)\n"
 	"      --load FILE   only analyse an existing ring file\n"
+	"      --syscalls    every forwarded call and fault in the ring, of\n"
+	"                    every thread and process, summed per system call\n"
+	"                    like strace -c (also for a program under\n"
+	"                    hrt-exec --profile, whose invocation never ends)\n"
 	"  -q, --quiet       no text report\n"
 	"  -h, --help\n"
 	"\n"
@@ -67,7 +72,7 @@ struct opts {
 	int core;
 	unsigned long warmup;
 	const char *json, *csv, *trace, *ring, *load, *wl_name;
-	bool json_stdout, csv_stdout, quiet, keep_ring;
+	bool json_stdout, csv_stdout, quiet, keep_ring, syscalls;
 	unsigned long records;
 	char **argv; /* PROGRAM ARGS after -- */
 };
@@ -130,6 +135,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "records", required_argument, NULL, 'r' },
 		{ "load", required_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "syscalls", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -220,6 +226,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'S':
+			o->syscalls = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -420,10 +429,27 @@ static int close_out(FILE *f, const char *path)
 static int report(const struct opts *o, const struct prof_data *d,
 		  const char *what)
 {
+	struct sysprof_row *rows;
 	struct profile p;
+	size_t nrows;
 	FILE *f;
 	int r, rc = 0;
 
+	if (o->syscalls) {
+		r = sysprof_build(d->fwd, d->nfwd, d->tsc_khz, &rows, &nrows);
+		if (r) {
+			fprintf(stderr, "hvm-prof: %s\n", strerror(-r));
+			return EXIT_PROF;
+		}
+		printf("hvm-prof: %s: %zu forwarded calls and faults, %llu "
+		       "lost (overwritten)\n",
+		       what, d->nfwd, (unsigned long long)d->lost);
+		sysprof_print_text(rows, nrows, stdout);
+		free(rows);
+		/* A whole program has no finished invocation to add. */
+		if (!d->ncalls)
+			return 0;
+	}
 	r = profile_build(&p, d->calls, d->ncalls, d->fwd, d->nfwd, d->tsc_khz);
 	if (r) {
 		fprintf(stderr, "hvm-prof: %s: %s\n", what,

@@ -12,7 +12,7 @@ PACKAGES=(gcc g++ make libc6-dev qemu-system-x86 busybox-static libnuma-dev
 	libjson-c-dev libcmocka-dev cpio kmod xz-utils bc flex bison libelf-dev
 	libssl-dev dwarves python3 gnuplot-nox jq pigz help2man clang-format
 	libpython3.11-testsuite libfftw3-dev openmpi-bin libopenmpi-dev mpich
-	libmpich-dev openssh-client dropbear-bin)
+	libmpich-dev openssh-client dropbear-bin strace)
 
 missing_packages() {
 	local p

@@ -197,6 +197,29 @@ extra=$(((f2 - f1) - (f1 - f0)))
 verdict "sched_yield x20000 on the HRT: $extra forwarded calls beyond start-up's $((f1 - f0))" \
 	"$W/yield-hrt.out" "$W/yield-hrt.err"
 
+# hrt-exec --profile: every forwarded call of main and of a thread, summed
+# per system call by hvm-prof --syscalls, as strace -c -f counts them.
+PROF_PY='import os, threading
+for _ in range(100): os.getppid()
+def f():
+    for _ in range(40): os.umask(0o22)
+t = threading.Thread(target=f); t.start(); t.join()'
+run prof-hrt 120 hrt-exec --profile "$W/p.ring" python3 -c "$PROF_PY"
+rc_hrt=$RC
+run prof-sys 60 hvm-prof --load "$W/p.ring" --syscalls
+run prof-strace 120 strace -c -f -o "$W/strace.txt" python3 -c "$PROF_PY"
+begin
+want_rc 0 "$rc_hrt" "hrt-exec exit"
+want_rc 0 "$RC" "strace exit"
+for sc in getppid umask; do
+	a=$(awk -v s="$sc" '$NF == s { print $(NF-1) }' "$W/prof-sys.out")
+	b=$(awk -v s="$sc" '$NF == s { print $4 }' "$W/strace.txt")
+	[ -n "$a" ] && [ "$a" = "$b" ] || fail "$sc: profile '$a', strace -c '$b'"
+done
+want_grep '^ *[0-9.]+ +[0-9.]+ .* [0-9]+ \(page fault\)$' "$W/prof-sys.out"
+verdict "hrt-exec --profile: getppid and umask (a thread's) counted as strace -c -f counts them; faults too" \
+	"$W/prof-sys.out" "$W/strace.txt" "$W/prof-hrt.err"
+
 # ---- 2. pigz -p 4 on the HRT, gzip -dc natively
 for i in 1 2 3; do seq "$i" 3 300000 | base64; done >"$W/data"
 t0=$(hrt_threads)
