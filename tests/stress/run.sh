@@ -12,7 +12,8 @@
 #
 # Sizes (environment), defaults for make stress:
 #   STRESS_FAULTS=5000 STRESS_REBOOTS=100 STRESS_KILLS=120 STRESS_FUZZ_OPS=50000
-#   STRESS_FUZZ_REBOOTS=1 (0: the fuzzer's valid HVM_IOC_REBOOTs are turned away)
+#   STRESS_FUZZ_REBOOTS=1 (0: the fuzzer's HVM_IOC_REBOOTs and BOOTs are all
+#   turned away, checked against hvm.ko's counts)
 #   STRESS_IMAGES=200 ("fixed": two mutants with known outcomes)
 #   STRESS_LOAD=4,4 (processes,threads) STRESS_LOAD_SECS=180
 #   STRESS_MEMDIFF_RUNS=64 STRESS_MEMDIFF_OPS=17000 (memdiff: seeds, each

@@ -1887,9 +1887,10 @@ struct fz_ctx {
 static int fz_fd[FZ_FDS];
 static struct fz_map fz_map[FZ_MAPS];
 static pthread_mutex_t fz_map_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *fz_buf;   /* 64 KiB of random bytes, then a PROT_NONE page */
-static char *fz_ro;    /* one read-only page */
-static void *fz_image; /* the real image, or NULL */
+static char *fz_buf;	 /* 64 KiB of random bytes, then a PROT_NONE page */
+static char *fz_ro;	 /* one read-only page */
+static char *fz_ro_boot; /* one read-only page: an hvm_boot with reserved0 1 */
+static void *fz_image;	 /* the real image, or NULL */
 static size_t fz_image_len;
 static int fz_allow_stop;	/* fuzz=N,stop: HVM_IOC_STOP (then BOOT) too */
 static int fz_allow_reboot = 1; /* fuzz=N,noreboot: valid reboots turned away */
@@ -2057,23 +2058,96 @@ static void fz_fill(uint64_t *s, unsigned int nr, size_t size)
 			}
 		}
 	}
-	/* What would really stall or stop the HRT is kept out. */
-	if (nr == 1 || nr == 2) {
-		struct hvm_boot *b = (void *)fz_buf;
+}
 
-		if (b->timeout_ms && b->timeout_ms < 20000)
-			b->timeout_ms = 0;
+/* The argument of a command fz_guard() looks at. */
+union fz_guarded {
+	struct hvm_boot b;
+	struct hvm_ping p;
+	struct hvm_debug d;
+	struct hvm_chan_wait w;
+};
+
+/* Commands whose argument can stop or stall the HRT (or the caller). */
+static int fz_is_guarded(unsigned int nr)
+{
+	return nr == 1 || nr == 2 || nr == 7 || nr == 8 || nr == 14;
+}
+
+/*
+ * What would really stall or stop the HRT is kept out of an argument of
+ * ioctl (nr): boots and reboots only with fz_allow_reboot (and then one in
+ * four, with a timeout the boot can meet), no debug hang or crash, no
+ * wait or ping longer than 200 ms.
+ */
+static void fz_guard(uint64_t *s, unsigned int nr, union fz_guarded *g)
+{
+	if (nr == 1 || nr == 2) {
+		if (g->b.timeout_ms && g->b.timeout_ms < 20000)
+			g->b.timeout_ms = 0;
 		/* A valid reboot costs a boot: let one in four through. */
 		if (rnd(s) % 4 || !fz_allow_reboot)
-			b->reserved0 |= 1;
+			g->b.reserved0 |= 1;
 	} else if (nr == 7) {
-		u32[2] %= 200;
+		g->p.timeout_ms %= 200;
 	} else if (nr == 8 &&
-		   (u32[0] == HVM_DEBUG_HANG || u32[0] == HVM_DEBUG_CRASH)) {
-		u32[0] = 3 + u32[0];
+		   (g->d.op == HVM_DEBUG_HANG || g->d.op == HVM_DEBUG_CRASH)) {
+		g->d.op += 3;
 	} else if (nr == 14) {
-		u32[1] %= 200;
+		g->w.timeout_ms %= 200;
 	}
+}
+
+/*
+ * The pointer ioctl (nr) gets for (arg), (size) bytes.  The guard must hold
+ * for the bytes the driver reads, whatever pointer fz_ptr() substituted
+ * (the zero page is a valid hvm_boot; at fz_buf + 4 the guard's own bit
+ * is a 1 ms timeout) and whatever the other fuzz thread writes into the
+ * shared fz_buf meanwhile.  So a pointer the kernel can read becomes a
+ * copy of the bytes there (zeros for a random user address) in this
+ * thread's own buffer, at the same misalignment, guarded there; the zero
+ * read-only page stays where zeros are harmless and, for boots, only when
+ * a valid request may pass (else a read-only hvm_boot with reserved0 1).
+ * Pointers the kernel cannot read (NULL, page 0, kernel, non-canonical,
+ * reaching the PROT_NONE page after fz_buf) stay.
+ */
+static void *fz_arg(uint64_t *s, unsigned int nr, size_t size, void *arg)
+{
+	static __thread union {
+		union fz_guarded g;
+		char c[64 + sizeof(union fz_guarded)];
+	} own;
+	uintptr_t p = (uintptr_t)arg, buf = (uintptr_t)fz_buf;
+	union fz_guarded g;
+	size_t k = 0;
+
+	if (!fz_is_guarded(nr) || size > sizeof(g))
+		return arg;
+	if (p < 4096 || p >= 0x0000800000000000ull ||
+	    (p < buf + 65536 + 4096 && p + size > buf + 65536))
+		return arg;
+	if (arg == fz_ro) {
+		if (nr != 1 && nr != 2)
+			return arg;
+		return fz_allow_reboot && rnd(s) % 4 == 0 ? fz_ro : fz_ro_boot;
+	}
+	memset(&g, 0, sizeof(g));
+	if (p >= buf && p + size <= buf + 65536) {
+		k = (size_t)(p - buf) % 64;
+		memcpy(&g, arg, size);
+	}
+	fz_guard(s, nr, &g);
+	memcpy(own.c + k, &g, size);
+	return own.c + k;
+}
+
+/* fz_arg() for (cmd) when it is one of ours, exactly. */
+static void *fz_arg_cmd(uint64_t *s, unsigned long cmd, void *arg)
+{
+	for (unsigned int nr = 0; nr < 15; nr++)
+		if (cmd == hvm_cmds[nr])
+			return fz_arg(s, nr, _IOC_SIZE(cmd), arg);
+	return arg;
 }
 
 /* One random operation; returns 0 (any errno is fine) or a signal number. */
@@ -2104,6 +2178,7 @@ static int fz_op(struct fz_ctx *c, long i)
 			fz_fill(s, nr, size);
 			if (rnd(s) % 6 == 0)
 				arg = fz_ptr(s, size);
+			arg = fz_arg(s, nr, size, arg);
 		} else if (rnd(s) % 2) {
 			arg = (void *)(uintptr_t)rnd(s);
 		}
@@ -2111,12 +2186,16 @@ static int fz_op(struct fz_ctx *c, long i)
 			fzk_names[nr], arg);
 		ret = ioctl(fd, cmd, arg);
 		err = errno;
-		if (nr == 3 && ret == 0)
-			ioctl(fd, HVM_IOC_BOOT,
-			      memset(fz_buf, 0, sizeof(struct hvm_boot)));
+		if (nr == 3 && ret == 0) {
+			/* Not in fz_buf, which the other thread fills. */
+			struct hvm_boot zb;
+
+			ioctl(fd, HVM_IOC_BOOT, memset(&zb, 0, sizeof(zb)));
+		}
 	} else if (op < 62) { /* valid nr, wrong size/direction/type */
 		unsigned long cmd = hvm_cmds[rnd(s) % 15];
 		unsigned int m = (unsigned int)(rnd(s) % 3);
+		void *arg;
 
 		kind = FZK_BADCMD;
 		if (_IOC_NR(cmd) == 3 || _IOC_NR(cmd) == 8)
@@ -2130,11 +2209,16 @@ static int fz_op(struct fz_ctx *c, long i)
 		else
 			cmd = _IOC(_IOC_DIR(cmd), rnd(s) % 256, _IOC_NR(cmd),
 				   _IOC_SIZE(cmd));
-		set_cur(c->w, "fuzz #%ld: ioctl(%d, %#lx)", i, fd, cmd);
-		ret = ioctl(fd, cmd, fz_buf);
+		/* The mutation may give the command back (m == 1 keeps the
+		 * direction one time in four): then it is guarded as one. */
+		arg = fz_arg_cmd(s, cmd, fz_buf);
+		set_cur(c->w, "fuzz #%ld: ioctl(%d, %#lx, %p)", i, fd, cmd,
+			arg);
+		ret = ioctl(fd, cmd, arg);
 		err = errno;
 	} else if (op < 67) { /* any nr of our magic, or any number */
 		unsigned long cmd;
+		void *arg;
 
 		kind = FZK_RANDCMD;
 		if (rnd(s) % 2) {
@@ -2152,8 +2236,10 @@ static int fz_op(struct fz_ctx *c, long i)
 			     _IOC_NR(cmd) == 1 || _IOC_NR(cmd) == 2))
 				cmd = HVM_IOC_STATS;
 		}
-		set_cur(c->w, "fuzz #%ld: ioctl(%d, %#lx)", i, fd, cmd);
-		ret = ioctl(fd, cmd, fz_ptr(s, 64));
+		arg = fz_arg_cmd(s, cmd, fz_ptr(s, 64));
+		set_cur(c->w, "fuzz #%ld: ioctl(%d, %#lx, %p)", i, fd, cmd,
+			arg);
+		ret = ioctl(fd, cmd, arg);
 		err = errno;
 	} else if (op < 69) { /* generic file ioctls on our file */
 		static const unsigned long vfs[] = { FIONREAD, FIONBIO,
@@ -2454,6 +2540,10 @@ static void fuzz_body(void *arg)
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	mprotect(fz_buf + 65536, 4096, PROT_NONE);
 	fz_ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	fz_ro_boot = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	((struct hvm_boot *)fz_ro_boot)->reserved0 = 1;
+	mprotect(fz_ro_boot, 4096, PROT_READ);
 	for (int k = 0; k < FZ_FDS; k++)
 		fz_fd[k] = k < 3 ? open(HVM_DEV_PATH,
 					O_RDWR | O_NONBLOCK | O_CLOEXEC)
@@ -2725,12 +2815,30 @@ static void fuzz_checker(void)
 	_exit(0);
 }
 
+/* hvm.ko's boot and reboot counts; 0 or -1. */
+static int boot_counts(unsigned long long *boots, unsigned long long *reboots)
+{
+	struct hvm_stats st;
+	int fd = dev_open(), r = -1;
+
+	if (fd >= 0 && !ioctl(fd, HVM_IOC_STATS, &st)) {
+		*boots = st.boots;
+		*reboots = st.reboots;
+		r = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 static void c_fuzz(long n, const char *flags)
 {
+	unsigned long long boots0 = 0, reboots0 = 0, boots1 = 0, reboots1 = 0;
 	size_t len = 0;
 	pid_t checker;
 	char line[512];
 	FILE *f;
+	int counted;
 
 	begin("fuzz", "random ioctls (valid numbers with garbage, bad "
 		      "pointers), mmaps, file operations on /dev/hvm");
@@ -2753,6 +2861,7 @@ static void c_fuzz(long n, const char *flags)
 		fclose(f);
 	}
 	S->cnt[60] = n;
+	counted = !boot_counts(&boots0, &reboots0);
 	fflush(stdout);
 	checker = fork();
 	if (checker == 0) {
@@ -2766,6 +2875,11 @@ static void c_fuzz(long n, const char *flags)
 		kill_reap(checker, 5000);
 		add(&S->stuck, 1);
 	}
+	counted = counted && !boot_counts(&boots1, &reboots1);
+	if (counted)
+		printf("# fuzz: hvm.ko counted %llu boot(s), %llu of them "
+		       "reboots, during the fuzz\n",
+		       boots1 - boots0, reboots1 - reboots0);
 	for (int k = 0; k < FZ_NKIND && fzk_names[k][0]; k++) {
 		long tot = 0;
 		char *p = line;
@@ -2801,6 +2915,15 @@ static void c_fuzz(long n, const char *flags)
 		"invocations alongside the fuzz kept working (%ld right, %ld "
 		"wrong)",
 		S->cnt[51], S->cnt[54]);
+	/* With stop, every HVM_IOC_STOP that stopped it is followed by a boot. */
+	if (!fz_allow_reboot)
+		verdict(counted && reboots1 == reboots0 &&
+				(fz_allow_stop || boots1 == boots0),
+			"noreboot: no reboot%s got through (%s %llu, "
+			"reboots %llu)",
+			fz_allow_stop ? "" : " or boot",
+			counted ? "boots" : "not counted: boots",
+			boots1 - boots0, reboots1 - reboots0);
 	end("fuzz", 5);
 	free(fz_image);
 	fz_image = NULL;
