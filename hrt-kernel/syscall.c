@@ -233,6 +233,18 @@ void hrt_uthread_syscall(struct hrt_regs *r)
 		}
 		ret = hrt_syscall_forward(u, nr, a);
 		break;
+	case HVM_SYS_getpid:
+		/*
+		 * What Linux would answer, recorded by hvm.ko when the process
+		 * bound: nothing changes it while the binding lasts (a fork's
+		 * child or an exec binds anew).  gettid stays forwarded: a
+		 * pooled partner's channel may have been opened by another
+		 * thread than the one that serves it.
+		 */
+		ret = READ_ONCE(hrt_area->ctx[u->ctx].tgid);
+		if (!ret)
+			ret = hrt_syscall_forward(u, nr, a);
+		break;
 	case HVM_SYS_clone3:
 		/* glibc falls back to clone, which carries all we need. */
 		ret = -ENOSYS;

@@ -687,7 +687,14 @@ struct hvm_ctx {
 	 * TLB entries of it (leaving reloads CR3), so hvm.ko need not wait.
 	 */
 	uint64_t hrt_active;
-	uint64_t pad[4];
+	/*
+	 * Written by hvm.ko at bind: the bound process's PID as it sees it
+	 * (what getpid returns there; nothing changes it for the life of the
+	 * binding).  0: not known, and the HRT forwards getpid.
+	 */
+	uint32_t tgid;
+	uint32_t pad32;
+	uint64_t pad[3];
 	uint64_t flush_ack[HVM_MAX_HRT_CPUS];
 };
 

@@ -53,6 +53,8 @@ enum hvm_fwd_policy {
 	  "yields the HRT core; one in 64 in a row is forwarded for held signals")       \
 	X(25, mremap, HVM_FWD_RESYNC,                                                    \
 	  "Linux may have added top-level entries")                                      \
+	X(39, getpid, HVM_FWD_HRT_SOME,                                                  \
+	  "the bound process's PID from hvm.ko; forwarded when it gave none")            \
 	X(56, clone, HVM_FWD_HRT,                                                        \
 	  "the HRT and the partner clone together (HVM_NR_CLONE)")                       \
 	X(57, fork, HVM_FWD_HRT, "served as clone(SIGCHLD)")                             \

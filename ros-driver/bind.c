@@ -236,6 +236,8 @@ long ros_ioc_bind(struct ros_file *f, void __user *up)
 	}
 	b->registered = true;
 	WRITE_ONCE(c->pgd_phys, ros_user_pgd_phys(mm));
+	/* Its getpid, in its own PID namespace, served by the HRT. */
+	WRITE_ONCE(c->tgid, task_tgid_vnr(current));
 	WRITE_ONCE(c->gen, c->gen + 1);
 	/* Publishes pgd_phys and gen: the HRT acquires state first. */
 	smp_store_release(&c->state, HVM_CTX_BOUND);

@@ -197,6 +197,36 @@ extra=$(((f2 - f1) - (f1 - f0)))
 verdict "sched_yield x20000 on the HRT: $extra forwarded calls beyond start-up's $((f1 - f0))" \
 	"$W/yield-hrt.out" "$W/yield-hrt.err"
 
+# getpid is served on the HRT (hvm_fwd.h): it and the forwarded gettid must
+# equal what Linux says (/proc/self, /proc/thread-self, read through
+# forwarded calls), in main, in a thread, in a forked child, after exec.
+IDS_PY='import os, sys, threading
+def ids_ok():
+    tid = int(os.readlink("/proc/thread-self").split("/")[-1])
+    return os.getpid() == int(os.readlink("/proc/self")) and threading.get_native_id() == tid
+res = [ids_ok()]
+t = threading.Thread(target=lambda: res.append(ids_ok())); t.start(); t.join()
+parent = os.getpid()
+pid = os.fork()
+if pid == 0:
+    os._exit(0 if ids_ok() and os.getpid() != parent else 1)
+res.append(os.waitpid(pid, 0)[1] == 0)
+for _ in range(2000): os.getpid()
+print("ids", *res)
+sys.stdout.flush()
+os.execv(sys.executable, [sys.executable, "-c", "import os; print(\"exec\", os.getpid() == int(os.readlink(\"/proc/self\")))"])'
+f0=$(hrt_stat fwd_calls)
+run ids-hrt 120 hrt-exec python3 -c "$IDS_PY"
+f1=$(hrt_stat fwd_calls)
+run ids-native 60 python3 -c "$IDS_PY"
+begin
+want_rc 0 "$RC" "native exit"
+want_grep "^ids True True True$" "$W/ids-native.out"
+want_same "$W/ids-native.out" "$W/ids-hrt.out"
+[ $((f1 - f0)) -lt 1900 ] || fail "$((f1 - f0)) forwarded calls for a run with 2000 getpid"
+verdict "getpid on the HRT: right in main, a thread, a forked child, after exec ($((f1 - f0)) forwarded calls with 2000 getpid)" \
+	"$W/ids-hrt.out" "$W/ids-hrt.err" "$W/ids-native.out"
+
 # hrt-exec --profile: every forwarded call of main and of a thread, summed
 # per system call by hvm-prof --syscalls, as strace -c -f counts them.
 PROF_PY='import os, threading
