@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# invoke.sh - hrt_invoke in a real VM (--cores 1:1), medians of batches: null invokes (polling, blocking, default) against the in-VM floor (a ROS<->HRT cache-line ping-pong) and futex/eventfd hand-offs, forwarded vs native getpid, each ratio against its target (met / NOT MET), the HRT events per operation; then condvar/pipe hand-offs and all-core offload vs pthreads.
+# invoke.sh - hrt_invoke in a real VM (--cores 1:1), medians of batches: null invokes (polling, blocking, default) against the in-VM floor (a ROS<->HRT cache-line ping-pong) and futex/eventfd hand-offs, forwarded vs native getppid (getpid is served on the HRT), each ratio against its target (met / NOT MET), the HRT events per operation; then condvar/pipe hand-offs and all-core offload vs pthreads.
 set -eu
 cd "$(dirname "$0")/.."
 O=${O:-build}

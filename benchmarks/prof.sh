@@ -50,6 +50,6 @@ p50() { jq ".stages[] | select(.name == \"$2\") | .p50" "$out/$1.json"; }
 printf 'ratio blocking / polling, total p50: null %.2f, syscall %.2f\n' \
 	"$(echo "$(p50 null-block total) / $(p50 null-poll total)" | bc -l)" \
 	"$(echo "$(p50 syscall-block total) / $(p50 syscall-poll total)" | bc -l)"
-printf 'forwarded call round trip (ROS side) p50, polling: %d ns; native getpid+write are in invoke.sh\n' \
+printf 'forwarded call round trip (ROS side) p50, polling: %d ns; native getppid is in invoke.sh\n' \
 	"$(p50 syscall-poll forward)"
 echo "plots and traces: $out"

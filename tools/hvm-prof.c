@@ -26,15 +26,15 @@
 #define RING_AUTO_MAX (1ul << 20)
 
 static const char *usage_text =
-	"usage: hvm-prof [OPTIONS] null|getpid|syscall|all\n"
+	"usage: hvm-prof [OPTIONS] null|getppid|syscall|all\n"
 	"       hvm-prof [OPTIONS] -- PROGRAM [ARGS...]\n"
 	"Profiles hrt_invoke latency stage by stage: submit->pickup, pickup->start,\n"
 	"run, finish->seen, total, and each forwarded call's round trip.\n"
 	"\n"
 	"Workloads (run by hvm-prof itself):\n"
 	"  null      an empty function\n"
-	"  getpid    a function making one forwarded call: getpid\n"
-	"  syscall   a function making two forwarded calls: getpid, write to /dev/null\n"
+	"  getppid   a function making one forwarded call: getppid (also: getpid)\n"
+	"  syscall   a function making two forwarded calls: getppid, write to /dev/null\n"
 	"  all       an empty function on every HRT core at once (hrt_invoke_all)\n"
 	"With -- PROGRAM, runs any libhvm program with HVM_PROF set and analyses\n"
 	"the records its calls leave in the ring.\n"
@@ -42,7 +42,7 @@ static const char *usage_text =
 	"  -n N              calls (default 1000)\n"
 	"  -t SECONDS        call for SECONDS instead of N times\n"
 	"  -w, --wait MODE   poll, block, spin (spin, then block) or default\n"
-	"  -c, --core N      HRT core for null/getpid/syscall (default: any)\n"
+	"  -c, --core N      HRT core for null/getppid/syscall (default: any)\n"
 	"      --warmup N    unrecorded calls first (default 10)\n"
 	"      --json[=FILE] JSON statistics on stdout instead of text, or into FILE\n"
 	"      --csv[=FILE]  CSV, one row per stage, likewise\n"
@@ -61,7 +61,7 @@ static const char *usage_text =
 	"calls, I/O error); 3 PROGRAM failed (its profile, if any, is still\n"
 	"reported).\n";
 
-enum workload { WL_NONE, WL_NULL, WL_GETPID, WL_SYSCALL, WL_ALL };
+enum workload { WL_NONE, WL_NULL, WL_GETPPID, WL_SYSCALL, WL_ALL };
 
 struct opts {
 	enum workload wl;
@@ -85,18 +85,21 @@ static long null_fn(void *arg, unsigned int core)
 	return core;
 }
 
-/* One forwarded system call, the cheapest. */
-static long getpid_fn(void *arg, unsigned int core)
+/*
+ * One forwarded system call, the cheapest: getppid (getpid is served on
+ * the HRT, hvm_fwd.h, so it no longer reaches Linux).
+ */
+static long getppid_fn(void *arg, unsigned int core)
 {
 	(void)arg;
 	(void)core;
-	return syscall(SYS_getpid);
+	return syscall(SYS_getppid);
 }
 
-/* Two forwarded system calls: the cheapest (getpid) and one with a buffer. */
+/* Two forwarded system calls: the cheapest (getppid) and one with a buffer. */
 static long syscall_fn(void *arg, unsigned int core)
 {
-	long pid = getpid();
+	long pid = syscall(SYS_getppid);
 
 	(void)arg;
 	(void)core;
@@ -265,15 +268,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->wl_name = argv[optind];
 	if (!strcmp(argv[optind], "null"))
 		o->wl = WL_NULL;
-	else if (!strcmp(argv[optind], "getpid"))
-		o->wl = WL_GETPID;
+	else if (!strcmp(argv[optind], "getppid") ||
+		 !strcmp(argv[optind], "getpid")) /* its older name */
+		o->wl = WL_GETPPID;
 	else if (!strcmp(argv[optind], "syscall"))
 		o->wl = WL_SYSCALL;
 	else if (!strcmp(argv[optind], "all"))
 		o->wl = WL_ALL;
 	else
 		return die_usage(
-			"unknown workload '%s' (null, getpid, syscall, all; or -- PROGRAM)",
+			"unknown workload '%s' (null, getppid, syscall, all; or -- PROGRAM)",
 			argv[optind]);
 	return 0;
 }
@@ -295,8 +299,8 @@ static int one_call(const struct opts *o, const struct hrt_opts *ho)
 	switch (o->wl) {
 	case WL_NULL:
 		return hrt_invoke_opts(null_fn, NULL, &ret, ho);
-	case WL_GETPID:
-		r = hrt_invoke_opts(getpid_fn, NULL, &ret, ho);
+	case WL_GETPPID:
+		r = hrt_invoke_opts(getppid_fn, NULL, &ret, ho);
 		return r ? r : ret < 0 ? (int)ret : 0;
 	case WL_SYSCALL:
 		r = hrt_invoke_opts(syscall_fn, NULL, &ret, ho);
@@ -496,10 +500,10 @@ static int report(const struct opts *o, const struct prof_data *d,
 /* Enough ring for the records -n calls leave, unless --records says. */
 static unsigned long ring_records(const struct opts *o, unsigned int ncores)
 {
-	unsigned long per_call = o->wl == WL_SYSCALL  ? 3
-				 : o->wl == WL_GETPID ? 2
-				 : o->wl == WL_ALL    ? ncores
-						      : 1;
+	unsigned long per_call = o->wl == WL_SYSCALL   ? 3
+				 : o->wl == WL_GETPPID ? 2
+				 : o->wl == WL_ALL     ? ncores
+						       : 1;
 
 	unsigned long n;
 

@@ -30,7 +30,7 @@ run demo hvm-prof --json=demo.json --trace=demo.trace -- hvm-demo
 # Events per call: a warm process, a new one, one forwarded call.
 run warm hvm-prof -n 200 -w poll -c 0 --json=warm.json null
 run first hvm-prof -n 1 --warmup 0 -w poll -c 1 --json=first.json null
-run getpid hvm-prof -n 20 -w poll -c 0 --json=getpid.json --csv=getpid.csv getpid
+run getppid hvm-prof -n 20 -w poll -c 0 --json=getppid.json --csv=getppid.csv getppid
 run stats hvmctl stats
 run usage hvm-prof bogus
 run nocalls hvm-prof -- true
@@ -126,15 +126,15 @@ jqcheck "first call of a new process: a CR3 load and a sync before start" \
 	"$share/first.json" \
 	".calls == 1 and $(ev pickup_to_start cr3_loads max) >= 1 and
 	 $(ev pickup_to_start pml4_syncs max) >= 1"
-rc getpid 0
-jqcheck "forwarded getpid: one forwarded call per invocation, in run" \
-	"$share/getpid.json" \
+rc getppid 0
+jqcheck "forwarded getppid: one forwarded call per invocation, in run" \
+	"$share/getppid.json" \
 	".calls == 20 and $(ev run fwd_calls mean) == 1 and $(ev run fwd_calls max) == 1 and
 	 $(ev total fwd_faults total) == 0"
-expect_match "getpid: --csv has the event columns" \
+expect_match "getppid: --csv has the event columns" \
 	'^stage,count,min,p50,p90,p99,max,mean,cr3_loads,pml4_syncs,.*,kicks_sent,ros_sleeps$' \
-	"$share/getpid.csv"
-expect_match "getpid: text report shows events per stage" '^run( +[0-9]+\.[0-9]{2}){11}$' "$share/getpid.out"
+	"$share/getppid.csv"
+expect_match "getppid: text report shows events per stage" '^run( +[0-9]+\.[0-9]{2}){11}$' "$share/getppid.out"
 rc stats 0
 expect_match "hvmctl stats: global forwarded calls" '^hrt\.fwd_calls: [1-9]' "$share/stats.out"
 expect_match "hvmctl stats: global CR3 loads and kick IPIs" '^hrt\.kick_ipis: [0-9]' \
