@@ -53,7 +53,9 @@ static const char *usage_text =
 	"      --syscalls    every forwarded call and fault in the ring, of\n"
 	"                    every thread and process, summed per system call\n"
 	"                    like strace -c (also for a program under\n"
-	"                    hrt-exec --profile, whose invocation never ends)\n"
+	"                    hrt-exec --profile, whose invocation never ends),\n"
+	"                    instead of the invocation report; --json and\n"
+	"                    --csv then carry this table\n"
 	"  -q, --quiet       no text report\n"
 	"  -h, --help\n"
 	"\n"
@@ -445,14 +447,31 @@ static int report(const struct opts *o, const struct prof_data *d,
 			fprintf(stderr, "hvm-prof: %s\n", strerror(-r));
 			return EXIT_PROF;
 		}
-		printf("hvm-prof: %s: %zu forwarded calls and faults, %llu "
-		       "lost (overwritten)\n",
-		       what, d->nfwd, (unsigned long long)d->lost);
-		sysprof_print_text(rows, nrows, stdout);
+		/* With --syscalls, --json and --csv carry this table. */
+		if (o->json_stdout) {
+			sysprof_print_json(rows, nrows, stdout);
+		} else if (o->csv_stdout) {
+			sysprof_print_csv(rows, nrows, stdout);
+		} else if (!o->quiet) {
+			printf("hvm-prof: %s: %zu forwarded calls and faults, "
+			       "%llu lost (overwritten)\n",
+			       what, d->nfwd, (unsigned long long)d->lost);
+			sysprof_print_text(rows, nrows, stdout);
+		}
+		if (o->json && (f = open_out(o->json))) {
+			sysprof_print_json(rows, nrows, f);
+			rc = close_out(f, o->json);
+		} else if (o->json) {
+			rc = EXIT_PROF;
+		}
+		if (o->csv && (f = open_out(o->csv))) {
+			sysprof_print_csv(rows, nrows, f);
+			rc = rc ? rc : close_out(f, o->csv);
+		} else if (o->csv) {
+			rc = EXIT_PROF;
+		}
 		free(rows);
-		/* A whole program has no finished invocation to add. */
-		if (!d->ncalls)
-			return 0;
+		return rc;
 	}
 	r = profile_build(&p, d->calls, d->ncalls, d->fwd, d->nfwd, d->tsc_khz);
 	if (r) {

@@ -116,3 +116,38 @@ void sysprof_print_text(const struct sysprof_row *rows, size_t nrows, FILE *out)
 	fprintf(out, "100.00 %11.6f %11s %8s %8s %9llu total\n", all / 1e9, "",
 		"", "", (unsigned long long)calls);
 }
+
+void sysprof_print_csv(const struct sysprof_row *rows, size_t nrows, FILE *out)
+{
+	char buf[32];
+	size_t i;
+
+	fprintf(out, "syscall,nr,calls,total_ns,mean_ns,p50_ns,p99_ns\n");
+	for (i = 0; i < nrows; i++)
+		fprintf(out, "%s,%lld,%llu,%.0f,%.0f,%.0f,%.0f\n",
+			sysprof_name(rows[i].nr, buf, sizeof(buf)),
+			rows[i].nr == PROF_FWD_FAULT ? -1ll
+						     : (long long)rows[i].nr,
+			(unsigned long long)rows[i].calls, rows[i].total_ns,
+			rows[i].mean_ns, rows[i].p50_ns, rows[i].p99_ns);
+}
+
+void sysprof_print_json(const struct sysprof_row *rows, size_t nrows, FILE *out)
+{
+	char buf[32];
+	size_t i;
+
+	fprintf(out, "{\"syscalls\": [");
+	for (i = 0; i < nrows; i++)
+		fprintf(out,
+			"%s\n  {\"name\": \"%s\", \"nr\": %lld, \"calls\": %llu, "
+			"\"total_ns\": %.0f, \"mean_ns\": %.0f, \"p50_ns\": %.0f, "
+			"\"p99_ns\": %.0f}",
+			i ? "," : "",
+			sysprof_name(rows[i].nr, buf, sizeof(buf)),
+			rows[i].nr == PROF_FWD_FAULT ? -1ll
+						     : (long long)rows[i].nr,
+			(unsigned long long)rows[i].calls, rows[i].total_ns,
+			rows[i].mean_ns, rows[i].p50_ns, rows[i].p99_ns);
+	fprintf(out, "\n]}\n");
+}

@@ -31,4 +31,11 @@ const char *sysprof_name(uint64_t nr, char *buf, size_t len);
 void sysprof_print_text(const struct sysprof_row *rows, size_t nrows,
 			FILE *out);
 
+/* The same rows as CSV (a header line, then one line a call). */
+void sysprof_print_csv(const struct sysprof_row *rows, size_t nrows, FILE *out);
+
+/* The same rows as one JSON object: {"syscalls": [{...}, ...]}. */
+void sysprof_print_json(const struct sysprof_row *rows, size_t nrows,
+			FILE *out);
+
 #endif

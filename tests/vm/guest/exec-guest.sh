@@ -237,6 +237,7 @@ t = threading.Thread(target=f); t.start(); t.join()'
 run prof-hrt 120 hrt-exec --profile "$W/p.ring" python3 -c "$PROF_PY"
 rc_hrt=$RC
 run prof-sys 60 hvm-prof --load "$W/p.ring" --syscalls
+run prof-json 60 hvm-prof --load "$W/p.ring" --syscalls --json --csv="$W/p.csv"
 run prof-strace 120 strace -c -f -o "$W/strace.txt" python3 -c "$PROF_PY"
 begin
 want_rc 0 "$rc_hrt" "hrt-exec exit"
@@ -247,8 +248,11 @@ for sc in getppid umask; do
 	[ -n "$a" ] && [ "$a" = "$b" ] || fail "$sc: profile '$a', strace -c '$b'"
 done
 want_grep '^ *[0-9.]+ +[0-9.]+ .* [0-9]+ \(page fault\)$' "$W/prof-sys.out"
-verdict "hrt-exec --profile: getppid and umask (a thread's) counted as strace -c -f counts them; faults too" \
-	"$W/prof-sys.out" "$W/strace.txt" "$W/prof-hrt.err"
+[ "$(jq '.syscalls[] | select(.name == "getppid") | .calls' "$W/prof-json.out" 2>&1)" = 100 ] ||
+	fail "--json: no getppid with 100 calls"
+want_grep '^getppid,110,100,' "$W/p.csv"
+verdict "hrt-exec --profile: getppid and umask (a thread's) counted as strace -c -f counts them; faults too; --json, --csv" \
+	"$W/prof-sys.out" "$W/strace.txt" "$W/prof-hrt.err" "$W/prof-json.out"
 
 # ---- 2. pigz -p 4 on the HRT, gzip -dc natively
 for i in 1 2 3; do seq "$i" 3 300000 | base64; done >"$W/data"
