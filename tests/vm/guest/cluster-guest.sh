@@ -6,54 +6,54 @@
 #
 # Runs on node0 of a two-node --cluster under --host-root; BIN holds the
 # host-built MPI programs ($(O)/hrt-exec/tests), at the same path on node1.
-# Prints "ok - NAME" or "not ok - NAME # why" per check, then "N passed,
-# N failed".
+# Prints "ok - NAME" or "not ok - NAME" and evidence per check (verdict.sh),
+# then "N passed, N failed".
 set -u
 BIN=${1:?usage: cluster-guest.sh BIN}
 W=/tmp/cluster-test
 mkdir -p "$W"
 cd "$W" || exit 1
-PASS=0
-FAIL=0
-ok() {
-	PASS=$((PASS + 1))
-	echo "ok - $1"
-}
-not_ok() {
-	FAIL=$((FAIL + 1))
-	echo "not ok - $1${2:+ # $2}"
-	shift 2
-	for f; do [ -e "$f" ] && tail -n 12 "$f" | sed 's/^/#   /'; done
-}
-check() { # check NAME COND-RESULT WHY FILES...
+OUT=$W/evidence
+. "${0%/*}/verdict.sh"
+# expect NAME STATUS WHY FILES...: ok when STATUS is 0, else not ok with
+# WHY and the files' tails as evidence.
+expect() {
 	local name=$1 res=$2 why=$3
 	shift 3
-	if [ "$res" = 0 ]; then ok "$name"; else not_ok "$name" "$why" "$@"; fi
+	if [ "$res" = 0 ]; then
+		ok "$name"
+		return
+	fi
+	{
+		[ -n "$why" ] && echo "$why"
+		for f; do [ -e "$f" ] && tail -n 12 "$f"; done
+	} >"$OUT"
+	not_ok "$name"
 }
 
 [ "$(hostname)" = node0 ]
-check "--cluster: this VM is node0" $? "hostname $(hostname)"
+expect "--cluster: this VM is node0" $? "hostname $(hostname)"
 getent hosts node1 >"$W/hosts" 2>&1
 grep -q '^10\.66\.0\.2 .*node1' "$W/hosts"
-check "--cluster: node1 resolves to 10.66.0.2" $? "getent says $(cat "$W/hosts")"
+expect "--cluster: node1 resolves to 10.66.0.2" $? "getent says $(cat "$W/hosts")"
 
 # With --net user the cluster NIC is a second one; each has its address.
 ip -4 -o addr show >"$W/addr" 2>&1
 grep -q 'inet 10\.66\.0\.1/24' "$W/addr" && grep -q 'inet 10\.0\.2\.15/24' "$W/addr"
-check "--cluster beside --net user: 10.66.0.1/24 and 10.0.2.15/24 on two NICs" $? "" "$W/addr"
+expect "--cluster beside --net user: 10.66.0.1/24 and 10.0.2.15/24 on two NICs" $? "" "$W/addr"
 
 # ssh with the cluster's key and pinned host key: no prompt, no password.
 timeout 60 ssh node1 'hostname; echo "$PATH"' >"$W/ssh.out" 2>"$W/ssh.err"
 rc=$?
 [ $rc = 0 ] && [ "$(sed -n 1p "$W/ssh.out")" = node1 ]
-check "ssh node1 hostname: node1, with the cluster's key (exit $rc)" $? "" "$W/ssh.out" "$W/ssh.err"
+expect "ssh node1 hostname: node1, with the cluster's key (exit $rc)" $? "" "$W/ssh.out" "$W/ssh.err"
 grep -q /run/hvm/bin "$W/ssh.out"
-check "an ssh session on node1 finds hrt-exec on its PATH" $? "" "$W/ssh.out"
+expect "an ssh session on node1 finds hrt-exec on its PATH" $? "" "$W/ssh.out"
 # Without the cluster's ssh settings (-F /dev/null): no key, so no login.
 ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=no \
 	-o UserKnownHostsFile=/dev/null -o ConnectTimeout=20 root@node1 true >/dev/null 2>&1
 [ $? != 0 ]
-check "node1's ssh refuses a client without the cluster's key" $? ""
+expect "node1's ssh refuses a client without the cluster's key" $? ""
 
 # The job: Open MPI's own ssh launcher starts one rank on each node.
 run_job() { # run_job NAME HRT-EXEC...
@@ -67,18 +67,18 @@ rc=$(run_job hrt hrt-exec)
 n0=$(grep -c '^rank .* cpl 0 .* host node0$' "$W/hrt.out")
 n1=$(grep -c '^rank .* cpl 0 .* host node1$' "$W/hrt.out")
 [ "$rc" = 0 ] && [ "$n0" = 1 ] && [ "$n1" = 1 ]
-check "mpirun -H node0,node1 -np 2 hrt-exec: a rank at CPL 0 on each node (exit $rc)" $? \
+expect "mpirun -H node0,node1 -np 2 hrt-exec: a rank at CPL 0 on each node (exit $rc)" $? \
 	"ranks at CPL 0: node0 $n0, node1 $n1" "$W/hrt.out" "$W/hrt.err"
 grep -q '^result pingpong ok$' "$W/hrt.out"
-check "across the VMs: 8 B and 1 MiB ping-pong contents right" $? "" "$W/hrt.out"
+expect "across the VMs: 8 B and 1 MiB ping-pong contents right" $? "" "$W/hrt.out"
 rc=$(run_job native)
 n=$(grep -c '^rank .* cpl 3 ' "$W/native.out")
 [ "$rc" = 0 ] && [ "$n" = 2 ]
-check "the same job natively: 2 ranks at CPL 3 (exit $rc)" $? "" "$W/native.out" "$W/native.err"
+expect "the same job natively: 2 ranks at CPL 3 (exit $rc)" $? "" "$W/native.out" "$W/native.err"
 grep '^result ' "$W/native.out" >"$W/r.native"
 grep '^result ' "$W/hrt.out" >"$W/r.hrt"
 [ -s "$W/r.native" ] && cmp -s "$W/r.native" "$W/r.hrt"
-check "across the VMs: allreduce, barrier and ping-pong results equal native" $? \
+expect "across the VMs: allreduce, barrier and ping-pong results equal native" $? \
 	"" "$W/r.native" "$W/r.hrt"
 grep '^time ' "$W/hrt.out" | sed 's/^/# hrt-exec: /'
 grep '^time ' "$W/native.out" | sed 's/^/# native:   /'
@@ -88,6 +88,6 @@ timeout -k 5 120 mpirun -H node0,node1 -np 2 hrt-exec sh -c \
 	'[ "$OMPI_COMM_WORLD_RANK" = 1 ] && exit 3; sleep 1' >"$W/fail.out" 2>&1 </dev/null
 rc=$?
 [ "$rc" != 0 ] && [ "$rc" != 124 ]
-check "a rank on node1 that fails makes mpirun fail (exit $rc), no hang" $? "" "$W/fail.out"
+expect "a rank on node1 that fails makes mpirun fail (exit $rc), no hang" $? "" "$W/fail.out"
 
-echo "$PASS passed, $FAIL failed"
+summary
