@@ -230,6 +230,21 @@ static void hvm_partner_kill(int sig)
 		hvm_sys(SYS_gettid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0);
 }
 
+/* One forwarded call of a partner's thread; profiled, it has no invocation. */
+static void hvm_partner_serve(struct hvm_chan *c, uint32_t st)
+{
+	uint64_t t_seen, t_reply = 0, nr;
+
+	if (__builtin_expect(hvm_prof_ring == NULL, 1)) {
+		hvm_serve(c, st, false, NULL);
+		return;
+	}
+	t_seen = hvm_rdtsc();
+	nr = hvm_serve(c, st, false, &t_reply);
+	hvm_prof_fwd(c->core, 0, st == HVM_CHAN_FAULT ? PROF_FWD_FAULT : nr,
+		     t_seen, t_reply);
+}
+
 /*
  * A partner: the ROS half of an HRT thread that HRT code cloned.  It
  * executes that thread's forwarded calls until the thread exits, then
@@ -276,18 +291,9 @@ static __attribute__((noreturn)) void hvm_partner_main(void *p)
 			break; /* the HRT is gone: so is the thread */
 		seen = (uint64_t)e;
 		st = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
-		if ((st == HVM_CHAN_SYSCALL || st == HVM_CHAN_FAULT) &&
-		    __builtin_expect(hvm_prof_ring != NULL, 0)) {
-			/* A thread's calls belong to no invocation: id 0. */
-			uint64_t t_seen = hvm_rdtsc(), t_reply = 0, nr;
-
-			nr = hvm_serve(c, st, false, &t_reply);
-			hvm_prof_fwd(c->core, 0,
-				     st == HVM_CHAN_FAULT ? PROF_FWD_FAULT : nr,
-				     t_seen, t_reply);
-		} else if (st == HVM_CHAN_SYSCALL || st == HVM_CHAN_FAULT) {
-			hvm_serve(c, st, false, NULL);
-		} else if (st == HVM_CHAN_EXIT || st == HVM_CHAN_DONE)
+		if (st == HVM_CHAN_SYSCALL || st == HVM_CHAN_FAULT)
+			hvm_partner_serve(c, st);
+		else if (st == HVM_CHAN_EXIT || st == HVM_CHAN_DONE)
 			break;
 	}
 	/*
